@@ -1,0 +1,51 @@
+import yargs, { type Argv } from 'yargs';
+import { MonitorError, toError } from '../errors.js';
+import { scrub } from '../log/secrets.js';
+import { configCommand } from './commands/config.js';
+import { dbCommand } from './commands/db.js';
+import { demoCommand } from './commands/demo.js';
+import { probeCommand } from './commands/probe.js';
+import { startCommand } from './commands/start.js';
+import { packageVersion } from './version.js';
+
+/** Print one line for an error and set the exit code; stack traces only with MONITOR_DEBUG=1. */
+export function reportError(err: unknown): number {
+  const e = toError(err);
+  const exitCode = e instanceof MonitorError ? e.exitCode : 1;
+  process.stderr.write(`monitor: error: ${scrub(e.message).split('\n')[0]}\n`);
+  if (process.env['MONITOR_DEBUG'] === '1' && e.stack) process.stderr.write(`${scrub(e.stack)}\n`);
+  return exitCode;
+}
+
+export function buildCli(argv: string[]): Argv {
+  return yargs(argv)
+    .scriptName('monitor')
+    .usage('$0 <command>\n\nMonitor HTTP/S services on schedules; results go to SQLite, then PostgreSQL.')
+    .command(configCommand)
+    .command(startCommand)
+    .command(probeCommand)
+    .command(dbCommand)
+    .command(demoCommand)
+    .completion('completion', 'Print a shell completion script (bash/zsh): monitor completion >> ~/.bashrc')
+    .demandCommand(1, 'Name a command; see monitor --help.')
+    .recommendCommands()
+    .strict()
+    .version(packageVersion())
+    .help()
+    .alias('help', 'h')
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      if (err) throw err;
+      // yargs usage problems: one line, exit 2, nothing touched.
+      process.stderr.write(`monitor: error: ${msg}\nRun 'monitor --help' for usage.\n`);
+      process.exit(2);
+    });
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildCli(argv).parseAsync();
+  } catch (err) {
+    process.exitCode = reportError(err);
+  }
+}

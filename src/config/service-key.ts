@@ -1,0 +1,14 @@
+import { createHash } from 'node:crypto';
+import type { ServiceConfig } from './types.js';
+
+/**
+ * A service's stable identity: the fields that make two services "the same" in the original
+ * (url, method, check_regex, regex). Used for dedupe keys, phases and the remote `service_key`
+ * column; interval and timeout changes keep the key, so a reload keeps the service's history.
+ */
+export function serviceKey(s: Pick<ServiceConfig, 'url' | 'method' | 'check_regex' | 'regex'>): string {
+  return createHash('sha256')
+    .update(`${s.method}\n${s.url}\n${s.check_regex ? 1 : 0}\n${s.regex ?? ''}`)
+    .digest('hex')
+    .slice(0, 16);
+}
