@@ -1,0 +1,88 @@
+import type { ProbeResult } from '../results/types.js';
+import type { Job, JobKind, JobPayloads } from './types.js';
+
+/**
+ * The contract between the queue's users (scheduler, runner, exporter, collector) and the local
+ * SQLite database that implements it (src/db/local). Everything here is synchronous on purpose:
+ * better-sqlite3 transactions must not contain an await, and short batched transactions are what
+ * keeps the event loop free.
+ */
+
+export interface NewJob<K extends JobKind = JobKind> {
+  kind: K;
+  payload: JobPayloads[K];
+  /** Earliest start, epoch ms. */
+  runAt: number;
+  /** Default 1 for probes (a probe's failure is its result), 10 for export/collect. */
+  maxAttempts?: number;
+  /** Unique across the jobs table: a second enqueue with the same key is ignored. */
+  dedupeKey?: string | null;
+}
+
+export interface ClaimOptions {
+  /** Only these kinds. Default: all. */
+  kinds?: readonly JobKind[];
+  /** Most jobs returned. */
+  limit: number;
+  /** Current time, epoch ms (injected so tests control time). */
+  now: number;
+  /** Claim queued jobs whose runAt <= runAtBefore. Default: now. Lets the runner claim a little ahead. */
+  runAtBefore?: number;
+  /** Lease length: an expired lease makes a running job claimable again. */
+  leaseMs: number;
+}
+
+/** A job as claimed: it always carries the token that fences every later state change. */
+export type ClaimedJob<K extends JobKind = JobKind> = Job<K> & { leaseToken: string };
+
+export interface JobRef {
+  id: number;
+  token: string;
+}
+
+export interface RecordedProbe {
+  result: ProbeResult;
+  /** The probe job this result completes; null for results made outside the queue. */
+  job: JobRef | null;
+}
+
+export interface JobStore {
+  /** Insert jobs, ignoring those whose dedupeKey exists. Returns how many were inserted. */
+  enqueue(jobs: readonly NewJob[]): number;
+  /**
+   * Atomically lease up to `limit` due jobs (queued and due, or running with an expired lease),
+   * oldest runAt first; increments attempts and sets a fresh lease token per claim.
+   */
+  claim(options: ClaimOptions): ClaimedJob[];
+  /** Mark jobs done; refs whose token is stale are ignored. Returns how many changed. */
+  complete(refs: readonly JobRef[]): number;
+  /**
+   * Record a failure: back to queued at `retryAt`, or `dead` when attempts are used up or
+   * retryAt is null. Ignored (returns false) when the token is stale.
+   */
+  fail(ref: JobRef, error: string, retryAt: number | null, now: number): boolean;
+  /** Give leases back without counting an attempt (shutdown). Returns how many changed. */
+  release(refs: readonly JobRef[]): number;
+  /**
+   * Insert probe results and complete their jobs in one transaction. A result whose job token is
+   * stale is not written (another worker owns that slot). Returns how many results were written.
+   */
+  recordProbeResults(items: readonly RecordedProbe[]): number;
+}
+
+/** What the exporter needs from the local database. */
+export interface ExportSource {
+  /** Oldest unexported results (insertion order), not set aside. */
+  selectUnexported(limit: number): ProbeResult[];
+  /** Mark as exported; called only after the remote COMMIT. */
+  markExported(ids: readonly string[], at: number): number;
+  /** Keep a row PostgreSQL rejected for its data out of the export queue, with the reason. */
+  setAside(id: string, reason: string, at: number): void;
+  /** How many results are waiting. */
+  countUnexported(): number;
+}
+
+export interface CollectStats {
+  resultsDeleted: number;
+  jobsDeleted: number;
+}
