@@ -44,7 +44,9 @@ export function buildCli(argv: string[]): Argv {
 
 export async function main(argv: string[]): Promise<void> {
   try {
-    await buildCli(argv).parseAsync();
+    // The original spelled the short form `-ns`; yargs would read that as `-n -s`.
+    const args = argv.map((a) => (a === '-ns' ? '--notify-systemd' : a));
+    await buildCli(args).parseAsync();
   } catch (err) {
     process.exitCode = reportError(err);
   }
