@@ -1,0 +1,87 @@
+import type { CollectStats } from '../../jobs/store.js';
+import type { LocalDatabase } from './open.js';
+import { prepared } from './statements.js';
+
+export interface CollectOptions {
+  /** Current time, epoch ms. */
+  now: number;
+  /** Exported results and finished jobs are kept this long after they finished. */
+  graceMs: number;
+  /**
+   * Most rows deleted per table per run, so one run after a long outage cannot block the event
+   * loop for seconds; a run that hit it returns `more: true`. Default 50,000.
+   */
+  maxDeletes?: number;
+  /** Free pages handed back to the file system per run (`incremental_vacuum`). Default 2,048. */
+  vacuumPages?: number;
+}
+
+export interface CollectResult extends CollectStats {
+  /** A limit was hit: run again soon. */
+  more: boolean;
+  /** WAL frames still not copied into the database after the checkpoint (0 = fully checkpointed). */
+  walFramesLeft: number;
+  /** Free pages left in the file after the incremental vacuum. */
+  freePages: number;
+}
+
+const DELETE_RESULTS_SQL = `DELETE FROM results WHERE seq IN (
+  SELECT seq FROM results WHERE exported_at IS NOT NULL AND exported_at < ? LIMIT ?)`;
+// Dead jobs go after the grace too: their last_error has been logged by the runner already.
+const DELETE_JOBS_SQL = `DELETE FROM jobs WHERE id IN (
+  SELECT id FROM jobs WHERE state IN ('done', 'dead') AND updated_at < ? LIMIT ?)`;
+
+interface CheckpointRow {
+  busy: number;
+  log: number;
+  checkpointed: number;
+}
+
+/**
+ * The collector: delete what is finished, checkpoint the WAL and give free pages back, each step
+ * bounded so that the writer is never held for long.
+ */
+export function collect(ldb: LocalDatabase, opts: CollectOptions): CollectResult {
+  const { sqlite } = ldb;
+  const maxDeletes = opts.maxDeletes ?? 50_000;
+  const cutoff = opts.now - opts.graceMs;
+
+  const { resultsDeleted, jobsDeleted } = sqlite.transaction(() => ({
+    resultsDeleted: prepared(sqlite, DELETE_RESULTS_SQL).run(cutoff, maxDeletes).changes,
+    jobsDeleted: prepared(sqlite, DELETE_JOBS_SQL).run(cutoff, maxDeletes).changes,
+  }))();
+
+  const walFramesLeft = checkpoint(ldb);
+  sqlite.pragma(`incremental_vacuum(${Math.max(0, Math.floor(opts.vacuumPages ?? 2048))})`);
+  const freePages = Number(sqlite.pragma('freelist_count', { simple: true }));
+
+  return {
+    resultsDeleted,
+    jobsDeleted,
+    more: resultsDeleted >= maxDeletes || jobsDeleted >= maxDeletes,
+    walFramesLeft,
+    freePages,
+  };
+}
+
+/**
+ * PASSIVE never waits. When it copied every frame (no reader in the way), TRUNCATE also resets
+ * the WAL file to zero bytes; it runs with busy_timeout 0 so a reader that just arrived makes it
+ * give up instead of blocking the event loop.
+ */
+function checkpoint(ldb: LocalDatabase): number {
+  const { sqlite } = ldb;
+  const passive = sqlite.pragma('wal_checkpoint(PASSIVE)') as CheckpointRow[];
+  const p = passive[0];
+  if (!p || p.log < 0) return 0; // not in WAL mode
+  const left = p.log - p.checkpointed;
+  if (p.busy !== 0 || left !== 0) return left;
+  const timeout = Number(sqlite.pragma('busy_timeout', { simple: true }));
+  sqlite.pragma('busy_timeout = 0');
+  try {
+    sqlite.pragma('wal_checkpoint(TRUNCATE)');
+  } finally {
+    sqlite.pragma(`busy_timeout = ${timeout}`);
+  }
+  return 0;
+}

@@ -1,0 +1,15 @@
+export { type BufferLimitOptions, enforceBufferLimit } from './buffer-limit.js';
+export { type CollectOptions, type CollectResult, collect } from './collect.js';
+export { COUNTER, incrementCounter, readCounters } from './counters.js';
+export { createExportSource } from './export-source.js';
+export { acquireInstanceLock, type InstanceLock } from './instance-lock.js';
+export { createJobStore, type JobStoreOptions, type LocalJobStore } from './job-store.js';
+export { localMigrationsFolder } from './migrations-folder.js';
+export {
+  type LocalDatabase,
+  type LocalDrizzle,
+  type OpenLocalDatabaseOptions,
+  openLocalDatabase,
+} from './open.js';
+export * as localSchema from './schema.js';
+export { isBusy, isDiskFull } from './sqlite-errors.js';

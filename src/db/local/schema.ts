@@ -1,0 +1,77 @@
+import { sql } from 'drizzle-orm';
+import { index, integer, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+/**
+ * The local SQLite schema. Times are epoch milliseconds (integers); booleans are 0/1 integers.
+ * Changing anything here needs a new migration: `npx drizzle-kit generate --config drizzle.config.ts`.
+ * This file is loaded by drizzle-kit too, so it imports nothing but drizzle-orm.
+ */
+
+export const jobs = sqliteTable(
+  'jobs',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    kind: text('kind').notNull(),
+    payload: text('payload').notNull(),
+    runAt: integer('run_at').notNull(),
+    state: text('state', { enum: ['queued', 'running', 'done', 'failed', 'dead'] })
+      .notNull()
+      .default('queued'),
+    attempts: integer('attempts').notNull().default(0),
+    maxAttempts: integer('max_attempts').notNull().default(1),
+    leaseUntil: integer('lease_until'),
+    leaseToken: text('lease_token'),
+    lastError: text('last_error'),
+    dedupeKey: text('dedupe_key').unique('jobs_dedupe_key_unique'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [index('jobs_state_run_at').on(t.state, t.runAt)],
+);
+
+export const results = sqliteTable(
+  'results',
+  {
+    // AUTOINCREMENT: export order, and never reused after deletes (a plain rowid can be).
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    id: text('id').notNull().unique('results_id_unique'),
+    agent: text('agent').notNull(),
+    serviceKey: text('service_key').notNull(),
+    url: text('url').notNull(),
+    method: text('method').notNull(),
+    scheduledAt: integer('scheduled_at').notNull(),
+    startedAt: integer('started_at'),
+    finishedAt: integer('finished_at').notNull(),
+    durationMs: real('duration_ms'),
+    statusCode: integer('status_code'),
+    ok: integer('ok', { mode: 'boolean' }).notNull(),
+    regexRequired: integer('regex_required', { mode: 'boolean' }).notNull(),
+    regex: text('regex'),
+    regexMatched: integer('regex_matched', { mode: 'boolean' }),
+    errorClass: text('error_class'),
+    errorMessage: text('error_message'),
+    bytesRead: integer('bytes_read').notNull().default(0),
+    truncated: integer('truncated', { mode: 'boolean' }).notNull().default(false),
+    exportedAt: integer('exported_at'),
+    setAsideReason: text('set_aside_reason'),
+    setAsideAt: integer('set_aside_at'),
+  },
+  (t) => [
+    uniqueIndex('results_service_slot_unique').on(t.serviceKey, t.scheduledAt),
+    // The export queue: unexported rows in insertion order. Partial, so it stays as small as the backlog.
+    index('results_unexported_seq')
+      .on(t.seq)
+      .where(sql`${t.exportedAt} IS NULL AND ${t.setAsideReason} IS NULL`),
+    index('results_exported_at').on(t.exportedAt).where(sql`${t.exportedAt} IS NOT NULL`),
+  ],
+);
+
+export const counters = sqliteTable('counters', {
+  name: text('name').primaryKey(),
+  value: integer('value').notNull().default(0),
+});
+
+export const localSchema = { jobs, results, counters };
+
+/** Tables this schema owns (plus drizzle's and SQLite's own); anything else marks a foreign file. */
+export const OWN_TABLES: readonly string[] = ['jobs', 'results', 'counters'];
