@@ -1,10 +1,22 @@
 import type { CommandModule } from 'yargs';
+import { strictCommand } from './config-common.js';
+import { configCreateCommand } from './config-create.js';
+import { configDatabasesCommand } from './config-databases.js';
+import { configDeleteCommand } from './config-delete.js';
+import { configServicesCommand } from './config-services.js';
+import { configShowCommand } from './config-show.js';
 
-// Placeholder until the command is built; replaced by its owner.
+/** `monitor config …`: the original tool's configuration commands, same names and options. */
 export const configCommand: CommandModule = {
   command: 'config',
-  describe: false,
-  handler: () => {
-    throw new Error('config: not implemented yet');
-  },
+  describe: 'Manage the configuration file.',
+  builder: (y) =>
+    strictCommand(y)
+      .command(configCreateCommand)
+      .command(configDeleteCommand)
+      .command(configShowCommand)
+      .command(configDatabasesCommand)
+      .command(configServicesCommand)
+      .demandCommand(1, 'Name a config command; see monitor config --help.'),
+  handler: () => {},
 };

@@ -1,0 +1,40 @@
+import { isAbsolute, resolve } from 'node:path';
+import type { Argv } from 'yargs';
+import { homeDir, readConfig } from '../../config/file.js';
+import type { MonitorConfig } from '../../config/types.js';
+import { UsageError } from '../../errors.js';
+import { type ConfigPathArgs, withConfigPath } from '../options.js';
+
+/** Said after every change instead of the original's "Restart application.". */
+export const PICKED_UP = 'A running `monitor start` picks this up automatically.';
+
+/**
+ * Strict parsing plus one-line usage errors: an unknown option or a missing argument becomes a
+ * UsageError, which the CLI root prints as a single `monitor: error:` line with exit code 2.
+ */
+export function strictCommand<T>(y: Argv<T>): Argv<T> {
+  return y.strict().fail((msg, err) => {
+    if (err) throw err;
+    throw new UsageError(msg.replace(/\s*\n\s*/g, ' '));
+  });
+}
+
+/** Every config subcommand: strict, one-line failures, `--config-path`. */
+export function configCommandBuilder<T>(y: Argv<T>): Argv<T & ConfigPathArgs> {
+  return withConfigPath(strictCommand(y));
+}
+
+/**
+ * Load a config to show or edit it: types are checked, value rules are not, so that a file with one
+ * bad service (say a regex the original never compiled) can still be shown and repaired.
+ */
+export function loadConfig(path: string): MonitorConfig {
+  return readConfig(path, { validate: false });
+}
+
+/** `~/x` and relative paths become absolute, as the original stored them. */
+export function absolutePath(p: string): string {
+  if (p === '') throw new UsageError('a path must not be empty');
+  const expanded = p === '~' ? homeDir() : p.startsWith('~/') ? `${homeDir()}${p.slice(1)}` : p;
+  return isAbsolute(expanded) ? expanded : resolve(expanded);
+}

@@ -1,0 +1,57 @@
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { writeConfig } from '../../config/file.js';
+import { assertNotDuplicate } from '../../config/services.js';
+import { SERVICE_DEFAULTS, type ServiceConfig } from '../../config/types.js';
+import { assertValidService, methodMessage, normaliseMethod } from '../../config/validate.js';
+import { UsageError } from '../../errors.js';
+import { servicesTable } from '../output/config-tables.js';
+import { printLine } from '../output/write.js';
+import { configCommandBuilder, loadConfig, PICKED_UP } from './config-common.js';
+import { type ServiceOptionArgs, serviceChanges, withServiceOptions } from './config-services-options.js';
+
+interface AddArgs extends ServiceOptionArgs {
+  URL: string;
+  METHOD: string;
+  'check-regex': boolean;
+}
+
+export const configServicesAddCommand: CommandModule<object, AddArgs> = {
+  command: 'add <URL> <METHOD>',
+  describe: 'Add a service to the configuration.',
+  builder: (y) =>
+    withServiceOptions(configCommandBuilder(y) as Argv)
+      .positional('URL', { type: 'string', describe: 'http:// or https:// URL to request.' })
+      .positional('METHOD', { type: 'string', describe: 'GET, HEAD, POST, PUT, PATCH, DELETE or OPTIONS.' })
+      .option('check-regex', {
+        type: 'boolean',
+        describe: 'Check the response body against --regex.',
+        default: false,
+      })
+      .example('$0 config services add http://localhost:8000/ GET', '')
+      .example(
+        '$0 config services add http://localhost:8000/openapi.json GET --regex \'\\{"openapi":"3\\.1\\.0"\' --check-regex',
+        '',
+      ) as Argv<AddArgs>,
+  handler: (args: ArgumentsCamelCase<AddArgs>) => {
+    const methodText = String(args.METHOD);
+    const method = normaliseMethod(methodText);
+    if (!method) throw new UsageError(methodMessage(methodText));
+    const service: ServiceConfig = {
+      url: String(args.URL),
+      method,
+      check_regex: args['check-regex'],
+      regex: null,
+      interval_sec: SERVICE_DEFAULTS.interval_sec,
+      timeout: SERVICE_DEFAULTS.timeout,
+      ...serviceChanges(args),
+    };
+    assertValidService(service);
+    const path = args['config-path'];
+    const config = loadConfig(path);
+    assertNotDuplicate(config.services, service);
+    config.services.push(service);
+    writeConfig(path, config);
+    if (!args.quiet) printLine(servicesTable(config.services));
+    printLine(`Service was successfully added. ${PICKED_UP}`);
+  },
+};

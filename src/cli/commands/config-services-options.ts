@@ -1,0 +1,79 @@
+import type { Argv } from 'yargs';
+import type { ServiceConfig } from '../../config/types.js';
+import { parseNumberOption } from '../../config/validate.js';
+import type { ConfigPathArgs } from '../options.js';
+
+/** Options shared by `services add` and `services update` (descriptions in the original's words). */
+export interface ServiceOptionArgs extends ConfigPathArgs {
+  regex?: string;
+  interval?: string;
+  timeout?: string;
+  cron?: string | false;
+  'follow-redirects'?: boolean;
+  'expect-status'?: string;
+  'tls-verify'?: boolean;
+  'max-body-bytes'?: string;
+  quiet: boolean;
+}
+
+/** Numbers are read as strings and parsed by us, so `--timeout abc` is an error, not NaN. */
+export function withServiceOptions<T>(y: Argv<T>): Argv<T & ServiceOptionArgs> {
+  return y
+    .option('regex', { type: 'string', describe: 'Regexp to check.', requiresArg: true })
+    .option('timeout', {
+      type: 'string',
+      describe: 'Timeout for outgoing connections to a service (seconds, whole probe).',
+      requiresArg: true,
+    })
+    .option('interval', {
+      type: 'string',
+      describe: 'Interval in seconds between requests. Must be between 5 and 300.',
+      requiresArg: true,
+    })
+    .option('cron', {
+      type: 'string',
+      describe: 'Schedule with a cron expression (seconds allowed) instead of --interval.',
+      requiresArg: true,
+    })
+    .option('follow-redirects', {
+      type: 'boolean',
+      describe: 'Follow up to 5 redirects (default: record a 3xx as is).',
+    })
+    .option('expect-status', {
+      type: 'string',
+      describe: 'Statuses that count as up, e.g. 200,204,300-399 (default 200-399).',
+      requiresArg: true,
+    })
+    .option('tls-verify', {
+      type: 'boolean',
+      describe: 'Verify TLS certificates (default); --no-tls-verify turns it off for this service.',
+    })
+    .option('max-body-bytes', {
+      type: 'string',
+      describe: 'Bytes of body read for the regex check (default 1048576).',
+      requiresArg: true,
+    })
+    .option('quiet', {
+      alias: 'q',
+      type: 'boolean',
+      describe: 'Do not print the services table.',
+      default: false,
+    }) as Argv<T & ServiceOptionArgs>;
+}
+
+/** The fields the options set, parsed; only those given, so a plain config stays original-shaped. */
+export function serviceChanges(args: ServiceOptionArgs): Partial<ServiceConfig> {
+  const changes: Partial<ServiceConfig> = {};
+  if (args.regex !== undefined) changes.regex = args.regex === '' ? null : args.regex;
+  const interval = parseNumberOption('interval', args.interval);
+  if (interval !== undefined) changes.interval_sec = interval;
+  const timeout = parseNumberOption('timeout', args.timeout);
+  if (timeout !== undefined) changes.timeout = timeout;
+  if (args.cron !== undefined) changes.cron = args.cron === false || args.cron === '' ? null : args.cron;
+  if (args['follow-redirects'] !== undefined) changes.follow_redirects = args['follow-redirects'];
+  if (args['expect-status'] !== undefined) changes.expect_status = args['expect-status'];
+  if (args['tls-verify'] !== undefined) changes.tls_verify = args['tls-verify'];
+  const maxBody = parseNumberOption('max-body-bytes', args['max-body-bytes']);
+  if (maxBody !== undefined) changes.max_body_bytes = maxBody;
+  return changes;
+}

@@ -1,0 +1,201 @@
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { homedir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { ConfigError, errorCode, toError } from '../errors.js';
+import { registerSecret } from '../log/secrets.js';
+import { parseConfig } from './parse.js';
+import type { MonitorConfig } from './types.js';
+import { passwordOf } from './uri.js';
+import { configProblems } from './validate.js';
+
+/** HOME from the environment first, so that tests and users can point the CLI at another home. */
+export function homeDir(): string {
+  return process.env['HOME'] || homedir();
+}
+
+/** `~/.monitoring/monitoring-config`, like the original. */
+export function defaultConfigPath(): string {
+  return join(homeDir(), '.monitoring', 'monitoring-config');
+}
+
+/** `~/.monitoring/local-database.sqlite3`, like the original. */
+export function defaultLocalDatabasePath(): string {
+  return join(homeDir(), '.monitoring', 'local-database.sqlite3');
+}
+
+/** A path shown to the user with the home directory spelled `~`. */
+export function tildePath(path: string): string {
+  const home = homeDir();
+  return home && home !== '/' && (path === home || path.startsWith(`${home}/`))
+    ? `~${path.slice(home.length)}`
+    : path;
+}
+
+function describeFsError(err: unknown): string {
+  switch (errorCode(err)) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'ENOTDIR':
+      return 'a parent of the path is not a directory';
+    case 'EISDIR':
+      return 'it is a directory';
+    case 'ELOOP':
+      return 'too many symbolic links';
+    default:
+      return toError(err).message;
+  }
+}
+
+/** V8's JSON message without the quoted snippet of the file (it may hold the password). */
+function jsonErrorReason(err: unknown): string {
+  const message = toError(err).message.split('\n')[0] ?? '';
+  return message
+    .replace(/, ".*" is not valid JSON$/, '')
+    .replace(/^Unexpected end of JSON input$/, 'it ends early');
+}
+
+export interface ReadConfigOptions {
+  /**
+   * Also check every value rule (URLs, ranges, regexes, cron, the URI, duplicates) and throw on the
+   * first problem. Default true: the daemon must not run on a config it would misread. The config
+   * commands pass false so that a file with a bad service can still be shown and repaired.
+   */
+  validate?: boolean;
+}
+
+/**
+ * Read and type-check a config file. Every failure is a ConfigError (exit 2) that names the path and
+ * the reason in one line; E_CONFIG_MISSING when there is no file. Registers the database password
+ * as a secret so that no later message can print it.
+ */
+export function readConfig(path: string, options: ReadConfigOptions = {}): MonitorConfig {
+  let text: string;
+  try {
+    // Checked first: reading a FIFO would block forever, and a directory gives a vaguer error.
+    const st = statSync(path);
+    if (st.isDirectory()) throw new ConfigError(`cannot read config ${path}: it is a directory`);
+    if (!st.isFile()) throw new ConfigError(`cannot read config ${path}: not a regular file`);
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    if (errorCode(err) === 'ENOENT') {
+      throw new ConfigError(
+        `no config file at ${path}; create one with: monitor config create EXTERNAL_URI`,
+        {
+          code: 'E_CONFIG_MISSING',
+        },
+      );
+    }
+    throw new ConfigError(`cannot read config ${path}: ${describeFsError(err)}`);
+  }
+  // Before parsing: a syntax error message may quote the text around it, password included.
+  for (const m of text.matchAll(/postgres(?:ql)?:\/\/[^:@/\s"]*:([^@\s"]+)@/g)) registerSecret(m[1]);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`config ${path} is not valid JSON: ${jsonErrorReason(err)}`);
+  }
+  const parsed = parseConfig(raw);
+  if (typeof parsed === 'string') throw new ConfigError(`config ${path}: ${parsed}`);
+  registerSecret(passwordOf(parsed.external_database_uri));
+  if (options.validate ?? true) {
+    const problem = configProblems(parsed)[0];
+    if (problem) throw new ConfigError(`config ${path}: ${problem}`);
+  }
+  return parsed;
+}
+
+/** The file's text as written: two-space JSON, like a person would format it, ending in a newline. */
+export function serialiseConfig(config: MonitorConfig): string {
+  return `${JSON.stringify(config, null, 2)}\n`;
+}
+
+export interface WriteConfigOptions {
+  /** Replace an existing file. Default true; false makes the write fail with EEXIST atomically. */
+  overwrite?: boolean;
+}
+
+/**
+ * Write the config atomically: a 0600 temp file in the same directory, fsynced, then renamed over
+ * the target (or hard-linked when overwrite is false, so two racing `create`s cannot both win).
+ * The directory is created 0700 when missing. A crash leaves either the old file or the new one.
+ */
+export function writeConfig(path: string, config: MonitorConfig, options: WriteConfigOptions = {}): void {
+  const dir = dirname(path);
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw new ConfigError(`cannot create directory ${dir} for config ${path}: ${describeFsError(err)}`);
+  }
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  let fd: number | undefined;
+  try {
+    fd = openSync(tmp, 'wx', 0o600);
+    writeSync(fd, serialiseConfig(config));
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
+    if (options.overwrite ?? true) {
+      renameSync(tmp, path);
+    } else {
+      linkSync(tmp, path);
+      unlinkSync(tmp);
+    }
+    syncDirectory(dir);
+  } catch (err) {
+    if (fd !== undefined) closeSync(fd);
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // Already renamed or never created.
+    }
+    if (errorCode(err) === 'EEXIST') {
+      throw new ConfigError(`config ${path} already exists; pass --force to overwrite it`);
+    }
+    throw new ConfigError(`cannot write config ${path}: ${describeFsError(err)}`);
+  }
+}
+
+/** Make the rename durable; some filesystems refuse fsync on a directory, which is harmless. */
+function syncDirectory(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // Best effort only.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Delete the config file; ConfigError E_CONFIG_MISSING when there is none. */
+export function deleteConfig(path: string): void {
+  try {
+    const st = statSync(path);
+    if (!st.isFile()) throw new ConfigError(`cannot delete config ${path}: not a regular file`);
+    unlinkSync(path);
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    if (errorCode(err) === 'ENOENT') {
+      throw new ConfigError(`no config file at ${path}`, { code: 'E_CONFIG_MISSING' });
+    }
+    throw new ConfigError(`cannot delete config ${path}: ${describeFsError(err)}`);
+  }
+}

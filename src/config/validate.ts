@@ -1,0 +1,177 @@
+import { Cron } from 'croner';
+import { UsageError } from '../errors.js';
+import { serviceKey } from './service-key.js';
+import {
+  HTTP_METHODS,
+  type HttpMethod,
+  INTERVAL_MAX,
+  INTERVAL_MIN,
+  type MonitorConfig,
+  type ServiceConfig,
+  URL_MAX_LENGTH,
+} from './types.js';
+import { parsePgUri } from './uri.js';
+
+/**
+ * The value rules of `monitor config`. Each check returns an error message (one line, naming the
+ * value) or null, so the same rules serve the CLI (which throws UsageError) and the file loader
+ * (which throws ConfigError naming the file).
+ */
+
+/** Long values are cut in messages so that a 3000-character URL still gives a one-line error. */
+export function preview(value: string, max = 80): string {
+  const oneLine = value.replace(/[\r\n]+/g, ' ');
+  return oneLine.length > max ? `${oneLine.slice(0, max)}… (${value.length} characters)` : oneLine;
+}
+
+export function checkUrl(url: string): string | null {
+  if (url.length > URL_MAX_LENGTH) {
+    return `URL is ${url.length} characters long; at most ${URL_MAX_LENGTH} are allowed`;
+  }
+  if (/\s/.test(url)) return `URL must not contain spaces: '${preview(url)}'`;
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return `URL must be absolute and start with http:// or https://, got '${preview(url)}'`;
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+    return `URL must start with http:// or https://, got '${preview(url)}'`;
+  }
+  // WHATWG URL parsing turns 'http:///path' into host 'path'; require the host to be spelled out.
+  if (!u.hostname || !/^https?:\/\/[^/?#]/i.test(url)) return `URL has no host: '${preview(url)}'`;
+  return null;
+}
+
+/** The original's `OPTION` (sic) and any letter case are accepted; returns the canonical method. */
+export function normaliseMethod(method: string): HttpMethod | null {
+  const upper = method.trim().toUpperCase();
+  const canonical = upper === 'OPTION' ? 'OPTIONS' : upper;
+  return (HTTP_METHODS as readonly string[]).includes(canonical) ? (canonical as HttpMethod) : null;
+}
+
+export function methodMessage(method: string): string {
+  return `method must be one of ${HTTP_METHODS.join(', ')}, got '${preview(method, 20)}'`;
+}
+
+export function checkInterval(value: number): string | null {
+  if (!Number.isFinite(value) || value < INTERVAL_MIN || value > INTERVAL_MAX) {
+    return `interval must be between ${INTERVAL_MIN} and ${INTERVAL_MAX} seconds, got ${value}`;
+  }
+  return null;
+}
+
+export function checkTimeout(value: number): string | null {
+  if (!Number.isFinite(value) || value <= 0)
+    return `timeout must be a positive number of seconds, got ${value}`;
+  return null;
+}
+
+export function checkRegex(regex: string): string | null {
+  try {
+    new RegExp(regex);
+    return null;
+  } catch (err) {
+    const reason = err instanceof Error ? err.message.replace(/^Invalid regular expression: /, '') : '';
+    return `regex does not compile: ${preview(reason, 120)}`;
+  }
+}
+
+export function checkCron(expr: string): string | null {
+  try {
+    const job = new Cron(expr, { paused: true });
+    const next = job.nextRun();
+    job.stop();
+    if (next === null) return `cron expression '${preview(expr)}' never fires`;
+    return null;
+  } catch (err) {
+    const reason = err instanceof Error ? err.message.replace(/^CronPattern: /, '') : '';
+    return `invalid cron expression '${preview(expr)}': ${preview(reason, 120)}`;
+  }
+}
+
+/** "200", "200-399", "200,204,300-399": codes 100..599, ranges low-high. */
+export function checkExpectStatus(spec: string): string | null {
+  const bad = `expect_status must look like 200,204,300-399 (codes 100..599), got '${preview(spec, 40)}'`;
+  const parts = spec.split(',').map((p) => p.trim());
+  for (const part of parts) {
+    const m = /^(\d{3})(?:-(\d{3}))?$/.exec(part);
+    if (!m) return bad;
+    const lo = Number(m[1]);
+    const hi = m[2] === undefined ? lo : Number(m[2]);
+    if (lo < 100 || hi > 599 || lo > hi) return bad;
+  }
+  return null;
+}
+
+export function checkMaxBodyBytes(value: number): string | null {
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    return `max_body_bytes must be a positive whole number of bytes, got ${value}`;
+  }
+  return null;
+}
+
+export function checkExternalUri(uri: string): string | null {
+  const parsed = parsePgUri(uri);
+  // The message from parsePgUri never contains the URI itself, so no password leaks here.
+  return typeof parsed === 'string' ? `external database URI: ${parsed}` : null;
+}
+
+/** Every value rule for one service; the first problem found, or null. */
+export function checkService(s: ServiceConfig): string | null {
+  const url = checkUrl(s.url);
+  if (url) return url;
+  if (normaliseMethod(s.method) !== s.method) return methodMessage(s.method);
+  if (s.check_regex && (s.regex === null || s.regex === '')) return '--check-regex needs a regex (--regex)';
+  if (s.regex !== null) {
+    const r = checkRegex(s.regex);
+    if (r) return r;
+  }
+  const checks = [
+    checkInterval(s.interval_sec),
+    checkTimeout(s.timeout),
+    s.cron == null ? null : checkCron(s.cron),
+    s.expect_status == null ? null : checkExpectStatus(s.expect_status),
+    s.max_body_bytes === undefined ? null : checkMaxBodyBytes(s.max_body_bytes),
+  ];
+  return checks.find((c) => c !== null) ?? null;
+}
+
+/** Throws UsageError (exit 2) with the first problem of a service about to be written. */
+export function assertValidService(s: ServiceConfig): void {
+  const problem = checkService(s);
+  if (problem) throw new UsageError(problem);
+}
+
+/**
+ * Problems of a whole loaded config, one line each, naming the service by position in the file.
+ * The daemon refuses to start on any; the config commands still load such a file so it can be fixed.
+ */
+export function configProblems(config: MonitorConfig): string[] {
+  const problems: string[] = [];
+  if (config.external_database_uri !== null) {
+    const uri = checkExternalUri(config.external_database_uri);
+    if (uri) problems.push(uri);
+  }
+  const seen = new Map<string, number>();
+  config.services.forEach((s, i) => {
+    const where = `services[${i}] (${preview(s.url, 60)} ${s.method})`;
+    const problem = checkService(s);
+    if (problem) problems.push(`${where}: ${problem}`);
+    const key = serviceKey(s);
+    const first = seen.get(key);
+    if (first !== undefined) problems.push(`${where}: duplicate of services[${first}]`);
+    else seen.set(key, i);
+  });
+  return problems;
+}
+
+/** Parse a CLI number the way a user means it; yargs' own coercion turns "abc" into NaN silently. */
+export function parseNumberOption(name: string, raw: unknown): number | undefined {
+  if (raw === undefined) return undefined;
+  const text = String(raw).trim();
+  const n = text === '' ? Number.NaN : Number(text);
+  if (!Number.isFinite(n))
+    throw new UsageError(`--${name} must be a number, got '${preview(String(raw), 40)}'`);
+  return n;
+}
