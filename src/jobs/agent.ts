@@ -1,0 +1,162 @@
+import type { ResolvedService } from '../config/resolve.js';
+import type { RunnerSettings } from '../config/types.js';
+import type { Logger } from '../log/logger.js';
+import type { Prober } from '../probe/types.js';
+import { requestsPerMinute } from './phase.js';
+import { createRunner, type HandlerOutcome, type JobHandler, type RunnerStats } from './runner.js';
+import { createScheduler, type SchedulerStats } from './scheduler.js';
+import type { JobStore } from './store.js';
+
+/**
+ * The monitor's engine: the scheduler enqueues probe (and export/collect) jobs, the runner drains
+ * them. `monitor start` owns everything around it (config, databases, signals, systemd); this is
+ * the whole surface it needs.
+ */
+
+export interface ExportOutcome {
+  exported: number;
+  /** The batch was full: more rows are waiting, so the next export is queued at once. */
+  full: boolean;
+  /** Do not export again before this many ms (e.g. PostgreSQL unreachable). */
+  retryAfterMs: number | null;
+}
+
+export interface AgentOptions {
+  store: JobStore;
+  prober: Prober;
+  services: readonly ResolvedService[];
+  /** Written on every result. */
+  agentName: string;
+  /** Caps; defaults as in RunnerSettings. */
+  runner?: RunnerSettings;
+  /** Export job handler; without it no export jobs are scheduled. */
+  exportHandler?: () => Promise<ExportOutcome>;
+  /** Collect job handler; without it no collect jobs are scheduled. */
+  collectHandler?: () => Promise<void> | void;
+  /** Period of collect jobs. Default 5000 ms. */
+  collectEveryMs?: number;
+  logger: Logger;
+  /** Clock, epoch ms. Default Date.now. */
+  now?: () => number;
+}
+
+export interface AgentStats extends RunnerStats {
+  /** Probe jobs enqueued by this process. */
+  scheduled: number;
+  schedulerTicks: number;
+  schedulerErrors: number;
+}
+
+export interface Agent {
+  start(): void;
+  /** Reload: added services start, removed stop, changed ones use their new settings from the next slot. */
+  setServices(services: readonly ResolvedService[]): void;
+  /** Stop scheduling, then the runner's two-phase stop (see Runner.stop). */
+  stop(options?: { graceMs?: number }): Promise<void>;
+  stats(): AgentStats;
+  /** Forget start-lag and event-loop samples (after a warm-up). */
+  resetLatencyStats(): void;
+}
+
+export function createAgent(options: AgentOptions): Agent {
+  const { store, logger } = options;
+  const now = options.now ?? Date.now;
+  let exportSeq = 0;
+
+  const handlers: Partial<Record<'export' | 'collect', JobHandler>> = {};
+  const { exportHandler, collectHandler } = options;
+  if (exportHandler) {
+    handlers.export = async (): Promise<HandlerOutcome> => {
+      const out = await exportHandler();
+      if (out.retryAfterMs !== null) return { pauseUntil: now() + out.retryAfterMs };
+      if (out.full) {
+        const t = now();
+        // A full batch means a backlog: keep exporting without waiting for the next second.
+        store.enqueue([
+          { kind: 'export', payload: {}, runAt: t, dedupeKey: `export:more:${t}:${exportSeq++}` },
+        ]);
+      }
+      return {};
+    };
+  }
+  if (collectHandler) {
+    handlers.collect = async () => {
+      await collectHandler();
+      return null;
+    };
+  }
+
+  const scheduler = createScheduler({
+    store,
+    services: options.services,
+    logger,
+    exportEnabled: exportHandler !== undefined,
+    collectEnabled: collectHandler !== undefined,
+    collectEveryMs: options.collectEveryMs,
+    now,
+  });
+  const runner = createRunner({
+    store,
+    prober: options.prober,
+    agent: options.agentName,
+    services: options.services,
+    logger,
+    handlers,
+    concurrency: options.runner?.concurrency,
+    perOrigin: options.runner?.per_origin,
+    now,
+  });
+
+  function logRates(services: readonly ResolvedService[]): void {
+    const t = now();
+    const rpm = services.map((s) => requestsPerMinute(s, t));
+    const total = rpm.reduce((a, b) => a + b, 0);
+    const average = services.length > 0 ? total / services.length : 0;
+    logger.info(
+      { module: 'scheduler' },
+      `Average requests per minute (RPM) across all services: ${average.toFixed(2)}`,
+    );
+    logger.info(
+      { module: 'scheduler' },
+      `Total requests per minute (RPM) across all services: ${total.toFixed(2)}`,
+    );
+  }
+
+  let started = false;
+  let stopped = false;
+
+  return {
+    start() {
+      if (started) return;
+      started = true;
+      logRates(options.services);
+      runner.start();
+      scheduler.start();
+    },
+    setServices(services) {
+      // The runner first: a job claimed between the two calls then finds its new settings.
+      runner.setServices(services);
+      scheduler.setServices(services);
+      logger.info({ module: 'scheduler', services: services.length }, 'services reloaded');
+      logRates(services);
+    },
+    async stop(stopOptions) {
+      if (stopped) return;
+      stopped = true;
+      scheduler.stop();
+      await runner.stop(stopOptions?.graceMs);
+    },
+    stats(): AgentStats {
+      const s: SchedulerStats = scheduler.stats();
+      return {
+        ...runner.stats(),
+        scheduled: s.scheduled,
+        schedulerTicks: s.ticks,
+        schedulerErrors: s.tickErrors,
+      };
+    },
+    resetLatencyStats() {
+      runner.resetLatencyStats();
+    },
+  };
+}

@@ -1,0 +1,627 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { ResolvedService } from '../config/resolve.js';
+import { MonitorError, toError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import type { Prober } from '../probe/types.js';
+import type { ProbeResult } from '../results/types.js';
+import { uuidv7 } from '../util/uuidv7.js';
+import { LagHistogram } from './lag-histogram.js';
+import { MAX_WINDOW_MS } from './phase.js';
+import { Fifo, MinHeap } from './queues.js';
+import { type RetryDelayOptions, retryDelayMs } from './retry-delay.js';
+import type { ClaimedJob, JobRef, JobStore, RecordedProbe } from './store.js';
+import type { JobKind, ProbePayload } from './types.js';
+
+/**
+ * Drains the jobs table. A short polling loop claims probe jobs a little ahead of their start
+ * time and keeps them in a heap; one timer starts each at its runAt, within three caps: global
+ * concurrency, per origin, and one in flight per service. A slot that cannot start before its
+ * window ends is written as a `missed` result, never run late in a burst. Results are written in
+ * batches that also complete their jobs. `export` and `collect` jobs go to injected handlers,
+ * one run at a time per kind, with retries and backoff.
+ */
+
+export type HandlerKind = Exclude<JobKind, 'probe'>;
+
+export interface HandlerOutcome {
+  /** Do not claim this kind again before this time, epoch ms (e.g. the remote asked to wait). */
+  pauseUntil?: number | null;
+}
+
+/** An export or collect run. Throwing fails the job (retried with backoff up to maxAttempts). */
+export type JobHandler = (signal: AbortSignal) => Promise<HandlerOutcome | null> | HandlerOutcome | null;
+
+export interface RunnerOptions {
+  store: JobStore;
+  prober: Prober;
+  /** Agent name written on every result. */
+  agent: string;
+  services: readonly ResolvedService[];
+  logger: Logger;
+  handlers?: Partial<Record<HandlerKind, JobHandler>>;
+  /** Probes in flight across all services. Default 512. */
+  concurrency?: number;
+  /** Probes in flight per origin. Default 16. */
+  perOrigin?: number;
+  /** Claim loop period. Default 25 ms. */
+  pollMs?: number;
+  /** Probe jobs are claimed this long before their runAt, so the timer, not the poll, starts them. Default 250 ms. */
+  claimLeadMs?: number;
+  /** Most jobs per claim statement. Default 1000. */
+  claimBatch?: number;
+  /** Results are written when this many are waiting. Default 200. */
+  flushRows?: number;
+  /** …or when the oldest has waited this long. Default 50 ms. */
+  flushMs?: number;
+  /** Results kept in memory while the local database refuses writes; the oldest go first. Default 100,000. */
+  maxBufferedResults?: number;
+  /** Lease of export/collect jobs; long enough for a handler run. Default 120,000 ms. */
+  handlerLeaseMs?: number;
+  /** Backoff of failed export/collect jobs. Defaults: see retry-delay.ts. */
+  retry?: RetryDelayOptions;
+  /** Clock, epoch ms. Default Date.now. Timers are real either way. */
+  now?: () => number;
+}
+
+export interface RunnerStats {
+  /** Probe jobs claimed. */
+  claimed: number;
+  /** Probes started. */
+  executed: number;
+  /** Slots written as `missed`. */
+  missed: number;
+  /** Jobs of services no longer configured, completed without a result. */
+  dropped: number;
+  resultsWritten: number;
+  /** Leases given back at shutdown. */
+  released: number;
+  inFlight: number;
+  /** Due probe jobs waiting for a cap or for their service's previous probe. */
+  waiting: number;
+  handlerRuns: number;
+  handlerFailures: number;
+  storeErrors: number;
+  startLagP50Ms: number;
+  startLagP99Ms: number;
+  startLagMaxMs: number;
+  eventLoopDelayP99Ms: number;
+  eventLoopDelayMaxMs: number;
+}
+
+export interface Runner {
+  start(): void;
+  /** Services used for jobs claimed from now on; jobs of removed services complete without a result. */
+  setServices(services: readonly ResolvedService[]): void;
+  /**
+   * Two-phase stop: stop claiming and give back unstarted leases, let in-flight work finish for
+   * up to `graceMs` (default 10,000), then abort it, write what is buffered and return.
+   */
+  stop(graceMs?: number): Promise<void>;
+  stats(): RunnerStats;
+  /** Forget the start-lag and event-loop samples (e.g. after a warm-up). */
+  resetLatencyStats(): void;
+}
+
+type ProbeJob = ClaimedJob<'probe'>;
+
+interface KindState {
+  kind: HandlerKind;
+  handler: JobHandler;
+  running: boolean;
+  refs: JobRef[];
+  pauseUntil: number;
+}
+
+const PROBE_KINDS: readonly JobKind[] = ['probe'];
+/** After the abort, how long stop() still waits for probes and handlers to settle. */
+const ABORT_SETTLE_MS = 2000;
+const SWEEP_EVERY_MS = 100;
+
+function refOf(job: ClaimedJob): JobRef {
+  return { id: job.id, token: job.leaseToken };
+}
+
+function runAtOf(job: ProbeJob): number {
+  return job.runAt;
+}
+
+export function createRunner(options: RunnerOptions): Runner {
+  const { store, prober, logger, agent } = options;
+  const now = options.now ?? Date.now;
+  const concurrency = options.concurrency ?? 512;
+  const perOrigin = options.perOrigin ?? 16;
+  const pollMs = options.pollMs ?? 25;
+  const claimLeadMs = options.claimLeadMs ?? 250;
+  const claimBatch = options.claimBatch ?? 1000;
+  const flushRows = options.flushRows ?? 200;
+  const flushMs = options.flushMs ?? 50;
+  const maxBuffered = options.maxBufferedResults ?? 100_000;
+  const handlerLeaseMs = options.handlerLeaseMs ?? 120_000;
+
+  const services = new Map<string, ResolvedService>();
+  let probeLeaseMs = 0;
+
+  const heap = new MinHeap<ProbeJob>(runAtOf);
+  /** Due jobs whose service still has a probe in flight. */
+  const serviceWait = new Map<string, ProbeJob[]>();
+  /** Due jobs held back by the global or the per-origin cap, per origin, in arrival order. */
+  const originWait = new Map<string, Fifo<ProbeJob>>();
+  const originInFlight = new Map<string, number>();
+  const busyServices = new Set<string>();
+  let inFlight = 0;
+  let waiting = 0;
+
+  let pendingResults: RecordedProbe[] = [];
+  let pendingCompletes: JobRef[] = [];
+  let pendingReleases: JobRef[] = [];
+
+  const kinds: KindState[] = [];
+  for (const [kind, handler] of Object.entries(options.handlers ?? {}) as [HandlerKind, JobHandler][]) {
+    kinds.push({ kind, handler, running: false, refs: [], pauseUntil: 0 });
+  }
+
+  const abort = new AbortController();
+  const lag = new LagHistogram();
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  const counters = {
+    claimed: 0,
+    executed: 0,
+    missed: 0,
+    dropped: 0,
+    resultsWritten: 0,
+    released: 0,
+    handlerRuns: 0,
+    handlerFailures: 0,
+    storeErrors: 0,
+  };
+
+  let started = false;
+  let stopping = false;
+  let pollTimer: NodeJS.Timeout | null = null;
+  let dispatchTimer: NodeJS.Timeout | null = null;
+  let dispatchAt = Number.POSITIVE_INFINITY;
+  let flushTimer: NodeJS.Timeout | null = null;
+  let lastSweep = 0;
+  let idleWaiters: (() => void)[] = [];
+
+  function setServices(list: readonly ResolvedService[]): void {
+    services.clear();
+    let span = 0;
+    for (const s of list) {
+      services.set(s.key, s);
+      const window = s.cron === null ? Math.min(s.intervalMs, MAX_WINDOW_MS) : MAX_WINDOW_MS;
+      span = Math.max(span, window + s.timeoutMs);
+    }
+    // A claimed probe may wait up to its window, then run up to its timeout: the lease covers both.
+    probeLeaseMs = claimLeadMs + span + 10_000;
+  }
+
+  function storeError(what: string, e: unknown): void {
+    counters.storeErrors++;
+    logger.error({ err: toError(e) }, `local database: ${what} failed`);
+  }
+
+  // ---- writing results -------------------------------------------------------------------
+
+  function flush(): void {
+    if (flushTimer !== null) {
+      clearTimeout(flushTimer);
+      flushTimer = null;
+    }
+    if (pendingResults.length > 0) {
+      try {
+        counters.resultsWritten += store.recordProbeResults(pendingResults);
+        pendingResults = [];
+      } catch (e: unknown) {
+        storeError('writing results', e);
+        if (pendingResults.length > maxBuffered) {
+          const drop = pendingResults.length - maxBuffered;
+          pendingResults.splice(0, drop);
+          logger.error({ dropped: drop }, 'result buffer full: dropped the oldest results');
+        }
+      }
+    }
+    if (pendingCompletes.length > 0) {
+      try {
+        store.complete(pendingCompletes);
+        pendingCompletes = [];
+      } catch (e: unknown) {
+        storeError('completing jobs', e);
+      }
+    }
+    if (pendingReleases.length > 0) {
+      try {
+        counters.released += store.release(pendingReleases);
+        pendingReleases = [];
+      } catch (e: unknown) {
+        storeError('releasing leases', e);
+      }
+    }
+    if (!stopping && (pendingResults.length > 0 || pendingCompletes.length > 0)) scheduleFlush();
+  }
+
+  function scheduleFlush(): void {
+    if (pendingResults.length >= flushRows) flush();
+    else if (flushTimer === null) flushTimer = setTimeout(flush, flushMs);
+  }
+
+  function addResult(job: ProbeJob, result: ProbeResult): void {
+    pendingResults.push({ result, job: refOf(job) });
+    scheduleFlush();
+  }
+
+  function missed(job: ProbeJob, service: ResolvedService, reason: string): void {
+    counters.missed++;
+    const t = now();
+    addResult(job, {
+      id: uuidv7(t),
+      agent,
+      serviceKey: service.key,
+      url: service.url,
+      method: service.method,
+      scheduledAt: job.payload.scheduledAt,
+      startedAt: null,
+      finishedAt: t,
+      durationMs: null,
+      statusCode: null,
+      ok: false,
+      regexRequired: service.checkRegex,
+      regex: service.regex,
+      regexMatched: null,
+      errorClass: 'missed',
+      errorMessage: reason,
+      bytesRead: 0,
+      truncated: false,
+    });
+  }
+
+  function failedProbe(job: ProbeJob, service: ResolvedService, startedAt: number, e: Error): ProbeResult {
+    const t = now();
+    return {
+      id: uuidv7(t),
+      agent,
+      serviceKey: service.key,
+      url: service.url,
+      method: service.method,
+      scheduledAt: job.payload.scheduledAt,
+      startedAt,
+      finishedAt: t,
+      durationMs: t - startedAt,
+      statusCode: null,
+      ok: false,
+      regexRequired: service.checkRegex,
+      regex: service.regex,
+      regexMatched: null,
+      errorClass: 'other',
+      errorMessage: `probe failed unexpectedly: ${e.message}`,
+      bytesRead: 0,
+      truncated: false,
+    };
+  }
+
+  // ---- starting probes -------------------------------------------------------------------
+
+  /** A job whose runAt has come: start it, hold it back, or write it off. */
+  function admit(job: ProbeJob, t: number): void {
+    const payload: ProbePayload = job.payload;
+    const service = services.get(payload.serviceKey);
+    if (service === undefined) {
+      // Removed by a reload since it was enqueued: the slot no longer exists.
+      counters.dropped++;
+      pendingCompletes.push(refOf(job));
+      scheduleFlush();
+      return;
+    }
+    if (t >= payload.windowEndsAt) {
+      missed(job, service, 'the slot could not start before its window ended');
+      return;
+    }
+    if (busyServices.has(service.key)) {
+      const list = serviceWait.get(service.key);
+      if (list === undefined) serviceWait.set(service.key, [job]);
+      else list.push(job);
+      waiting++;
+      return;
+    }
+    if (inFlight >= concurrency || (originInFlight.get(service.origin) ?? 0) >= perOrigin) {
+      let q = originWait.get(service.origin);
+      if (q === undefined) {
+        q = new Fifo<ProbeJob>();
+        originWait.set(service.origin, q);
+      }
+      q.push(job);
+      waiting++;
+      return;
+    }
+    startProbe(job, service, t);
+  }
+
+  function startProbe(job: ProbeJob, service: ResolvedService, t: number): void {
+    inFlight++;
+    originInFlight.set(service.origin, (originInFlight.get(service.origin) ?? 0) + 1);
+    busyServices.add(service.key);
+    counters.executed++;
+    lag.record(t - job.payload.scheduledAt);
+    prober.probe(service, { scheduledAt: job.payload.scheduledAt, agent, signal: abort.signal }).then(
+      (result) => probeDone(job, service, result),
+      (e: unknown) => probeDone(job, service, failedProbe(job, service, t, toError(e))),
+    );
+  }
+
+  function probeDone(job: ProbeJob, service: ResolvedService, result: ProbeResult): void {
+    inFlight--;
+    const n = (originInFlight.get(service.origin) ?? 1) - 1;
+    if (n === 0) originInFlight.delete(service.origin);
+    else originInFlight.set(service.origin, n);
+    busyServices.delete(service.key);
+    addResult(job, result);
+    if (stopping) {
+      checkIdle();
+      return;
+    }
+    const t = now();
+    const list = serviceWait.get(service.key);
+    if (list !== undefined) {
+      const next = list.shift();
+      if (list.length === 0) serviceWait.delete(service.key);
+      if (next !== undefined) {
+        waiting--;
+        admit(next, t);
+      }
+    }
+    pump(t);
+  }
+
+  /** Start held-back jobs while the caps allow, oldest first within each origin. */
+  function pump(t: number): void {
+    if (originWait.size === 0) return;
+    for (const [origin, q] of originWait) {
+      if (inFlight >= concurrency) return;
+      while (q.length > 0 && inFlight < concurrency && (originInFlight.get(origin) ?? 0) < perOrigin) {
+        const job = q.shift()!;
+        waiting--;
+        admit(job, t);
+      }
+      if (q.length === 0) originWait.delete(origin);
+    }
+  }
+
+  /** Write off held-back jobs whose window has ended, so a missed slot is reported promptly. */
+  function sweep(t: number): void {
+    lastSweep = t;
+    const expired = (job: ProbeJob) => t >= job.payload.windowEndsAt;
+    for (const [key, list] of serviceWait) {
+      const keep = list.filter((j) => !expired(j));
+      if (keep.length === list.length) continue;
+      for (const j of list)
+        if (expired(j)) writeOff(j, 'the previous probe of this service was still running');
+      if (keep.length === 0) serviceWait.delete(key);
+      else serviceWait.set(key, keep);
+    }
+    for (const [origin, q] of originWait) {
+      for (const j of q.removeWhere(expired))
+        writeOff(j, 'the concurrency caps were full until the window ended');
+      if (q.length === 0) originWait.delete(origin);
+    }
+  }
+
+  function writeOff(job: ProbeJob, reason: string): void {
+    waiting--;
+    const service = services.get(job.payload.serviceKey);
+    if (service === undefined) {
+      counters.dropped++;
+      pendingCompletes.push(refOf(job));
+      scheduleFlush();
+    } else missed(job, service, reason);
+  }
+
+  function dispatch(): void {
+    dispatchTimer = null;
+    dispatchAt = Number.POSITIVE_INFINITY;
+    if (stopping) return;
+    const t = now();
+    for (let top = heap.peek(); top !== undefined && top.runAt <= t; top = heap.peek()) {
+      heap.pop();
+      admit(top, t);
+    }
+    armDispatch();
+  }
+
+  function armDispatch(): void {
+    const top = heap.peek();
+    if (top === undefined || top.runAt >= dispatchAt) return;
+    if (dispatchTimer !== null) clearTimeout(dispatchTimer);
+    dispatchAt = top.runAt;
+    dispatchTimer = setTimeout(dispatch, Math.max(0, top.runAt - now()));
+  }
+
+  // ---- claiming ----------------------------------------------------------------------------
+
+  function claimProbes(t: number): void {
+    // A few batches per poll at most, so a large backlog does not hold the event loop.
+    for (let round = 0; round < 4; round++) {
+      let jobs: ClaimedJob[];
+      try {
+        jobs = store.claim({
+          kinds: PROBE_KINDS,
+          limit: claimBatch,
+          now: t,
+          runAtBefore: t + claimLeadMs,
+          leaseMs: probeLeaseMs,
+        });
+      } catch (e: unknown) {
+        storeError('claiming probe jobs', e);
+        return;
+      }
+      counters.claimed += jobs.length;
+      for (const job of jobs) heap.push(job as ProbeJob);
+      if (jobs.length < claimBatch) break;
+    }
+    armDispatch();
+  }
+
+  function claimHandlerJobs(t: number): void {
+    for (const state of kinds) {
+      if (state.running || t < state.pauseUntil) continue;
+      let jobs: ClaimedJob[];
+      try {
+        jobs = store.claim({ kinds: [state.kind], limit: 100, now: t, leaseMs: handlerLeaseMs });
+      } catch (e: unknown) {
+        storeError(`claiming ${state.kind} jobs`, e);
+        continue;
+      }
+      if (jobs.length > 0) runHandler(state, jobs);
+    }
+  }
+
+  /**
+   * One handler run stands for every due job of its kind (single flight): they all complete
+   * with it. On failure the oldest is failed with a backoff and the others complete, so a
+   * failing export is retried on the backoff schedule rather than once per queued job.
+   */
+  function runHandler(state: KindState, jobs: ClaimedJob[]): void {
+    state.running = true;
+    state.refs = jobs.map(refOf);
+    counters.handlerRuns++;
+    Promise.resolve()
+      .then(() => state.handler(abort.signal))
+      .then(
+        (outcome) => {
+          pendingCompletes.push(...state.refs);
+          if (outcome !== null && typeof outcome.pauseUntil === 'number')
+            state.pauseUntil = outcome.pauseUntil;
+        },
+        (e: unknown) => {
+          const err = toError(e);
+          if (abort.signal.aborted) {
+            pendingReleases.push(...state.refs);
+            return;
+          }
+          counters.handlerFailures++;
+          const [first, ...rest] = jobs as [ClaimedJob, ...ClaimedJob[]];
+          const t = now();
+          const retryAt =
+            first.attempts >= first.maxAttempts ? null : t + retryDelayMs(first.attempts, options.retry);
+          logger.warn(
+            { err, kind: state.kind, attempts: first.attempts, maxAttempts: first.maxAttempts, retryAt },
+            retryAt === null ? `${state.kind} job failed for good` : `${state.kind} job failed; will retry`,
+          );
+          try {
+            store.fail(refOf(first), err.message, retryAt, t);
+          } catch (e2: unknown) {
+            storeError(`failing a ${state.kind} job`, e2);
+          }
+          pendingCompletes.push(...rest.map(refOf));
+        },
+      )
+      .finally(() => {
+        state.running = false;
+        state.refs = [];
+        if (!stopping) scheduleFlush();
+        checkIdle();
+      });
+  }
+
+  function poll(): void {
+    pollTimer = null;
+    if (stopping) return;
+    const t = now();
+    try {
+      claimProbes(t);
+      claimHandlerJobs(t);
+      if (waiting > 0 && t - lastSweep >= SWEEP_EVERY_MS) sweep(t);
+      pump(t);
+    } catch (e: unknown) {
+      logger.error({ err: toError(e) }, 'runner poll failed');
+    }
+    pollTimer = setTimeout(poll, pollMs);
+  }
+
+  // ---- stopping ----------------------------------------------------------------------------
+
+  function busy(): boolean {
+    return inFlight > 0 || kinds.some((k) => k.running);
+  }
+
+  function checkIdle(): void {
+    if (busy() || idleWaiters.length === 0) return;
+    const waiters = idleWaiters;
+    idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  function waitIdle(ms: number): Promise<boolean> {
+    if (!busy()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), ms);
+      idleWaiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  /** Unstarted jobs go back to the queue, or are written off when their window has passed. */
+  function giveBackUnstarted(): void {
+    const t = now();
+    const unstarted: ProbeJob[] = heap.drain();
+    for (const list of serviceWait.values()) unstarted.push(...list);
+    for (const q of originWait.values()) unstarted.push(...q.drain());
+    serviceWait.clear();
+    originWait.clear();
+    waiting = 0;
+    for (const job of unstarted) {
+      const service = services.get(job.payload.serviceKey);
+      if (service !== undefined && t >= job.payload.windowEndsAt) {
+        missed(job, service, 'the slot could not start before its window ended');
+      } else pendingReleases.push(refOf(job));
+    }
+  }
+
+  setServices(options.services);
+
+  return {
+    start() {
+      if (started) return;
+      started = true;
+      loopDelay.enable();
+      poll();
+    },
+    setServices,
+    async stop(graceMs = 10_000) {
+      if (stopping) return;
+      stopping = true;
+      if (pollTimer !== null) clearTimeout(pollTimer);
+      if (dispatchTimer !== null) clearTimeout(dispatchTimer);
+      pollTimer = null;
+      dispatchTimer = null;
+      giveBackUnstarted();
+      flush();
+      if (!(await waitIdle(graceMs))) {
+        logger.warn({ inFlight }, 'shutdown grace over: aborting in-flight work');
+        abort.abort(new MonitorError('E_ABORTED', 'the monitor is shutting down'));
+        await waitIdle(ABORT_SETTLE_MS);
+      }
+      // Handlers that ignored the abort: their jobs will be claimed again by the next start.
+      for (const k of kinds) if (k.running) pendingReleases.push(...k.refs);
+      flush();
+      loopDelay.disable();
+    },
+    stats() {
+      return {
+        ...counters,
+        inFlight,
+        waiting,
+        startLagP50Ms: lag.percentile(0.5),
+        startLagP99Ms: lag.percentile(0.99),
+        startLagMaxMs: lag.max,
+        eventLoopDelayP99Ms: loopDelay.count > 0 ? loopDelay.percentile(99) / 1e6 : 0,
+        eventLoopDelayMaxMs: loopDelay.count > 0 ? loopDelay.max / 1e6 : 0,
+      };
+    },
+    resetLatencyStats() {
+      lag.reset();
+      loopDelay.reset();
+    },
+  };
+}

@@ -1,0 +1,155 @@
+import { Cron } from 'croner';
+import type { ResolvedService } from '../config/resolve.js';
+import { toError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import { slotsBetween } from './phase.js';
+import type { JobStore, NewJob } from './store.js';
+
+/**
+ * Turns schedules into queued jobs. Every second (croner) it enqueues, for each service, the
+ * slots that fall in the next `lookaheadMs`, with dedupe key `probe:<serviceKey>:<scheduledAt>`:
+ * a double tick or a restart re-offers the same keys and the store ignores them, so one slot is
+ * never two jobs. It also enqueues the periodic `export` and `collect` jobs when they are on.
+ */
+
+export interface SchedulerOptions {
+  store: JobStore;
+  services: readonly ResolvedService[];
+  logger: Logger;
+  /** How far ahead slots are enqueued. Default 2000 ms (a late croner tick still leaves time). */
+  lookaheadMs?: number;
+  /** Enqueue an `export` job every second. Default false. */
+  exportEnabled?: boolean;
+  /** Enqueue a `collect` job every `collectEveryMs`. Default false. */
+  collectEnabled?: boolean;
+  /** Default 5000 ms. */
+  collectEveryMs?: number;
+  /** Clock, epoch ms. Default Date.now. */
+  now?: () => number;
+}
+
+export interface SchedulerStats {
+  /** Probe jobs this scheduler inserted (duplicates the store ignored are not counted). */
+  scheduled: number;
+  ticks: number;
+  tickErrors: number;
+}
+
+export interface Scheduler {
+  /** Enqueue the current lookahead at once, then every second. */
+  start(): void;
+  /** One tick; exposed so tests and callers can drive it directly. Returns probe jobs inserted. */
+  tick(): number;
+  /** Reload: added services start, removed stop, the rest keep their slots already enqueued. */
+  setServices(services: readonly ResolvedService[]): void;
+  stop(): void;
+  stats(): SchedulerStats;
+}
+
+interface Entry {
+  service: ResolvedService;
+  /** Slots before this time are already enqueued. */
+  horizon: number;
+}
+
+export function probeDedupeKey(serviceKey: string, scheduledAt: number): string {
+  return `probe:${serviceKey}:${scheduledAt}`;
+}
+
+export function createScheduler(options: SchedulerOptions): Scheduler {
+  const { store, logger } = options;
+  const now = options.now ?? Date.now;
+  const lookaheadMs = options.lookaheadMs ?? 2000;
+  const collectEveryMs = options.collectEveryMs ?? 5000;
+  const entries = new Map<string, Entry>();
+  const stats: SchedulerStats = { scheduled: 0, ticks: 0, tickErrors: 0 };
+  let cron: Cron | null = null;
+
+  function setServices(services: readonly ResolvedService[]): void {
+    const t = now();
+    const next = new Map<string, Entry>();
+    for (const service of services) {
+      const old = entries.get(service.key);
+      // A changed service keeps its horizon: slots already enqueued run (with the new settings,
+      // which the runner looks up at start), and the new grid begins after them.
+      next.set(service.key, { service, horizon: old ? old.horizon : t });
+    }
+    entries.clear();
+    for (const [k, v] of next) entries.set(k, v);
+  }
+
+  function tick(): number {
+    const t = now();
+    const to = t + lookaheadMs;
+    const jobs: NewJob[] = [];
+    for (const entry of entries.values()) {
+      if (entry.horizon >= to) continue;
+      for (const slot of slotsBetween(entry.service, entry.horizon, to)) {
+        jobs.push({
+          kind: 'probe',
+          payload: {
+            serviceKey: entry.service.key,
+            scheduledAt: slot.scheduledAt,
+            windowEndsAt: slot.windowEndsAt,
+          },
+          runAt: slot.scheduledAt,
+          maxAttempts: 1,
+          dedupeKey: probeDedupeKey(entry.service.key, slot.scheduledAt),
+        });
+      }
+    }
+    const inserted = jobs.length > 0 ? store.enqueue(jobs) : 0;
+    // Horizons move only once the insert succeeded, so a failed tick is retried by the next one.
+    for (const entry of entries.values()) if (entry.horizon < to) entry.horizon = to;
+    stats.scheduled += inserted;
+    stats.ticks++;
+
+    const periodic: NewJob[] = [];
+    const second = Math.floor(t / 1000);
+    if (options.exportEnabled) {
+      periodic.push({ kind: 'export', payload: {}, runAt: second * 1000, dedupeKey: `export:${second}` });
+    }
+    if (options.collectEnabled) {
+      const n = Math.floor(t / collectEveryMs);
+      periodic.push({ kind: 'collect', payload: {}, runAt: n * collectEveryMs, dedupeKey: `collect:${n}` });
+    }
+    if (periodic.length > 0) store.enqueue(periodic);
+    return inserted;
+  }
+
+  function safeTick(): void {
+    try {
+      tick();
+    } catch (e: unknown) {
+      stats.tickErrors++;
+      logger.error({ err: toError(e) }, 'scheduler tick failed; retrying on the next tick');
+    }
+  }
+
+  setServices(options.services);
+
+  return {
+    start() {
+      if (cron !== null) return;
+      safeTick();
+      cron = new Cron(
+        '* * * * * *',
+        {
+          protect: true,
+          catch: (e: unknown) => {
+            stats.tickErrors++;
+            logger.error({ err: toError(e) }, 'scheduler tick failed');
+          },
+        },
+        safeTick,
+      );
+    },
+    tick,
+    setServices,
+    stop() {
+      cron?.stop();
+      cron = null;
+    },
+    stats: () => ({ ...stats }),
+  };
+}
