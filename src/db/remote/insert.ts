@@ -1,0 +1,83 @@
+import type { ProbeResult } from '../../results/types.js';
+import { qualifiedName, type RemoteTable } from './table.js';
+
+/**
+ * One bulk statement per batch: every column travels as one array parameter and PostgreSQL
+ * unnests them into rows, so a batch of thousands costs one round trip and one parse.
+ * `ON CONFLICT (local_id) DO NOTHING` absorbs a batch sent twice (a crash between the remote
+ * COMMIT and the local mark), which is what makes the export exactly-once in effect.
+ *
+ * Times travel as epoch milliseconds (float8) and are converted on the server: cheaper than
+ * formatting dates in JS. The original's columns are naive UTC timestamps; ours are timestamptz.
+ */
+
+interface Column {
+  name: string;
+  /** The array type of the parameter. */
+  type: string;
+  /** How the unnested value becomes the column's value. */
+  expr?: (v: string) => string;
+  value: (r: ProbeResult) => unknown;
+}
+
+const naiveUtc = (v: string): string => `(to_timestamp(${v} / 1000) AT TIME ZONE 'UTC')`;
+const tz = (v: string): string => `to_timestamp(${v} / 1000)`;
+
+/** Error classes that are a verdict about the response, not an exception during the request. */
+const NOT_EXCEPTIONS = new Set(['http_status', 'regex_mismatch']);
+
+const COLUMNS: readonly Column[] = [
+  { name: 'local_id', type: 'text[]', value: (r) => r.id },
+  { name: 'url', type: 'text[]', value: (r) => r.url },
+  { name: 'method', type: 'text[]', value: (r) => r.method },
+  { name: 'request_timestamp', type: 'float8[]', expr: naiveUtc, value: (r) => r.startedAt ?? r.scheduledAt },
+  { name: 'regex_check_required', type: 'bool[]', value: (r) => r.regexRequired },
+  // NOT NULL in the original's table: "not evaluated" is stored as false, as the original did.
+  { name: 'contains_regex', type: 'bool[]', value: (r) => r.regexMatched === true },
+  {
+    name: 'contains_exception',
+    type: 'bool[]',
+    value: (r) => r.errorClass !== null && !NOT_EXCEPTIONS.has(r.errorClass),
+  },
+  { name: 'status_code', type: 'int4[]', value: (r) => r.statusCode },
+  { name: 'response_timestamp', type: 'float8[]', expr: naiveUtc, value: (r) => r.finishedAt },
+  { name: 'regex', type: 'text[]', value: (r) => r.regex },
+  { name: 'exception', type: 'text[]', value: (r) => r.errorMessage },
+  { name: 'local_created_at', type: 'float8[]', expr: naiveUtc, value: (r) => r.finishedAt },
+  { name: 'agent', type: 'text[]', value: (r) => r.agent },
+  { name: 'service_key', type: 'text[]', value: (r) => r.serviceKey },
+  { name: 'scheduled_at', type: 'float8[]', expr: tz, value: (r) => r.scheduledAt },
+  { name: 'started_at', type: 'float8[]', expr: tz, value: (r) => r.startedAt },
+  { name: 'finished_at', type: 'float8[]', expr: tz, value: (r) => r.finishedAt },
+  {
+    name: 'duration_ms',
+    type: 'int4[]',
+    value: (r) => (r.durationMs === null ? null : Math.round(r.durationMs)),
+  },
+  { name: 'ok', type: 'bool[]', value: (r) => r.ok },
+  { name: 'error_class', type: 'text[]', value: (r) => r.errorClass },
+  { name: 'bytes_read', type: 'int8[]', value: (r) => r.bytesRead },
+  { name: 'truncated', type: 'bool[]', value: (r) => r.truncated },
+];
+
+/** The statement for `target`; its parameters come from `insertParams`. */
+export function insertSql(target: RemoteTable): string {
+  const names = COLUMNS.map((c) => c.name);
+  const params = COLUMNS.map((c, i) => `$${i + 1}::${c.type}`);
+  const values = COLUMNS.map((c) => (c.expr ? c.expr(`u.${c.name}`) : `u.${c.name}`));
+  return (
+    `INSERT INTO ${qualifiedName(target)} (${names.join(', ')}) ` +
+    `SELECT ${values.join(', ')} FROM unnest(${params.join(', ')}) AS u(${names.join(', ')}) ` +
+    'ON CONFLICT (local_id) DO NOTHING'
+  );
+}
+
+/** One array per column, in `insertSql`'s order. */
+export function insertParams(rows: readonly ProbeResult[]): unknown[][] {
+  const out = COLUMNS.map(() => new Array<unknown>(rows.length));
+  for (let j = 0; j < rows.length; j++) {
+    const row = rows[j]!;
+    for (let i = 0; i < COLUMNS.length; i++) out[i]![j] = COLUMNS[i]!.value(row);
+  }
+  return out;
+}

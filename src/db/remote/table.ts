@@ -1,0 +1,18 @@
+/** Where the results go in PostgreSQL: config `export.schema` / `export.table`. */
+export interface RemoteTable {
+  /** Default "public". */
+  schema: string;
+  /** Default "monitoring", the original tool's table. */
+  table: string;
+}
+
+export const DEFAULT_REMOTE_TABLE: RemoteTable = { schema: 'public', table: 'monitoring' };
+
+function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** "schema"."table", quoted. */
+export function qualifiedName(target: RemoteTable): string {
+  return `${quoteIdent(target.schema)}.${quoteIdent(target.table)}`;
+}

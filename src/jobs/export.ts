@@ -1,0 +1,206 @@
+import pg from 'pg';
+import { passwordOf } from '../config/uri.js';
+import { classifyRemoteError, describeRemoteError } from '../db/remote/classify.js';
+import { insertParams, insertSql } from '../db/remote/insert.js';
+import { checkRemoteTable, migrateRemote } from '../db/remote/migrate.js';
+import { DEFAULT_REMOTE_TABLE, type RemoteTable } from '../db/remote/table.js';
+import { toError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import { registerSecret } from '../log/secrets.js';
+import type { ProbeResult } from '../results/types.js';
+import { Backoff, type BackoffOptions } from './backoff.js';
+import { ConnectionState, type ConnectionStatus } from './connection-state.js';
+import type { ExportSource } from './store.js';
+
+export interface ExporterOptions {
+  /** postgres:// URI. Its password is registered as a secret and never logged. */
+  uri: string;
+  /** Default "public". */
+  schema?: string | undefined;
+  /** Default "monitoring". */
+  table?: string | undefined;
+  /** Most rows per transaction. Default 5000. */
+  batchSize?: number | undefined;
+  source: ExportSource;
+  logger: Logger;
+  /** Connect (TCP + TLS + auth) deadline, ms. Default 5000. */
+  connectTimeoutMs?: number | undefined;
+  /** Server-side statement_timeout, ms; the client gives up 5 s later (a hung connection). Default 30,000. */
+  statementTimeoutMs?: number | undefined;
+  /** Stops starting new work (a batch in flight finishes or times out). */
+  signal?: AbortSignal | undefined;
+  /** Retry timing after a remote failure. Default: base 250 ms, cap 30 s, full jitter. */
+  backoff?: BackoffOptions | undefined;
+  /**
+   * Fault injection for tests: called after the remote COMMIT and before the local mark. Whatever
+   * it throws escapes `exportOnce` as is (a "crash" at the worst moment). Default none.
+   */
+  afterCommit?: ((ids: readonly string[]) => void | Promise<void>) | undefined;
+}
+
+export interface ExportOutcome {
+  /** Rows marked exported (sent now, or already in PostgreSQL from an earlier attempt). */
+  exported: number;
+  /** The batch was full: more are probably waiting, export again soon. */
+  full: boolean;
+  /** Rows PostgreSQL rejected for their data, set aside locally with the reason. */
+  setAside: number;
+  /** Set when the remote could not be used: wait this long before the next attempt. */
+  retryAfterMs: number | null;
+}
+
+export interface Exporter {
+  /** Create or adopt and update the remote table. Lines describing what was done. Rejects on failure. */
+  migrate(): Promise<string[]>;
+  /** Export one batch. Never rejects for remote failures (see `retryAfterMs`); local errors do reject. */
+  exportOnce(): Promise<ExportOutcome>;
+  state(): ConnectionStatus;
+  close(): Promise<void>;
+}
+
+/** Carries an error that must leave exportOnce as is (local failures, injected crashes). */
+class Escape {
+  constructor(readonly error: unknown) {}
+}
+
+export function createExporter(options: ExporterOptions): Exporter {
+  const target: RemoteTable = checkRemoteTable({
+    schema: options.schema ?? DEFAULT_REMOTE_TABLE.schema,
+    table: options.table ?? DEFAULT_REMOTE_TABLE.table,
+  });
+  const { source, logger } = options;
+  const batchSize = options.batchSize ?? 5000;
+  const statementTimeoutMs = options.statementTimeoutMs ?? 30_000;
+  registerSecret(passwordOf(options.uri));
+
+  const pool = new pg.Pool({
+    connectionString: options.uri,
+    // One connection exports; a second lets migrate or a probe of the server overlap.
+    max: 2,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+    idleTimeoutMillis: 30_000,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+    statement_timeout: statementTimeoutMs,
+    // A connection that hangs (no answer at all) is not covered by the server's timeout.
+    query_timeout: statementTimeoutMs + 5000,
+    application_name: 'monitor',
+  });
+  // An idle connection the server closed (restart, failover): the pool drops it; the next
+  // attempt finds out and is logged through the connection state. Without a listener it would crash.
+  pool.on('error', (err) => {
+    logger.debug({ module: 'export' }, `idle PostgreSQL connection closed: ${describeRemoteError(err)}`);
+  });
+
+  const connection = new ConnectionState(logger);
+  const backoff = new Backoff(options.backoff);
+  const statement = insertSql(target);
+  let migrated = false;
+  let closed = false;
+
+  async function withClient<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await pool.connect();
+    const onError = (err: Error): void => {
+      logger.debug({ module: 'export' }, `PostgreSQL connection error: ${describeRemoteError(err)}`);
+    };
+    client.on('error', onError);
+    let broken: Error | undefined;
+    try {
+      return await fn(client);
+    } catch (err) {
+      const e = toError(err);
+      // A data error leaves the connection usable; anything else may not, so it is discarded.
+      if (classifyRemoteError(e).kind !== 'data') broken = e;
+      throw e;
+    } finally {
+      client.off('error', onError);
+      client.release(broken);
+    }
+  }
+
+  async function migrate(): Promise<string[]> {
+    const done = await withClient((c) => migrateRemote(c, target));
+    migrated = true;
+    return done;
+  }
+
+  interface Progress {
+    exported: number;
+    setAside: number;
+  }
+
+  function local<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      throw new Escape(err);
+    }
+  }
+
+  /** Send rows in one statement (one transaction); on a data error, bisect to find the bad rows. */
+  async function send(rows: readonly ProbeResult[], progress: Progress): Promise<void> {
+    if (rows.length === 0) return;
+    try {
+      await withClient((c) => c.query(statement, insertParams(rows)));
+    } catch (err) {
+      const e = toError(err);
+      const failure = classifyRemoteError(e);
+      if (failure.kind !== 'data') throw e;
+      if (rows.length === 1) {
+        const row = rows[0]!;
+        const reason = `PostgreSQL rejected the row: ${describeRemoteError(e)}`;
+        local(() => source.setAside(row.id, reason, Date.now()));
+        progress.setAside += 1;
+        logger.warn({ module: 'export', id: row.id, code: failure.code }, `result set aside: ${reason}`);
+        return;
+      }
+      const mid = rows.length >>> 1;
+      await send(rows.slice(0, mid), progress);
+      if (options.signal?.aborted) return;
+      await send(rows.slice(mid), progress);
+      return;
+    }
+    const ids = rows.map((r) => r.id);
+    if (options.afterCommit) {
+      try {
+        await options.afterCommit(ids);
+      } catch (err) {
+        throw new Escape(err);
+      }
+    }
+    progress.exported += local(() => source.markExported(ids, Date.now()));
+  }
+
+  async function exportOnce(): Promise<ExportOutcome> {
+    const progress: Progress = { exported: 0, setAside: 0 };
+    if (closed || options.signal?.aborted) return { ...progress, full: false, retryAfterMs: null };
+    const rows = local(() => source.selectUnexported(batchSize));
+    if (rows.length === 0) return { ...progress, full: false, retryAfterMs: null };
+    try {
+      if (!migrated) await migrate();
+      await send(rows, progress);
+      connection.succeeded();
+      backoff.reset();
+      return { ...progress, full: rows.length >= batchSize, retryAfterMs: null };
+    } catch (err) {
+      if (err instanceof Escape) throw err.error;
+      const e = toError(err);
+      const failure = classifyRemoteError(e);
+      // A dropped or altered table is re-created/extended on the next attempt.
+      if (failure.kind === 'schema' || failure.kind === 'data') migrated = false;
+      connection.failed(failure.kind === 'data' ? 'schema' : failure.kind, describeRemoteError(e));
+      return { ...progress, full: false, retryAfterMs: backoff.next() };
+    }
+  }
+
+  return {
+    migrate,
+    exportOnce,
+    state: () => connection.state,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,181 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import pg from 'pg';
+import {
+  checkRemoteTable,
+  migrateRemote,
+  readJournal,
+  readMigrations,
+  remoteMigrationsFolder,
+  retarget,
+} from '../../../src/db/remote/migrate.js';
+import type { RemoteTable } from '../../../src/db/remote/table.js';
+import { ORIGINAL_DDL, query } from '../../export/fixtures.js';
+import { getTestDatabaseUrl } from '../../helpers/pg.js';
+
+const ORIGINAL_COLUMNS = [
+  'id',
+  'local_id',
+  'url',
+  'method',
+  'request_timestamp',
+  'regex_check_required',
+  'contains_regex',
+  'contains_exception',
+  'status_code',
+  'response_timestamp',
+  'regex',
+  'exception',
+  'local_created_at',
+  'created_at',
+];
+const ADDED_COLUMNS = [
+  'agent',
+  'service_key',
+  'scheduled_at',
+  'started_at',
+  'finished_at',
+  'duration_ms',
+  'ok',
+  'error_class',
+  'bytes_read',
+  'truncated',
+  'exported_at',
+];
+
+async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+async function columns(url: string, t: RemoteTable): Promise<string[]> {
+  const rows = await query<{ column_name: string }>(
+    url,
+    `SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2
+      ORDER BY ordinal_position`,
+    [t.schema, t.table],
+  );
+  return rows.map((r) => r.column_name);
+}
+
+async function indexes(url: string, t: RemoteTable): Promise<string[]> {
+  const rows = await query<{ indexname: string }>(
+    url,
+    'SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND tablename = $2 ORDER BY indexname',
+    [t.schema, t.table],
+  );
+  return rows.map((r) => r.indexname);
+}
+
+const DEFAULT: RemoteTable = { schema: 'public', table: 'monitoring' };
+
+test('the journal is valid: strictly increasing timestamps, a SQL file per entry, a snapshot', () => {
+  const folder = remoteMigrationsFolder();
+  const entries = readJournal(folder);
+  assert.ok(entries.length >= 1);
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
+    assert.equal(e.idx, i);
+    assert.ok(existsSync(join(folder, `${e.tag}.sql`)), `${e.tag}.sql exists`);
+    assert.ok(existsSync(join(folder, 'meta', `${String(i).padStart(4, '0')}_snapshot.json`)));
+    if (i > 0) assert.ok(e.when > entries[i - 1]!.when, `${e.tag} is newer than the entry before it`);
+  }
+});
+
+test('every statement is idempotent (IF NOT EXISTS), so an existing table can be adopted', () => {
+  for (const m of readMigrations()) {
+    for (const s of m.statements) {
+      const sql = s.replace(/--[^\n]*\n/g, '').trim();
+      if (/^(CREATE TABLE|CREATE INDEX|CREATE UNIQUE INDEX)/i.test(sql))
+        assert.match(sql, /IF NOT EXISTS/i, sql);
+      if (/^ALTER TABLE/i.test(sql) && /ADD COLUMN/i.test(sql))
+        assert.match(sql, /ADD COLUMN IF NOT EXISTS/i, sql);
+      assert.doesNotMatch(sql, /^DROP|RENAME|ALTER COLUMN .* TYPE/i, `no destructive statement: ${sql}`);
+    }
+  }
+});
+
+test('retarget qualifies the table and renames its indexes', () => {
+  const s = 'CREATE INDEX IF NOT EXISTS "monitoring_x_idx" ON "monitoring" USING btree ("x")';
+  assert.equal(
+    retarget(s, { schema: 'ops', table: 'checks' }),
+    'CREATE INDEX IF NOT EXISTS "checks_x_idx" ON "ops"."checks" USING btree ("x")',
+  );
+  assert.throws(() => checkRemoteTable({ schema: 'public', table: 'a"; DROP TABLE x; --' }), /export.table/);
+  assert.throws(() => checkRemoteTable({ schema: '', table: 'monitoring' }), /export.schema/);
+});
+
+test('migrate on an empty database creates the table and indexes; a second run does nothing', async () => {
+  const url = await getTestDatabaseUrl();
+  const first = await withClient(url, (c) => migrateRemote(c, DEFAULT));
+  assert.ok(first.some((l) => l.includes('applied migration 0000_monitoring_table')));
+  assert.ok(first.some((l) => l.startsWith('created table "public"."monitoring"')));
+  assert.deepEqual(await columns(url, DEFAULT), [...ORIGINAL_COLUMNS, ...ADDED_COLUMNS]);
+  assert.deepEqual(await indexes(url, DEFAULT), [
+    'monitoring_local_id_key',
+    'monitoring_pkey',
+    'monitoring_request_timestamp_idx',
+    'monitoring_service_key_scheduled_at_idx',
+  ]);
+  assert.deepEqual(await withClient(url, (c) => migrateRemote(c, DEFAULT)), []);
+  const book = await query<{ table_name: string; tag: string }>(
+    url,
+    'SELECT table_name, tag FROM monitor_migrations',
+  );
+  assert.deepEqual(book, [{ table_name: 'monitoring', tag: '0000_monitoring_table' }]);
+});
+
+test("an existing table in the original's schema is adopted: columns added, old rows untouched", async () => {
+  const url = await getTestDatabaseUrl();
+  await query(url, ORIGINAL_DDL);
+  await query(
+    url,
+    `INSERT INTO monitoring (local_id, url, method, request_timestamp, regex_check_required, contains_regex,
+       contains_exception, status_code, response_timestamp, regex, exception, local_created_at)
+     VALUES ('old-1', 'http://localhost:8000/test', 'GET', '2024-04-22 12:35:30.970', true, true, false, 200,
+       '2024-04-22 12:35:31.002', 'ok', NULL, '2024-04-22 12:35:31.003')`,
+  );
+  const before = await query(url, 'SELECT * FROM monitoring');
+  const done = await withClient(url, (c) => migrateRemote(c, DEFAULT));
+  assert.ok(
+    done.some((l) =>
+      l.startsWith('adopted existing table "public"."monitoring": added columns agent, service_key'),
+    ),
+    done.join('\n'),
+  );
+  assert.deepEqual(await columns(url, DEFAULT), [...ORIGINAL_COLUMNS, ...ADDED_COLUMNS]);
+  const after = await query<Record<string, unknown>>(url, 'SELECT * FROM monitoring');
+  assert.equal(after.length, 1);
+  for (const c of ORIGINAL_COLUMNS) assert.deepEqual(after[0]![c], before[0]![c], c);
+  for (const c of ADDED_COLUMNS) assert.equal(after[0]![c], null, `${c} is NULL on the old row`);
+  assert.ok((await indexes(url, DEFAULT)).includes('monitoring_service_key_scheduled_at_idx'));
+});
+
+test('schema and table are configurable: two setups in one database migrate independently', async () => {
+  const url = await getTestDatabaseUrl();
+  const a: RemoteTable = { schema: 'ops', table: 'checks_a' };
+  const b: RemoteTable = { schema: 'ops', table: 'checks_b' };
+  const doneA = await withClient(url, (c) => migrateRemote(c, a));
+  assert.ok(doneA.includes('created schema "ops"'));
+  await withClient(url, (c) => migrateRemote(c, b));
+  assert.deepEqual(await columns(url, a), [...ORIGINAL_COLUMNS, ...ADDED_COLUMNS]);
+  assert.deepEqual(await columns(url, b), [...ORIGINAL_COLUMNS, ...ADDED_COLUMNS]);
+  assert.ok((await indexes(url, b)).includes('checks_b_service_key_scheduled_at_idx'));
+  assert.deepEqual(await columns(url, DEFAULT), [], 'public.monitoring untouched');
+  const book = await query(url, 'SELECT table_name FROM ops.monitor_migrations ORDER BY 1');
+  assert.deepEqual(book, [{ table_name: 'checks_a' }, { table_name: 'checks_b' }]);
+});
+
+test('two agents migrating at the same moment both succeed', async () => {
+  const url = await getTestDatabaseUrl();
+  const results = await Promise.all([1, 2, 3].map(() => withClient(url, (c) => migrateRemote(c, DEFAULT))));
+  assert.equal(results.filter((r) => r.length > 0).length, 1, 'exactly one of them applied the migration');
+  assert.deepEqual(await columns(url, DEFAULT), [...ORIGINAL_COLUMNS, ...ADDED_COLUMNS]);
+});

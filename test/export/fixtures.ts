@@ -1,0 +1,122 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import pg from 'pg';
+import {
+  createExportSource,
+  createJobStore,
+  type LocalDatabase,
+  openLocalDatabase,
+} from '../../src/db/local/index.js';
+import type { ExportSource } from '../../src/jobs/store.js';
+import { createLogger, type Logger } from '../../src/log/logger.js';
+import type { ProbeResult } from '../../src/results/types.js';
+import { uuidv7 } from '../../src/util/uuidv7.js';
+
+/** A result with every field set; `i` varies the values so rows are told apart. */
+export function makeResult(i: number, overrides: Partial<ProbeResult> = {}): ProbeResult {
+  const scheduledAt = Date.UTC(2026, 10, 25, 9, 0, 0) + i * 1000;
+  return {
+    id: uuidv7(),
+    agent: 'agent-a',
+    serviceKey: `svc-${i % 7}`,
+    url: `http://127.0.0.1:8000/test?i=${i}`,
+    method: 'GET',
+    scheduledAt,
+    startedAt: scheduledAt + 3,
+    finishedAt: scheduledAt + 45,
+    durationMs: 42,
+    statusCode: 200,
+    ok: true,
+    regexRequired: i % 2 === 0,
+    regex: i % 2 === 0 ? 'ok' : null,
+    regexMatched: i % 2 === 0 ? true : null,
+    errorClass: null,
+    errorMessage: null,
+    bytesRead: 100 + i,
+    truncated: false,
+    ...overrides,
+  };
+}
+
+/** A real SQLite file with the local-DB module's schema, in its own temp dir. */
+export interface LocalFixture {
+  dir: string;
+  path: string;
+  ldb: LocalDatabase;
+  source: ExportSource;
+  add(results: readonly ProbeResult[]): void;
+  close(): void;
+}
+
+export function openLocal(): LocalFixture {
+  const dir = mkdtempSync(join(tmpdir(), 'monitor-export-'));
+  const path = join(dir, 'local.sqlite3');
+  const ldb = openLocalDatabase(path);
+  const store = createJobStore(ldb);
+  return {
+    dir,
+    path,
+    ldb,
+    source: createExportSource(ldb),
+    add(results) {
+      const written = store.recordProbeResults(results.map((result) => ({ result, job: null })));
+      if (written !== results.length) throw new Error(`wrote ${written} of ${results.length}`);
+    },
+    close() {
+      ldb.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A real pino logger (through the project's scrubbing destination) that keeps its lines. */
+export function capturingLogger(): { logger: Logger; lines: string[]; text(): string } {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      for (const l of String(chunk).split('\n')) if (l) lines.push(l);
+      done();
+    },
+  });
+  const logger = createLogger({ level: 'debug', format: 'json', stream });
+  return { logger, lines, text: () => lines.join('\n') };
+}
+
+/** Messages of the captured lines (parsed JSON). */
+export function messages(lines: readonly string[]): string[] {
+  return lines.map((l) => String((JSON.parse(l) as { msg?: unknown }).msg ?? ''));
+}
+
+export async function query<T extends pg.QueryResultRow = Record<string, unknown>>(
+  url: string,
+  sql: string,
+  params: unknown[] = [],
+): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** The original tool's CREATE TABLE, as it ran it against PostgreSQL. */
+export const ORIGINAL_DDL = `CREATE TABLE IF NOT EXISTS monitoring (
+    id SERIAL PRIMARY KEY,
+    local_id VARCHAR NOT NULL UNIQUE,
+    url VARCHAR NOT NULL,
+    method VARCHAR NOT NULL,
+    request_timestamp TIMESTAMP NOT NULL,
+    regex_check_required BOOLEAN NOT NULL,
+    contains_regex BOOLEAN NOT NULL,
+    contains_exception BOOLEAN NOT NULL,
+    status_code INTEGER,
+    response_timestamp TIMESTAMP,
+    regex VARCHAR,
+    exception TEXT,
+    local_created_at TIMESTAMP NOT NULL,
+    created_at TIMESTAMP NOT NULL DEFAULT (timezone('utc', now()))
+)`;
