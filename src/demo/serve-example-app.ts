@@ -4,4 +4,5 @@ import { startExampleApp } from './example-app.js';
 const port = Number(process.argv[2] ?? process.env['PORT'] ?? 8000);
 const app = await startExampleApp({ port, host: process.env['HOST'] ?? '0.0.0.0' });
 process.stdout.write(`example app listening on ${app.url}\n`);
-for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => void app.close().then(() => process.exit(0)));
+for (const sig of ['SIGINT', 'SIGTERM'] as const)
+  process.on(sig, () => void app.close().then(() => process.exit(0)));

@@ -1,10 +1,97 @@
-import type { CommandModule } from 'yargs';
+import type { Argv, CommandModule } from 'yargs';
+import { defaultConfigPath } from '../../config/file.js';
+import { runDaemon } from '../../daemon/daemon.js';
+import { UsageError } from '../../errors.js';
+import { createLogger, type LogFormat, levelForVerbosity } from '../../log/logger.js';
+import { confirm } from '../prompt.js';
 
-// Placeholder until the command is built; replaced by its owner.
-export const startCommand: CommandModule = {
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+
+interface StartArgs {
+  v: number;
+  'notify-systemd': boolean;
+  yes: boolean;
+  'config-path': string;
+  export: boolean;
+  collect: boolean;
+  'log-format': LogFormat;
+  'log-level'?: (typeof LOG_LEVELS)[number];
+  'drain-timeout': number;
+}
+
+export const startCommand: CommandModule<object, StartArgs> = {
   command: 'start',
-  describe: false,
-  handler: () => {
-    throw new Error('start: not implemented yet');
+  describe: 'Start monitoring.',
+  builder: (y: Argv) =>
+    y
+      .option('v', {
+        type: 'count',
+        describe: 'Logging level: -v critical … -vvvv info, -vvvvv debug (like the original).',
+      })
+      .option('notify-systemd', {
+        alias: 'ns',
+        type: 'boolean',
+        default: false,
+        describe: 'Notify systemd (READY, STATUS, WATCHDOG, STOPPING on $NOTIFY_SOCKET).',
+      })
+      .option('yes', { type: 'boolean', default: false, describe: 'Start without a confirmation prompt.' })
+      .option('config-path', {
+        type: 'string',
+        default: defaultConfigPath(),
+        describe: 'Path to the configuration file.',
+      })
+      .option('export', {
+        type: 'boolean',
+        default: true,
+        describe: 'Run the Exporter (--no-export keeps results locally).',
+      })
+      .option('collect', {
+        type: 'boolean',
+        default: true,
+        describe: 'Run the Collector (--no-collect keeps exported rows locally).',
+      })
+      .option('log-format', {
+        choices: ['auto', 'pretty', 'json'] as const,
+        default: 'auto' as LogFormat,
+        describe: 'pretty on a terminal, JSON lines otherwise (auto).',
+      })
+      .option('log-level', {
+        choices: LOG_LEVELS,
+        describe: 'Overrides -v.',
+      })
+      .option('drain-timeout', {
+        type: 'number',
+        default: 10,
+        describe: 'Seconds SIGTERM waits for in-flight probes before cancelling them.',
+      })
+      .check((a) => {
+        const d = a['drain-timeout'];
+        if (typeof d !== 'number' || !Number.isFinite(d) || d < 0 || d > 600) {
+          throw new UsageError('--drain-timeout must be between 0 and 600 seconds');
+        }
+        return true;
+      }) as unknown as Argv<StartArgs>,
+  handler: async (args) => {
+    const configPath = args['config-path'];
+    const ok = await confirm(`Are you sure want to start monitoring? Config path: ${configPath}`, {
+      yes: args.yes,
+    });
+    if (!ok) {
+      process.stderr.write('Aborted.\n');
+      process.exitCode = 1;
+      return;
+    }
+    const logger = createLogger({
+      level: args['log-level'] ?? levelForVerbosity(args.v),
+      format: args['log-format'],
+    });
+    process.exitCode = await runDaemon({
+      configPath,
+      logger,
+      notifySystemd: args['notify-systemd'],
+      exportEnabled: args.export,
+      collectEnabled: args.collect,
+      drainMs: args['drain-timeout'] * 1000,
+    });
   },
 };

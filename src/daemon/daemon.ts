@@ -1,0 +1,216 @@
+import { readConfig } from '../config/file.js';
+import { type ResolvedService, resolveService } from '../config/resolve.js';
+import type { MonitorConfig } from '../config/types.js';
+import { maskUri, passwordOf } from '../config/uri.js';
+import {
+  acquireInstanceLock,
+  collect,
+  createExportSource,
+  createJobStore,
+  enforceBufferLimit,
+  openLocalDatabase,
+} from '../db/local/index.js';
+import { ConfigError, toError } from '../errors.js';
+import { createAgent } from '../jobs/agent.js';
+import type { Logger } from '../log/logger.js';
+import { registerSecret } from '../log/secrets.js';
+import { createProber } from '../probe/prober.js';
+import { createNotifier } from '../systemd/notify.js';
+import { watchConfig } from './config-watcher.js';
+import { RemoteExport } from './remote-export.js';
+
+export interface DaemonOptions {
+  configPath: string;
+  logger: Logger;
+  /** Speak the systemd notify protocol on $NOTIFY_SOCKET. Default false. */
+  notifySystemd?: boolean;
+  /** Run the export job. Default true (still off when no external database is configured). */
+  exportEnabled?: boolean;
+  /** Run the collect job. Default true. */
+  collectEnabled?: boolean;
+  /** How long SIGTERM waits for in-flight probes before cancelling them. Default 10 s. */
+  drainMs?: number;
+  /** Bound of the last export attempt at shutdown. Default 5 s. */
+  finalExportMs?: number;
+  /** Stops the daemon like SIGTERM (demo, tests). */
+  signal?: AbortSignal;
+}
+
+/** Exported rows are kept this long before collect deletes them (a short grace, like the original's 2 s loop). */
+const COLLECT_GRACE_MS = 5_000;
+const BUFFER_CHECK_MS = 5_000;
+const STATUS_EVERY_MS = 10_000;
+const DEFAULT_MAX_ROWS = 5_000_000;
+
+function loadServices(config: MonitorConfig, path: string): ResolvedService[] {
+  if (config.services.length === 0) {
+    throw new ConfigError(
+      `no services in ${path}; add one with: monitor config services add URL METHOD --config-path ${path}`,
+    );
+  }
+  return config.services.map(resolveService);
+}
+
+/**
+ * `monitor start`: the scheduler, runner, probe, export and collect jobs over one local database,
+ * until SIGTERM/SIGINT (or `signal`). Resolves with the exit code once everything is closed.
+ */
+export async function runDaemon(options: DaemonOptions): Promise<number> {
+  const log = options.logger;
+  const { configPath } = options;
+  const exportEnabled = options.exportEnabled ?? true;
+  const collectEnabled = options.collectEnabled ?? true;
+
+  let config = readConfig(configPath);
+  const pw = passwordOf(config.external_database_uri);
+  if (pw) registerSecret(pw);
+  let services = loadServices(config, configPath);
+
+  const notifier = createNotifier({ enabled: options.notifySystemd ?? false, logger: log });
+  // The lock comes first: a second instance must be refused before it touches the database.
+  const lock = acquireInstanceLock(config.local_database_path);
+  const ldb = (() => {
+    try {
+      return openLocalDatabase(config.local_database_path, { logger: log });
+    } catch (err) {
+      lock.release();
+      throw err;
+    }
+  })();
+
+  const store = createJobStore(ldb);
+  const source = createExportSource(ldb);
+  const prober = createProber({ perOrigin: config.runner?.per_origin });
+  const remote = new RemoteExport(source, log);
+  remote.configure(config, exportEnabled);
+
+  const agentLog = log.child({ module: 'monitoring' });
+  agentLog.info('Starting Agent worker.');
+  if (!config.external_database_uri) {
+    log.warn(
+      { module: 'export' },
+      'No external database configured: results are kept in the local database only (export is off).',
+    );
+  } else if (!exportEnabled) {
+    log.warn({ module: 'export' }, 'Export disabled (--no-export): results stay in the local database.');
+  } else {
+    log.info({ module: 'base', remote: maskUri(config.external_database_uri) }, 'Starting Exporter worker.');
+  }
+  if (collectEnabled) log.info({ module: 'base' }, 'Starting Collector worker.');
+
+  const collectLog = log.child({ module: 'cleanup' });
+  const agent = createAgent({
+    store,
+    prober,
+    services,
+    agentName: config.agent_name ?? (await import('node:os')).hostname(),
+    runner: config.runner,
+    logger: log,
+    // The handler always exists so that a reload that adds an external database needs no restart.
+    exportHandler: exportEnabled ? () => remote.run() : undefined,
+    collectHandler: collectEnabled
+      ? () => {
+          const stats = collect(ldb, { now: Date.now(), graceMs: COLLECT_GRACE_MS });
+          if (stats.resultsDeleted > 0) collectLog.info(`${stats.resultsDeleted} processed records deleted.`);
+        }
+      : undefined,
+  });
+
+  const bufferTimer = setInterval(() => {
+    try {
+      const maxRows = config.buffer?.max_rows ?? DEFAULT_MAX_ROWS;
+      const dropped = enforceBufferLimit(ldb, { maxRows });
+      if (dropped > 0) {
+        log.warn(
+          { module: 'buffer', dropped, maxRows },
+          `Local buffer limit of ${maxRows} unexported results reached: dropped the ${dropped} oldest.`,
+        );
+      }
+    } catch (err) {
+      log.error({ module: 'buffer', err: toError(err).message }, 'buffer limit check failed');
+    }
+  }, BUFFER_CHECK_MS);
+
+  const statusLine = (): string => {
+    const s = agent.stats();
+    return `services=${services.length} executed=${s.executed} missed=${s.missed} remote=${remote.state()}`;
+  };
+  const statusTimer = setInterval(() => void notifier.status(statusLine()), STATUS_EVERY_MS);
+  const watchdogTimer = notifier.watchdogIntervalMs
+    ? setInterval(() => void notifier.watchdog(), notifier.watchdogIntervalMs)
+    : null;
+
+  const reload = (reason: string) => {
+    try {
+      const next = readConfig(configPath);
+      const nextServices = loadServices(next, configPath);
+      const pw2 = passwordOf(next.external_database_uri);
+      if (pw2) registerSecret(pw2);
+      if (next.local_database_path !== config.local_database_path) {
+        log.warn(
+          { module: 'config' },
+          'local_database_path changed: it takes effect at the next start, not on reload.',
+        );
+      }
+      config = next;
+      services = nextServices;
+      agent.setServices(services);
+      remote.configure(config, exportEnabled);
+      log.info({ module: 'config', reason, services: services.length }, 'Configuration reloaded.');
+      void notifier.status(statusLine());
+    } catch (err) {
+      // A half-written or invalid file must never stop monitoring: keep the previous services.
+      log.error(
+        { module: 'config', reason },
+        `Configuration not reloaded, keeping the previous one: ${toError(err).message}`,
+      );
+    }
+  };
+  const watcher = watchConfig(configPath, reload);
+
+  agent.start();
+  await notifier.ready(statusLine());
+
+  // Wait for a stop request; a second one forces.
+  const stopReason = await new Promise<string>((resolve) => {
+    let asked = false;
+    const onSignal = (sig: NodeJS.Signals) => {
+      if (asked) {
+        log.error({ module: 'monitoring' }, `Second ${sig}: forcing exit without draining.`);
+        process.exit(1);
+      }
+      asked = true;
+      resolve(sig);
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    options.signal?.addEventListener('abort', () => onSignal('SIGTERM'), { once: true });
+  });
+
+  const drainMs = options.drainMs ?? 10_000;
+  log.info({ module: 'monitoring' }, `${stopReason} received: draining (up to ${drainMs} ms).`);
+  await notifier.stopping('draining');
+  watcher.close();
+  clearInterval(bufferTimer);
+  clearInterval(statusTimer);
+  if (watchdogTimer) clearInterval(watchdogTimer);
+  await agent.stop({ graceMs: drainMs });
+  if (remote.enabled) {
+    const bound = options.finalExportMs ?? 5_000;
+    let t: NodeJS.Timeout | undefined;
+    await Promise.race([
+      remote.run().catch(() => undefined),
+      new Promise((r) => {
+        t = setTimeout(r, bound);
+      }),
+    ]);
+    clearTimeout(t);
+  }
+  await remote.close().catch(() => {});
+  await prober.close().catch(() => {});
+  ldb.close();
+  lock.release();
+  notifier.close();
+  log.info({ module: 'monitoring' }, 'Stopped.');
+  return 0;
+}

@@ -1,0 +1,100 @@
+import type { MonitorConfig } from '../config/types.js';
+import { passwordOf } from '../config/uri.js';
+import { toError } from '../errors.js';
+import { createExporter, type Exporter } from '../jobs/export.js';
+import type { ExportSource } from '../jobs/store.js';
+import type { Logger } from '../log/logger.js';
+import { registerSecret } from '../log/secrets.js';
+
+export interface ExportOutcome {
+  exported: number;
+  full: boolean;
+  retryAfterMs: number | null;
+}
+
+/** How long to wait before retrying a failed schema migration. */
+const MIGRATE_RETRY_MS = 5_000;
+
+/**
+ * The exporter as the daemon sees it: swappable on reload (a fixed password or URI takes effect
+ * without a restart), migrating the remote schema lazily so that an unreachable PostgreSQL at
+ * start-up never stops monitoring.
+ */
+export class RemoteExport {
+  private exporter: Exporter | null = null;
+  private key: string | null = null;
+  private migrated = false;
+  private lastMigrateError: string | null = null;
+
+  constructor(
+    private readonly source: ExportSource,
+    private readonly logger: Logger,
+  ) {}
+
+  get enabled(): boolean {
+    return this.exporter !== null;
+  }
+
+  /** Apply the config's remote settings; a change replaces the exporter. */
+  configure(config: MonitorConfig, exportEnabled: boolean): void {
+    const uri = exportEnabled ? config.external_database_uri : null;
+    const settings = config.export ?? {};
+    const key = uri ? JSON.stringify([uri, settings.schema, settings.table, settings.batch_size]) : null;
+    if (key === this.key) return;
+    const old = this.exporter;
+    this.exporter = null;
+    this.key = key;
+    this.migrated = false;
+    this.lastMigrateError = null;
+    if (old) void old.close().catch(() => {});
+    if (!uri) return;
+    const password = passwordOf(uri);
+    if (password) registerSecret(password);
+    this.exporter = createExporter({
+      uri,
+      schema: settings.schema,
+      table: settings.table,
+      batchSize: settings.batch_size,
+      source: this.source,
+      logger: this.logger,
+    });
+  }
+
+  /** One export step; never rejects. */
+  async run(): Promise<ExportOutcome> {
+    const exporter = this.exporter;
+    if (!exporter) return { exported: 0, full: false, retryAfterMs: null };
+    if (!this.migrated) {
+      try {
+        const applied = await exporter.migrate();
+        this.migrated = true;
+        this.lastMigrateError = null;
+        for (const m of applied) this.logger.info({ module: 'export' }, `Remote schema: ${m}`);
+      } catch (err) {
+        const msg = toError(err).message;
+        if (msg !== this.lastMigrateError) {
+          this.logger.error({ module: 'export' }, `Cannot prepare the remote table (will retry): ${msg}`);
+        }
+        this.lastMigrateError = msg;
+        return { exported: 0, full: false, retryAfterMs: MIGRATE_RETRY_MS };
+      }
+    }
+    const outcome = await exporter.exportOnce();
+    if (outcome.exported > 0) {
+      this.logger.info({ module: 'export' }, `Exported ${outcome.exported} records.`);
+    }
+    return { exported: outcome.exported, full: outcome.full, retryAfterMs: outcome.retryAfterMs };
+  }
+
+  state(): string {
+    if (!this.exporter) return 'off';
+    return this.exporter.state();
+  }
+
+  async close(): Promise<void> {
+    const old = this.exporter;
+    this.exporter = null;
+    this.key = null;
+    if (old) await old.close();
+  }
+}
