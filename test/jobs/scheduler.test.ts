@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { phaseOf, slotsBetween } from '../../src/jobs/phase.js';
+import { createScheduler } from '../../src/jobs/scheduler.js';
+import { silentLogger } from '../../src/log/logger.js';
+import { jobRows, service, tempStore } from './fixtures.js';
+
+const T0 = 1_900_000_000_000;
+
+test('a slot is one job: a second tick and a restart on a reopened database add none', (t) => {
+  const db = tempStore();
+  t.after(() => db.cleanup());
+  const services = [0, 1, 2, 3, 4].map((i) => service(`http://127.0.0.1:1/s${i}`, { intervalMs: 200 }));
+  let clock = T0;
+  const first = createScheduler({ store: db.store, services, logger: silentLogger(), now: () => clock });
+  const inserted = first.tick();
+  // [T0, T0 + 2000) holds exactly 10 slots of a 200 ms grid per service.
+  assert.equal(inserted, 50);
+  assert.equal(first.tick(), 0, 'same time, same slots');
+  clock += 100;
+  const more = first.tick();
+  assert.equal(
+    more,
+    services.reduce((n, x) => n + slotsBetween(x, T0 + 2000, T0 + 2100).length, 0),
+  );
+
+  const before = jobRows(db.ldb, 'probe');
+  const reopened = db.reopen();
+  clock = T0 + 50; // a restart a moment later: its first tick covers slots already queued
+  const second = createScheduler({
+    store: reopened.store,
+    services,
+    logger: silentLogger(),
+    now: () => clock,
+  });
+  assert.equal(second.tick(), 0);
+  const after = jobRows(db.ldb, 'probe');
+  assert.equal(after.length, before.length);
+  const keys = new Set(after.map((r) => r.dedupe_key));
+  assert.equal(keys.size, after.length);
+  for (const s of services) {
+    const phase = phaseOf(s.key, 200);
+    const own = after.filter((r) => r.dedupe_key?.startsWith(`probe:${s.key}:`));
+    assert.ok(own.every((r) => (r.run_at - phase) % 200 === 0));
+    assert.ok(own.every((r) => r.max_attempts === 1));
+  }
+});
+
+test('export every second and collect every N seconds, only when enabled', (t) => {
+  const db = tempStore();
+  t.after(() => db.cleanup());
+  let clock = 1_900_000_008_000; // a multiple of 3000: six ticks see two collect periods
+  const s = createScheduler({
+    store: db.store,
+    services: [],
+    logger: silentLogger(),
+    exportEnabled: true,
+    collectEnabled: true,
+    collectEveryMs: 3000,
+    now: () => clock,
+  });
+  for (let i = 0; i < 6; i++) {
+    s.tick();
+    s.tick();
+    clock += 1000;
+  }
+  assert.equal(jobRows(db.ldb, 'export').length, 6);
+  assert.equal(jobRows(db.ldb, 'collect').length, 2);
+
+  const off = tempStore();
+  t.after(() => off.cleanup());
+  createScheduler({ store: off.store, services: [], logger: silentLogger(), now: () => clock }).tick();
+  assert.equal(jobRows(off.ldb).length, 0);
+});
+
+test('reload: added services start, removed stop, unchanged keep their slots, changed move after the queued ones', (t) => {
+  const db = tempStore();
+  t.after(() => db.cleanup());
+  const keep = service('http://127.0.0.1:1/keep', { intervalMs: 200 });
+  const drop = service('http://127.0.0.1:1/drop', { intervalMs: 200 });
+  const change = service('http://127.0.0.1:1/change', { intervalMs: 200 });
+  const add = service('http://127.0.0.1:1/add', { intervalMs: 300 });
+  let clock = T0;
+  const s = createScheduler({
+    store: db.store,
+    services: [keep, drop, change],
+    logger: silentLogger(),
+    now: () => clock,
+  });
+  s.tick();
+  const changed = { ...change, intervalMs: 700 };
+  s.setServices([keep, changed, add]);
+  clock += 1000;
+  s.tick();
+  const rows = jobRows(db.ldb, 'probe');
+  const times = (key: string) =>
+    rows.filter((r) => r.dedupe_key?.startsWith(`probe:${key}:`)).map((r) => r.run_at);
+
+  assert.deepEqual(
+    times(keep.key),
+    slotsBetween(keep, T0, T0 + 3000).map((x) => x.scheduledAt),
+    'unchanged: the same grid, no gap, no repeat',
+  );
+  assert.deepEqual(
+    times(drop.key),
+    slotsBetween(drop, T0, T0 + 2000).map((x) => x.scheduledAt),
+    'removed: nothing new',
+  );
+  assert.deepEqual(
+    times(add.key),
+    slotsBetween(add, T0, T0 + 3000).map((x) => x.scheduledAt),
+    'added: from the reload on',
+  );
+  const ch = times(change.key);
+  const oldPart = slotsBetween(change, T0, T0 + 2000).map((x) => x.scheduledAt);
+  const newPart = slotsBetween(changed, T0 + 2000, T0 + 3000).map((x) => x.scheduledAt);
+  assert.deepEqual(
+    ch,
+    [...oldPart, ...newPart],
+    'changed: queued slots stay, the new grid starts after them',
+  );
+});
+
+test('the croner-driven loop ticks on its own and stop() ends it', async (t) => {
+  const db = tempStore();
+  t.after(() => db.cleanup());
+  const s = createScheduler({
+    store: db.store,
+    services: [service('http://127.0.0.1:1/x', { intervalMs: 500 })],
+    logger: silentLogger(),
+  });
+  s.start();
+  await new Promise((r) => setTimeout(r, 2200));
+  s.stop();
+  const ticks = s.stats().ticks;
+  assert.ok(ticks >= 2, `ticks=${ticks}`);
+  assert.ok(s.stats().scheduled >= 6);
+  await new Promise((r) => setTimeout(r, 1200));
+  assert.equal(s.stats().ticks, ticks, 'no tick after stop');
+});
