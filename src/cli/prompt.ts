@@ -24,14 +24,16 @@ export async function confirm(question: string, options: ConfirmOptions = {}): P
     throw new UsageError(`${question.replace(/\?$/, '')}: refusing to ask without a terminal; pass --yes`);
   }
   const rl = createInterface({ input, output: options.output ?? process.stderr, terminal: true });
+  // question() never settles when the input ends first (Ctrl-D); a closed prompt answers no.
+  const closed = new Promise<string>((resolve) => rl.once('close', () => resolve('')));
+  // In terminal mode readline swallows Ctrl-C; treat it as a no rather than leave the prompt hanging.
+  rl.on('SIGINT', () => rl.close());
   try {
-    const answer = await rl.question(`${question} [y/N]: `, {
-      signal: options.signal ?? new AbortController().signal,
-    });
+    const asked = rl
+      .question(`${question} [y/N]: `, { signal: options.signal ?? new AbortController().signal })
+      .catch(() => ''); // An abort is a no.
+    const answer = await Promise.race([asked, closed]);
     return /^y(es)?$/i.test(answer.trim());
-  } catch {
-    // Ctrl-C, end of input or abort: nothing was confirmed.
-    return false;
   } finally {
     rl.close();
   }

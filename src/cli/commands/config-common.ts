@@ -14,8 +14,9 @@ export const PICKED_UP = 'A running `monitor start` picks this up automatically.
  */
 export function strictCommand<T>(y: Argv<T>): Argv<T> {
   return y.strict().fail((msg, err) => {
-    if (err) throw err;
-    throw new UsageError(msg.replace(/\s*\n\s*/g, ' '));
+    // yargs reports its own parse problems (a missing option value …) as a YError: usage, exit 2.
+    if (err && err.name !== 'YError') throw err;
+    throw new UsageError((msg ?? err?.message ?? 'invalid arguments').replace(/\s*\n\s*/g, ' '));
   });
 }
 

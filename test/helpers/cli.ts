@@ -1,0 +1,104 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** <repo>/bin/monitor.js, resolved from dist/test/helpers so the cwd does not matter. */
+export const MONITOR_BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../../bin/monitor.js');
+
+export interface RunOptions {
+  /** HOME for the child (the default config lives under it). Default: inherited HOME. */
+  home?: string;
+  /** Extra environment, merged over process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Written to stdin, which is then closed. stdin is a pipe either way, so never a terminal. */
+  input?: string;
+  /** The child is killed with SIGKILL after this long and the promise rejects. Default 30 s. */
+  timeoutMs?: number;
+  /** Working directory. Default: this process's cwd. */
+  cwd?: string;
+}
+
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run the real `monitor` binary to completion with `args`. */
+export function runMonitor(args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
+  if (options.home !== undefined) env['HOME'] = options.home;
+  // A developer's debug switch would add stack traces to stderr and break one-line assertions.
+  if (options.env?.['MONITOR_DEBUG'] === undefined) delete env['MONITOR_DEBUG'];
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [MONITOR_BIN, ...args], {
+      env,
+      cwd: options.cwd,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(
+        new Error(`monitor ${args.join(' ')} did not exit within ${timeoutMs} ms\n${stdout}\n${stderr}`),
+      );
+    }, timeoutMs);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolvePromise({ code, signal, stdout, stderr });
+    });
+    // The child may exit before reading stdin (EPIPE); that is not the test's failure.
+    child.stdin.on('error', () => {});
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+export interface TempHome {
+  /** The directory to pass as HOME. */
+  path: string;
+  /** The default config path under it: <home>/.monitoring/monitoring-config. */
+  configPath: string;
+  /** Remove the directory and everything in it. */
+  cleanup(): void;
+}
+
+export function makeTempHome(prefix = 'monitor-home-'): TempHome {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return {
+    path,
+    configPath: join(path, '.monitoring', 'monitoring-config'),
+    cleanup: () => rmSync(path, { recursive: true, force: true }),
+  };
+}
+
+/** sha256 of a file's bytes, or 'absent': to assert that a command left a file untouched. */
+export function fileDigest(path: string): string {
+  if (!existsSync(path)) return 'absent';
+  try {
+    return createHash('sha256').update(readFileSync(path)).digest('hex');
+  } catch (err) {
+    // A directory or unreadable path: its identity is the error, which must not change either.
+    return `unreadable:${(err as { code?: string }).code ?? 'unknown'}`;
+  }
+}
+
+/** Non-empty lines of an output. */
+export function lines(text: string): string[] {
+  return text.split('\n').filter((l) => l.trim() !== '');
+}
