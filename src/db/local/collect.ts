@@ -12,7 +12,7 @@ export interface CollectOptions {
    * loop for seconds; a run that hit it returns `more: true`. Default 50,000.
    */
   maxDeletes?: number;
-  /** Free pages handed back to the file system per run (`incremental_vacuum`). Default 2,048. */
+  /** Free pages handed back to the file system per run (`incremental_vacuum`); 0 skips it. Default 2,048. */
   vacuumPages?: number;
 }
 
@@ -52,7 +52,9 @@ export function collect(ldb: LocalDatabase, opts: CollectOptions): CollectResult
   }))();
 
   const walFramesLeft = checkpoint(ldb);
-  sqlite.pragma(`incremental_vacuum(${Math.max(0, Math.floor(opts.vacuumPages ?? 2048))})`);
+  const vacuumPages = Math.floor(opts.vacuumPages ?? 2048);
+  // incremental_vacuum(0) would free the whole list at once: 0 means "skip" here.
+  if (vacuumPages > 0) sqlite.pragma(`incremental_vacuum(${vacuumPages})`);
   const freePages = Number(sqlite.pragma('freelist_count', { simple: true }));
 
   return {
