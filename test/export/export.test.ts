@@ -1,0 +1,211 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createExporter } from '../../src/jobs/export.js';
+import { silentLogger } from '../../src/log/logger.js';
+import { getTestDatabaseUrl } from '../helpers/pg.js';
+import { capturingLogger, makeResult, messages, openLocal, query } from './fixtures.js';
+
+test('results flow end to end with every column right, then are marked exported locally', async (t) => {
+  const url = await getTestDatabaseUrl();
+  const local = openLocal();
+  t.after(() => local.close());
+  const ok = makeResult(0);
+  const timeout = makeResult(1, {
+    statusCode: null,
+    ok: false,
+    errorClass: 'timeout',
+    errorMessage: 'deadline of 15000 ms exceeded (UND_ERR_HEADERS_TIMEOUT)',
+    bytesRead: 0,
+    durationMs: 15000,
+  });
+  const mismatch = makeResult(2, {
+    ok: false,
+    regexRequired: true,
+    regex: 'needle',
+    regexMatched: false,
+    errorClass: 'regex_mismatch',
+    errorMessage: 'body does not match /needle/',
+    truncated: true,
+  });
+  const missed = makeResult(3, {
+    startedAt: null,
+    durationMs: null,
+    statusCode: null,
+    ok: false,
+    errorClass: 'missed',
+  });
+  local.add([ok, timeout, mismatch, missed]);
+
+  const exporter = createExporter({ uri: url, source: local.source, logger: silentLogger() });
+  t.after(() => exporter.close());
+  assert.equal(exporter.state(), 'unknown');
+  const out = await exporter.exportOnce();
+  assert.deepEqual(out, { exported: 4, full: false, setAside: 0, retryAfterMs: null });
+  assert.equal(exporter.state(), 'connected');
+  assert.equal(local.source.countUnexported(), 0);
+
+  const rows = await query<Record<string, unknown>>(
+    url,
+    `SELECT local_id, url, method, status_code, regex_check_required, regex, contains_regex, contains_exception,
+            exception, agent, service_key, duration_ms, ok, error_class, bytes_read, truncated,
+            to_char(request_timestamp, 'YYYY-MM-DD"T"HH24:MI:SS.MS') AS request_ts,
+            to_char(response_timestamp, 'YYYY-MM-DD"T"HH24:MI:SS.MS') AS response_ts,
+            to_char(local_created_at, 'YYYY-MM-DD"T"HH24:MI:SS.MS') AS local_created_ts,
+            (extract(epoch FROM scheduled_at) * 1000)::bigint AS scheduled_ms,
+            (extract(epoch FROM started_at) * 1000)::bigint AS started_ms,
+            (extract(epoch FROM finished_at) * 1000)::bigint AS finished_ms,
+            created_at IS NOT NULL AS has_created_at, exported_at IS NOT NULL AS has_exported_at
+       FROM monitoring ORDER BY id`,
+  );
+  assert.equal(rows.length, 4);
+  const naive = (ms: number): string => new Date(ms).toISOString().slice(0, 23);
+  const byId = new Map(rows.map((r) => [r['local_id'], r]));
+  for (const r of [ok, timeout, mismatch, missed]) {
+    const row = byId.get(r.id)!;
+    assert.ok(row, r.id);
+    assert.equal(row['url'], r.url);
+    assert.equal(row['method'], r.method);
+    assert.equal(row['status_code'], r.statusCode);
+    assert.equal(row['regex_check_required'], r.regexRequired);
+    assert.equal(row['regex'], r.regex);
+    assert.equal(row['contains_regex'], r.regexMatched === true);
+    assert.equal(row['exception'], r.errorMessage);
+    assert.equal(row['agent'], r.agent);
+    assert.equal(row['service_key'], r.serviceKey);
+    assert.equal(row['duration_ms'], r.durationMs);
+    assert.equal(row['ok'], r.ok);
+    assert.equal(row['error_class'], r.errorClass);
+    assert.equal(row['bytes_read'], String(r.bytesRead));
+    assert.equal(row['truncated'], r.truncated);
+    assert.equal(row['request_ts'], naive(r.startedAt ?? r.scheduledAt));
+    assert.equal(row['response_ts'], naive(r.finishedAt));
+    assert.equal(row['local_created_ts'], naive(r.finishedAt));
+    assert.equal(row['scheduled_ms'], String(r.scheduledAt));
+    assert.equal(row['started_ms'], r.startedAt === null ? null : String(r.startedAt));
+    assert.equal(row['finished_ms'], String(r.finishedAt));
+    assert.equal(row['has_created_at'], true);
+    assert.equal(row['has_exported_at'], true);
+  }
+  // contains_exception: an exception during the request, not a verdict on the response.
+  assert.equal(byId.get(ok.id)!['contains_exception'], false);
+  assert.equal(byId.get(timeout.id)!['contains_exception'], true);
+  assert.equal(byId.get(mismatch.id)!['contains_exception'], false);
+  assert.equal(byId.get(missed.id)!['contains_exception'], true);
+
+  // Nothing left: a second call touches nothing.
+  assert.deepEqual(await exporter.exportOnce(), {
+    exported: 0,
+    full: false,
+    setAside: 0,
+    retryAfterMs: null,
+  });
+});
+
+test('batches: a full batch says so, and the next call takes the rest in order', async (t) => {
+  const url = await getTestDatabaseUrl();
+  const local = openLocal();
+  t.after(() => local.close());
+  local.add(Array.from({ length: 25 }, (_, i) => makeResult(i)));
+  const exporter = createExporter({ uri: url, source: local.source, logger: silentLogger(), batchSize: 10 });
+  t.after(() => exporter.close());
+  assert.deepEqual(await exporter.exportOnce(), {
+    exported: 10,
+    full: true,
+    setAside: 0,
+    retryAfterMs: null,
+  });
+  assert.deepEqual(await exporter.exportOnce(), {
+    exported: 10,
+    full: true,
+    setAside: 0,
+    retryAfterMs: null,
+  });
+  assert.deepEqual(await exporter.exportOnce(), {
+    exported: 5,
+    full: false,
+    setAside: 0,
+    retryAfterMs: null,
+  });
+  const [row] = await query<{ n: string; d: string }>(
+    url,
+    'SELECT count(*) AS n, count(DISTINCT local_id) AS d FROM monitoring',
+  );
+  assert.deepEqual(row, { n: '25', d: '25' });
+});
+
+test('a crash between the remote COMMIT and the local mark: the resend is absorbed, every row once', async (t) => {
+  const url = await getTestDatabaseUrl();
+  const local = openLocal();
+  t.after(() => local.close());
+  const results = Array.from({ length: 30 }, (_, i) => makeResult(i));
+  local.add(results);
+  const crashing = createExporter({
+    uri: url,
+    source: local.source,
+    logger: silentLogger(),
+    afterCommit: () => {
+      throw new Error('simulated crash after COMMIT');
+    },
+  });
+  await assert.rejects(crashing.exportOnce(), /simulated crash after COMMIT/);
+  await crashing.close();
+  const [sent] = await query<{ n: string }>(url, 'SELECT count(*) AS n FROM monitoring');
+  assert.equal(sent?.n, '30', 'the batch reached PostgreSQL');
+  assert.equal(local.source.countUnexported(), 30, 'but was not marked locally');
+
+  local.add([makeResult(99)]);
+  const exporter = createExporter({ uri: url, source: local.source, logger: silentLogger() });
+  t.after(() => exporter.close());
+  assert.deepEqual(await exporter.exportOnce(), {
+    exported: 31,
+    full: false,
+    setAside: 0,
+    retryAfterMs: null,
+  });
+  assert.equal(local.source.countUnexported(), 0);
+  const [row] = await query<{ n: string; d: string }>(
+    url,
+    'SELECT count(*) AS n, count(DISTINCT local_id) AS d FROM monitoring',
+  );
+  assert.deepEqual(row, { n: '31', d: '31' });
+});
+
+test('poison rows are set aside with the reason; the rest of the batch arrives', async (t) => {
+  const url = await getTestDatabaseUrl();
+  const local = openLocal();
+  t.after(() => local.close());
+  const { logger, lines } = capturingLogger();
+  const exporter = createExporter({ uri: url, source: local.source, logger });
+  t.after(() => exporter.close());
+  await exporter.migrate();
+  await query(url, `ALTER TABLE monitoring ADD CONSTRAINT no_poison CHECK (url NOT LIKE '%poison%')`);
+  const results = Array.from({ length: 40 }, (_, i) =>
+    makeResult(i, i === 7 || i === 31 ? { url: `http://127.0.0.1/poison/${i}` } : {}),
+  );
+  // A NUL character is refused by PostgreSQL text (22021) but fine in SQLite.
+  results.push(makeResult(40, { errorMessage: 'bad \u0000 byte' }));
+  local.add(results);
+
+  const out = await exporter.exportOnce();
+  assert.deepEqual(out, { exported: 38, full: false, setAside: 3, retryAfterMs: null });
+  assert.equal(local.source.countUnexported(), 0);
+  const remote = await query<{ local_id: string }>(url, 'SELECT local_id FROM monitoring');
+  const poisoned = new Set([results[7]!.id, results[31]!.id, results[40]!.id]);
+  assert.deepEqual(
+    new Set(remote.map((r) => r.local_id)),
+    new Set(results.filter((r) => !poisoned.has(r.id)).map((r) => r.id)),
+  );
+  const reasons = local.ldb.sqlite
+    .prepare(
+      'SELECT id, set_aside_reason AS reason FROM results WHERE set_aside_reason IS NOT NULL ORDER BY seq',
+    )
+    .all() as Array<{ id: string; reason: string }>;
+  assert.deepEqual(
+    reasons.map((r) => r.id),
+    [results[7]!.id, results[31]!.id, results[40]!.id],
+  );
+  assert.match(reasons[0]!.reason, /no_poison.*23514/);
+  assert.match(reasons[2]!.reason, /22021|0x00/);
+  assert.equal(messages(lines).filter((m) => m.startsWith('result set aside')).length, 3);
+  assert.equal(exporter.state(), 'connected');
+});

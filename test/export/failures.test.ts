@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { createExporter } from '../../src/jobs/export.js';
+import { silentLogger } from '../../src/log/logger.js';
+import {
+  createDatabaseOn,
+  freePort,
+  getTestDatabaseUrl,
+  startTestPostgres,
+  testAdminUrl,
+} from '../helpers/pg.js';
+import { capturingLogger, makeResult, messages, openLocal, query } from './fixtures.js';
+
+test('a process SIGKILLed between the remote COMMIT and the local mark: every row exactly once', async (t) => {
+  const url = await getTestDatabaseUrl();
+  const local = openLocal();
+  t.after(() => local.close());
+  local.add(Array.from({ length: 50 }, (_, i) => makeResult(i)));
+  const child = spawn(
+    process.execPath,
+    [fileURLToPath(new URL('./crash-child.js', import.meta.url)), local.path, url],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  let stderr = '';
+  child.stderr.on('data', (d) => {
+    stderr += String(d);
+  });
+  const signal = await new Promise((resolve) => child.on('exit', (_code, sig) => resolve(sig)));
+  assert.equal(signal, 'SIGKILL', stderr);
+  const [sent] = await query<{ n: string }>(url, 'SELECT count(*) AS n FROM monitoring');
+  assert.equal(sent?.n, '50', 'the batch was committed remotely');
+  assert.equal(local.source.countUnexported(), 50, 'and is still unexported locally');
+
+  local.add(Array.from({ length: 5 }, (_, i) => makeResult(100 + i)));
+  const exporter = createExporter({ uri: url, source: local.source, logger: silentLogger() });
+  t.after(() => exporter.close());
+  assert.deepEqual(await exporter.exportOnce(), {
+    exported: 55,
+    full: false,
+    setAside: 0,
+    retryAfterMs: null,
+  });
+  const [row] = await query<{ n: string; d: string }>(
+    url,
+    'SELECT count(*) AS n, count(DISTINCT local_id) AS d FROM monitoring',
+  );
+  assert.deepEqual(row, { n: '55', d: '55' });
+});
+
+for (const c of [
+  {
+    name: 'wrong password',
+    uri: (admin: string) => {
+      const u = new URL(admin);
+      u.password = 'Wr0ng-Secret-Pa55';
+      return u.toString();
+    },
+    line: /authentication to PostgreSQL failed: password authentication failed for user "postgres".*check the user and password/,
+  },
+  {
+    name: 'unknown database',
+    uri: (admin: string) => {
+      const u = new URL(admin);
+      u.pathname = '/no_such_database';
+      return u.toString();
+    },
+    line: /PostgreSQL database unavailable: database "no_such_database" does not exist/,
+  },
+  {
+    name: 'unreachable port',
+    uri: async (admin: string) => {
+      const u = new URL(admin);
+      u.port = String(await freePort());
+      return u.toString();
+    },
+    line: /lost connection to PostgreSQL: .*ECONNREFUSED/,
+  },
+]) {
+  test(`${c.name}: one clear log line, retryAfterMs set, no throw, results kept, password never logged`, async (t) => {
+    const local = openLocal();
+    t.after(() => local.close());
+    local.add([makeResult(1), makeResult(2)]);
+    const uri = await c.uri(testAdminUrl());
+    const { logger, lines, text } = capturingLogger();
+    const exporter = createExporter({ uri, source: local.source, logger, connectTimeoutMs: 2000 });
+    t.after(() => exporter.close());
+    const outcomes = [];
+    for (let i = 0; i < 3; i++) outcomes.push(await exporter.exportOnce());
+    for (const o of outcomes) {
+      assert.equal(o.exported, 0);
+      assert.equal(typeof o.retryAfterMs, 'number');
+    }
+    assert.ok(outcomes[0]!.retryAfterMs! <= 250, 'first wait within the base');
+    assert.equal(exporter.state(), 'disconnected');
+    assert.equal(local.source.countUnexported(), 2, 'results kept locally');
+    const msgs = messages(lines).filter(
+      (m) => !m.startsWith('idle') && !m.startsWith('PostgreSQL connection error'),
+    );
+    assert.equal(msgs.length, 1, `one line for three failed attempts:\n${text()}`);
+    assert.match(msgs[0]!, c.line);
+    const password = new URL(uri).password;
+    assert.ok(!text().includes(password), 'password absent from the log');
+    assert.ok(!text().includes(new URL(testAdminUrl()).password), 'admin password absent from the log');
+  });
+}
+
+test('PostgreSQL stopped and started while exporting in a loop: nothing lost or doubled, one lost + one restored line', async (t) => {
+  const server = await startTestPostgres();
+  t.after(() => server.destroy());
+  const url = await createDatabaseOn(server.url);
+  const local = openLocal();
+  t.after(() => local.close());
+  const { logger, lines, text } = capturingLogger();
+  const exporter = createExporter({
+    uri: url,
+    source: local.source,
+    logger,
+    batchSize: 15,
+    connectTimeoutMs: 1000,
+    backoff: { baseMs: 10, capMs: 100 },
+  });
+  t.after(() => exporter.close());
+
+  let produced = 0;
+  let sawDown = false;
+  for (let i = 0; i < 400; i++) {
+    if (produced < 300) {
+      local.add(Array.from({ length: 10 }, () => makeResult(produced++)));
+    }
+    if (i === 5) await server.stop();
+    if (i === 12) await server.start();
+    const out = await exporter.exportOnce();
+    if (out.retryAfterMs !== null) {
+      sawDown = true;
+      await sleep(out.retryAfterMs);
+    }
+    if (produced >= 300 && local.source.countUnexported() === 0) break;
+  }
+  assert.ok(sawDown, 'the exporter noticed the outage');
+  assert.equal(local.source.countUnexported(), 0, text());
+  const [row] = await query<{ n: string; d: string }>(
+    url,
+    'SELECT count(*) AS n, count(DISTINCT local_id) AS d FROM monitoring',
+  );
+  assert.deepEqual(row, { n: '300', d: '300' });
+  const msgs = messages(lines);
+  assert.equal(msgs.filter((m) => m.startsWith('lost connection to PostgreSQL')).length, 1, text());
+  const restored = msgs.filter((m) => m.startsWith('connection to PostgreSQL restored after'));
+  assert.equal(restored.length, 1, text());
+  assert.match(restored[0]!, /restored after \d+ failed attempts?/);
+  assert.equal(exporter.state(), 'connected');
+});
