@@ -51,6 +51,35 @@ function loadServices(config: MonitorConfig, path: string): ResolvedService[] {
   return config.services.map(resolveService);
 }
 
+/** Resolves on the first SIGTERM/SIGINT (or abort); a second one exits at once without draining. */
+function stopLatch(log: Logger, signal?: AbortSignal): { requested: Promise<string>; dispose(): void } {
+  let asked = false;
+  let resolveStop: (reason: string) => void = () => {};
+  const requested = new Promise<string>((r) => {
+    resolveStop = r;
+  });
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (asked) {
+      log.error({ module: 'monitoring' }, `Second ${sig}: forcing exit without draining.`);
+      process.exit(1);
+    }
+    asked = true;
+    resolveStop(sig);
+  };
+  const onAbort = () => onSignal('SIGTERM');
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  return {
+    requested,
+    dispose() {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      signal?.removeEventListener('abort', onAbort);
+    },
+  };
+}
+
 /**
  * `monitor start`: the scheduler, runner, probe, export and collect jobs over one local database,
  * until SIGTERM/SIGINT (or `signal`). Resolves with the exit code once everything is closed.
@@ -60,6 +89,15 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   const { configPath } = options;
   const exportEnabled = options.exportEnabled ?? true;
   const collectEnabled = options.collectEnabled ?? true;
+
+  // Signals are taken over before anything else, so that a SIGTERM or SIGHUP that arrives during
+  // start-up drains or reloads instead of killing the process half-way.
+  const stop = stopLatch(log, options.signal);
+  let hupDuringStartup = false;
+  const earlyHup = () => {
+    hupDuringStartup = true;
+  };
+  process.on('SIGHUP', earlyHup);
 
   let config = readConfig(configPath);
   const pw = passwordOf(config.external_database_uri);
@@ -84,8 +122,6 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   const remote = new RemoteExport(source, log);
   remote.configure(config, exportEnabled);
 
-  const agentLog = log.child({ module: 'monitoring' });
-  agentLog.info('Starting Agent worker.');
   if (!config.external_database_uri) {
     log.warn(
       { module: 'export' },
@@ -167,25 +203,14 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     }
   };
   const watcher = watchConfig(configPath, reload);
+  process.off('SIGHUP', earlyHup);
+  if (hupDuringStartup) reload('SIGHUP');
 
   agent.start();
+  log.info({ module: 'monitoring' }, 'Starting Agent worker.');
   await notifier.ready(statusLine());
 
-  // Wait for a stop request; a second one forces.
-  const stopReason = await new Promise<string>((resolve) => {
-    let asked = false;
-    const onSignal = (sig: NodeJS.Signals) => {
-      if (asked) {
-        log.error({ module: 'monitoring' }, `Second ${sig}: forcing exit without draining.`);
-        process.exit(1);
-      }
-      asked = true;
-      resolve(sig);
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-    options.signal?.addEventListener('abort', () => onSignal('SIGTERM'), { once: true });
-  });
+  const stopReason = await stop.requested;
 
   const drainMs = options.drainMs ?? 10_000;
   log.info({ module: 'monitoring' }, `${stopReason} received: draining (up to ${drainMs} ms).`);
@@ -211,6 +236,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   ldb.close();
   lock.release();
   notifier.close();
+  stop.dispose();
   log.info({ module: 'monitoring' }, 'Stopped.');
   return 0;
 }
