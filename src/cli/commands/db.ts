@@ -1,10 +1,68 @@
-import type { CommandModule } from 'yargs';
+import pg from 'pg';
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { readConfig } from '../../config/file.js';
+import { maskUri, passwordOf } from '../../config/uri.js';
+import { describeRemoteError } from '../../db/remote/classify.js';
+import { checkRemoteTable, migrateRemote } from '../../db/remote/migrate.js';
+import { DEFAULT_REMOTE_TABLE, qualifiedName } from '../../db/remote/table.js';
+import { ConfigError, MonitorError, toError } from '../../errors.js';
+import { registerSecret } from '../../log/secrets.js';
+import { type ConfigPathArgs, withConfigPath } from '../options.js';
+import { strictCommand } from './config-common.js';
 
-// Placeholder until the command is built; replaced by its owner.
+/** `monitor db migrate`: create, adopt or update the remote table, and say what was done. */
+async function migrateHandler(argv: ArgumentsCamelCase<ConfigPathArgs>): Promise<void> {
+  // Only the URI and the table matter here: a config with a bad service can still migrate.
+  const config = readConfig(argv['config-path'], { validate: false });
+  const uri = config.external_database_uri;
+  if (!uri) {
+    throw new ConfigError(
+      `config ${argv['config-path']} has no external_database_uri; set one with: monitor config databases update --external-uri URI`,
+    );
+  }
+  registerSecret(passwordOf(uri));
+  const target = checkRemoteTable({
+    schema: config.export?.schema ?? DEFAULT_REMOTE_TABLE.schema,
+    table: config.export?.table ?? DEFAULT_REMOTE_TABLE.table,
+  });
+  const out = process.stdout;
+  out.write(`PostgreSQL: ${maskUri(uri)}\nTable: ${qualifiedName(target)}\n`);
+  const client = new pg.Client({
+    connectionString: uri,
+    connectionTimeoutMillis: 10_000,
+    application_name: 'monitor db migrate',
+  });
+  // A connection dropped between queries is reported by the query that fails; this keeps it from crashing.
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    const done = await migrateRemote(client, target);
+    if (done.length === 0) out.write('Already up to date: nothing to apply.\n');
+    for (const line of done) out.write(`${line}\n`);
+  } catch (err) {
+    throw new MonitorError(
+      'E_REMOTE',
+      `cannot migrate ${maskUri(uri)}: ${describeRemoteError(toError(err))}`,
+      {
+        cause: err,
+      },
+    );
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+const migrateCommand: CommandModule<object, ConfigPathArgs> = {
+  command: 'migrate',
+  describe: 'Create or update the PostgreSQL table (an existing table of the original tool is adopted).',
+  builder: (y: Argv) => withConfigPath(strictCommand(y)),
+  handler: migrateHandler,
+};
+
 export const dbCommand: CommandModule = {
   command: 'db',
-  describe: false,
-  handler: () => {
-    throw new Error('db: not implemented yet');
-  },
+  describe: 'Manage the PostgreSQL database the results are exported to.',
+  builder: (y) =>
+    strictCommand(y).command(migrateCommand).demandCommand(1, 'Name a db command; see monitor db --help.'),
+  handler: () => {},
 };
