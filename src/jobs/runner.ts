@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { ResolvedService } from '../config/resolve.js';
 import { MonitorError, toError } from '../errors.js';
@@ -161,6 +162,8 @@ export function createRunner(options: RunnerOptions): Runner {
   }
 
   const abort = new AbortController();
+  // Every in-flight probe listens on it: hundreds of listeners are expected, not a leak.
+  setMaxListeners(0, abort.signal);
   const lag = new LagHistogram();
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   const counters = {
@@ -250,7 +253,8 @@ export function createRunner(options: RunnerOptions): Runner {
     scheduleFlush();
   }
 
-  function missed(job: ProbeJob, service: ResolvedService, reason: string): void {
+  /** `cause` completes "slot not started before its window ended: …". */
+  function missed(job: ProbeJob, service: ResolvedService, cause: string): void {
     counters.missed++;
     const t = now();
     addResult(job, {
@@ -269,7 +273,7 @@ export function createRunner(options: RunnerOptions): Runner {
       regex: service.regex,
       regexMatched: null,
       errorClass: 'missed',
-      errorMessage: reason,
+      errorMessage: `slot not started before its window ended: ${cause}`,
       bytesRead: 0,
       truncated: false,
     });
@@ -301,8 +305,12 @@ export function createRunner(options: RunnerOptions): Runner {
 
   // ---- starting probes -------------------------------------------------------------------
 
-  /** A job whose runAt has come: start it, hold it back, or write it off. */
-  function admit(job: ProbeJob, t: number): void {
+  const LATE_WHEN_DUE = 'it was already over when the slot came due';
+  const SERVICE_BUSY = 'the previous probe of this service was still running';
+  const CAPS_FULL = 'the concurrency caps stayed full';
+
+  /** A job whose runAt has come: start it, hold it back, or write it off (saying why it was late). */
+  function admit(job: ProbeJob, t: number, lateCause: string = LATE_WHEN_DUE): void {
     const payload: ProbePayload = job.payload;
     const service = services.get(payload.serviceKey);
     if (service === undefined) {
@@ -313,7 +321,7 @@ export function createRunner(options: RunnerOptions): Runner {
       return;
     }
     if (t >= payload.windowEndsAt) {
-      missed(job, service, 'the slot could not start before its window ended');
+      missed(job, service, lateCause);
       return;
     }
     if (busyServices.has(service.key)) {
@@ -366,7 +374,7 @@ export function createRunner(options: RunnerOptions): Runner {
       if (list.length === 0) serviceWait.delete(service.key);
       if (next !== undefined) {
         waiting--;
-        admit(next, t);
+        admit(next, t, SERVICE_BUSY);
       }
     }
     pump(t);
@@ -380,7 +388,7 @@ export function createRunner(options: RunnerOptions): Runner {
       while (q.length > 0 && inFlight < concurrency && (originInFlight.get(origin) ?? 0) < perOrigin) {
         const job = q.shift()!;
         waiting--;
-        admit(job, t);
+        admit(job, t, CAPS_FULL);
       }
       if (q.length === 0) originWait.delete(origin);
     }
@@ -393,26 +401,24 @@ export function createRunner(options: RunnerOptions): Runner {
     for (const [key, list] of serviceWait) {
       const keep = list.filter((j) => !expired(j));
       if (keep.length === list.length) continue;
-      for (const j of list)
-        if (expired(j)) writeOff(j, 'the previous probe of this service was still running');
+      for (const j of list) if (expired(j)) writeOff(j, SERVICE_BUSY);
       if (keep.length === 0) serviceWait.delete(key);
       else serviceWait.set(key, keep);
     }
     for (const [origin, q] of originWait) {
-      for (const j of q.removeWhere(expired))
-        writeOff(j, 'the concurrency caps were full until the window ended');
+      for (const j of q.removeWhere(expired)) writeOff(j, CAPS_FULL);
       if (q.length === 0) originWait.delete(origin);
     }
   }
 
-  function writeOff(job: ProbeJob, reason: string): void {
+  function writeOff(job: ProbeJob, cause: string): void {
     waiting--;
     const service = services.get(job.payload.serviceKey);
     if (service === undefined) {
       counters.dropped++;
       pendingCompletes.push(refOf(job));
       scheduleFlush();
-    } else missed(job, service, reason);
+    } else missed(job, service, cause);
   }
 
   function dispatch(): void {
@@ -564,18 +570,19 @@ export function createRunner(options: RunnerOptions): Runner {
   /** Unstarted jobs go back to the queue, or are written off when their window has passed. */
   function giveBackUnstarted(): void {
     const t = now();
-    const unstarted: ProbeJob[] = heap.drain();
-    for (const list of serviceWait.values()) unstarted.push(...list);
-    for (const q of originWait.values()) unstarted.push(...q.drain());
+    const settle = (jobs: Iterable<ProbeJob>, lateCause: string) => {
+      for (const job of jobs) {
+        const service = services.get(job.payload.serviceKey);
+        if (service !== undefined && t >= job.payload.windowEndsAt) missed(job, service, lateCause);
+        else pendingReleases.push(refOf(job));
+      }
+    };
+    settle(heap.drain(), LATE_WHEN_DUE);
+    for (const list of serviceWait.values()) settle(list, SERVICE_BUSY);
+    for (const q of originWait.values()) settle(q.drain(), CAPS_FULL);
     serviceWait.clear();
     originWait.clear();
     waiting = 0;
-    for (const job of unstarted) {
-      const service = services.get(job.payload.serviceKey);
-      if (service !== undefined && t >= job.payload.windowEndsAt) {
-        missed(job, service, 'the slot could not start before its window ended');
-      } else pendingReleases.push(refOf(job));
-    }
   }
 
   setServices(options.services);

@@ -1,0 +1,240 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createAgent } from '../../src/jobs/agent.js';
+import { createRunner } from '../../src/jobs/runner.js';
+import { silentLogger } from '../../src/log/logger.js';
+import { createProber } from '../../src/probe/prober.js';
+import { jobRows, resultRows, service, sleep, startServer, tempStore, waitFor } from './fixtures.js';
+
+test('a slow origin does not delay the others: per-origin cap holds it, the rest run on time', async (t) => {
+  const db = tempStore();
+  const slow = await startServer(() => 600);
+  const fast = await startServer();
+  const prober = createProber({ perOrigin: 3 });
+  t.after(async () => {
+    await prober.close();
+    await slow.close();
+    await fast.close();
+    db.cleanup();
+  });
+  const slowServices = Array.from({ length: 12 }, (_, i) =>
+    service(`${slow.url}/slow/${i}`, { intervalMs: 200, timeoutMs: 2000 }),
+  );
+  const fastServices = Array.from({ length: 4 }, (_, i) =>
+    service(`${fast.url}/fast/${i}`, { intervalMs: 200 }),
+  );
+  const agent = createAgent({
+    store: db.store,
+    prober,
+    services: [...slowServices, ...fastServices],
+    agentName: 'test',
+    runner: { concurrency: 8, per_origin: 3 },
+    logger: silentLogger(),
+  });
+  const started = Date.now();
+  agent.start();
+  await sleep(2500);
+  const stopped = Date.now();
+  await agent.stop({ graceMs: 3000 });
+
+  assert.ok(slow.maxInFlight <= 3, `slow origin saw ${slow.maxInFlight} requests at once`);
+  const rows = resultRows(db.ldb);
+  const fastKeys = new Set(fastServices.map((s) => s.key));
+  const fastRows = rows.filter((r) => fastKeys.has(r.service_key));
+  const slowRows = rows.filter((r) => !fastKeys.has(r.service_key));
+  // Every fast slot well inside the run has an ok result, none missed.
+  const inside = fastRows.filter((r) => r.scheduled_at >= started + 200 && r.scheduled_at < stopped - 300);
+  assert.ok(inside.length >= 4 * 8, `fast results inside the run: ${inside.length}`);
+  assert.deepEqual(
+    inside.filter((r) => r.error_class !== null),
+    [],
+  );
+  assert.ok(inside.every((r) => r.ok === 1 && r.status_code === 200));
+  // The slow origin could not keep up with its schedule: it has missed slots, written as such.
+  const missed = slowRows.filter((r) => r.error_class === 'missed');
+  assert.ok(missed.length > 0);
+  assert.ok(missed.every((r) => r.started_at === null));
+  const stats = agent.stats();
+  assert.equal(stats.missed, missed.length);
+  assert.equal(stats.inFlight, 0);
+});
+
+test('a slot whose previous probe still runs is missed; one probe per service at a time', async (t) => {
+  const db = tempStore();
+  const server = await startServer(() => 500);
+  const prober = createProber();
+  t.after(async () => {
+    await prober.close();
+    await server.close();
+    db.cleanup();
+  });
+  // Scaled down from "a 12 s response with interval 5 s and timeout 15 s".
+  const s = service(`${server.url}/sluggish`, { intervalMs: 200, timeoutMs: 2000 });
+  const agent = createAgent({
+    store: db.store,
+    prober,
+    services: [s],
+    agentName: 'test',
+    logger: silentLogger(),
+  });
+  agent.start();
+  await sleep(2600);
+  await agent.stop({ graceMs: 3000 });
+
+  assert.equal(server.maxInFlightByPath.get('/sluggish'), 1);
+  const rows = resultRows(db.ldb);
+  const executed = rows.filter((r) => r.error_class !== 'missed');
+  const missed = rows.filter((r) => r.error_class === 'missed');
+  assert.ok(executed.length >= 3, `executed ${executed.length}`);
+  assert.ok(missed.length >= executed.length, `missed ${missed.length}, executed ${executed.length}`);
+  for (const m of missed) {
+    assert.equal(m.started_at, null);
+    assert.equal(m.ok, 0);
+    assert.match(m.error_message ?? '', /window ended: the previous probe of this service was still running/);
+  }
+  const byStart = executed.toSorted((a, b) => a.started_at! - b.started_at!);
+  for (let i = 1; i < byStart.length; i++) {
+    assert.ok(
+      byStart[i]!.started_at! >= byStart[i - 1]!.finished_at - 2,
+      'probes of one service never overlap',
+    );
+    // Never late in a burst: a slot starts before the next slot's time.
+    assert.ok(byStart[i]!.started_at! < byStart[i]!.scheduled_at + 200);
+  }
+  // Every slot of the run is accounted for exactly once.
+  const slots = new Set(rows.map((r) => r.scheduled_at));
+  assert.equal(slots.size, rows.length);
+});
+
+test('stop drains in-flight probes within the grace, then gives unstarted leases back', async (t) => {
+  const db = tempStore();
+  const server = await startServer(() => 300);
+  const prober = createProber();
+  t.after(async () => {
+    await prober.close();
+    await server.close();
+    db.cleanup();
+  });
+  const services = Array.from({ length: 5 }, (_, i) => service(`${server.url}/d/${i}`, { intervalMs: 200 }));
+  const agent = createAgent({ store: db.store, prober, services, agentName: 'test', logger: silentLogger() });
+  agent.start();
+  await sleep(1000);
+  await agent.stop({ graceMs: 5000 });
+  const stats = agent.stats();
+  assert.equal(stats.inFlight, 0);
+  const jobs = jobRows(db.ldb, 'probe');
+  assert.deepEqual(
+    jobs.filter((j) => j.state === 'running'),
+    [],
+    'no lease is left behind',
+  );
+  const rows = resultRows(db.ldb);
+  const executed = rows.filter((r) => r.error_class !== 'missed');
+  assert.equal(executed.length, stats.executed, 'every started probe finished and was written');
+  assert.ok(executed.every((r) => r.ok === 1));
+  assert.equal(stats.resultsWritten, rows.length);
+  // Jobs not yet started (queued ahead by the scheduler, or claimed ahead) are queued again, unattempted.
+  const queued = jobs.filter((j) => j.state === 'queued');
+  assert.ok(queued.length > 0);
+  assert.ok(queued.every((j) => j.attempts === 0));
+});
+
+test('stop aborts what outlives the grace, writes its results and releases everything', async (t) => {
+  const db = tempStore();
+  const server = await startServer(() => Number.POSITIVE_INFINITY);
+  const prober = createProber();
+  t.after(async () => {
+    await prober.close();
+    await server.close();
+    db.cleanup();
+  });
+  const services = Array.from({ length: 3 }, (_, i) =>
+    service(`${server.url}/hang/${i}`, { intervalMs: 200, timeoutMs: 30_000 }),
+  );
+  const agent = createAgent({ store: db.store, prober, services, agentName: 'test', logger: silentLogger() });
+  agent.start();
+  await waitFor(() => agent.stats().inFlight === 3, 3000);
+  const before = Date.now();
+  await agent.stop({ graceMs: 300 });
+  const took = Date.now() - before;
+  assert.ok(took < 4000, `stop took ${took} ms`);
+  assert.equal(agent.stats().inFlight, 0);
+  assert.deepEqual(
+    jobRows(db.ldb, 'probe').filter((j) => j.state === 'running'),
+    [],
+  );
+  const aborted = resultRows(db.ldb).filter((r) => r.error_class !== 'missed');
+  assert.equal(aborted.length, 3);
+  assert.ok(aborted.every((r) => r.ok === 0));
+});
+
+test('jobs of a removed service complete without a result', async (t) => {
+  const db = tempStore();
+  const prober = createProber();
+  t.after(async () => {
+    await prober.close();
+    db.cleanup();
+  });
+  const now = Date.now();
+  db.store.enqueue([
+    {
+      kind: 'probe',
+      payload: { serviceKey: 'gone', scheduledAt: now, windowEndsAt: now + 5000 },
+      runAt: now,
+      maxAttempts: 1,
+      dedupeKey: `probe:gone:${now}`,
+    },
+  ]);
+  const runner = createRunner({
+    store: db.store,
+    prober,
+    agent: 'test',
+    services: [],
+    logger: silentLogger(),
+  });
+  runner.start();
+  await waitFor(() => jobRows(db.ldb, 'probe')[0]?.state === 'done', 3000);
+  await runner.stop(1000);
+  assert.equal(jobRows(db.ldb, 'probe')[0]?.state, 'done');
+  assert.equal(resultRows(db.ldb).length, 0);
+  assert.equal(runner.stats().dropped, 1);
+});
+
+test('a throwing handler is retried with backoff, then the job is dead', async (t) => {
+  const db = tempStore();
+  const prober = createProber();
+  t.after(async () => {
+    await prober.close();
+    db.cleanup();
+  });
+  const calls: number[] = [];
+  const runner = createRunner({
+    store: db.store,
+    prober,
+    agent: 'test',
+    services: [],
+    logger: silentLogger(),
+    handlers: {
+      collect: () => {
+        calls.push(Date.now());
+        throw new Error('disk on fire');
+      },
+    },
+    retry: { baseMs: 100 },
+  });
+  db.store.enqueue([
+    { kind: 'collect', payload: {}, runAt: Date.now(), maxAttempts: 3, dedupeKey: 'collect:x' },
+  ]);
+  runner.start();
+  const dead = await waitFor(() => jobRows(db.ldb, 'collect')[0]?.state === 'dead', 5000);
+  await runner.stop(1000);
+  assert.ok(dead);
+  const [job] = jobRows(db.ldb, 'collect');
+  assert.equal(job?.attempts, 3);
+  assert.match(job?.last_error ?? '', /disk on fire/);
+  assert.equal(calls.length, 3);
+  // Backoff: at least half the nominal delay (100 ms, then 200 ms) between attempts.
+  assert.ok(calls[1]! - calls[0]! >= 50, `first retry after ${calls[1]! - calls[0]!} ms`);
+  assert.ok(calls[2]! - calls[1]! >= 100, `second retry after ${calls[2]! - calls[1]!} ms`);
+  assert.equal(runner.stats().handlerFailures, 3);
+});
