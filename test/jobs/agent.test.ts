@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { test } from 'node:test';
+import { createAgent, type ExportOutcome } from '../../src/jobs/agent.js';
+import { createLogger, silentLogger } from '../../src/log/logger.js';
+import { createProber } from '../../src/probe/prober.js';
+import { jobRows, resultRows, service, sleep, startServer, tempStore, waitFor } from './fixtures.js';
+
+test('start logs the average and total requests per minute like the original', async (t) => {
+  const db = tempStore();
+  const prober = createProber();
+  t.after(async () => {
+    await prober.close();
+    db.cleanup();
+  });
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      lines.push(String(chunk));
+      cb();
+    },
+  });
+  const logger = createLogger({ format: 'json', stream });
+  const services = [
+    service('http://127.0.0.1:1/a', { intervalMs: 5000 }),
+    service('http://127.0.0.1:1/b', { intervalMs: 5000 }),
+    service('http://127.0.0.1:1/c', { intervalMs: 10_000 }),
+  ];
+  const agent = createAgent({ store: db.store, prober, services, agentName: 'test', logger });
+  agent.start();
+  await agent.stop({ graceMs: 100 });
+  const messages = lines.map((l) => (JSON.parse(l) as { msg: string }).msg);
+  assert.ok(
+    messages.includes('Average requests per minute (RPM) across all services: 10.00'),
+    messages.join('\n'),
+  );
+  assert.ok(messages.includes('Total requests per minute (RPM) across all services: 30.00'));
+});
+
+test('export runs one at a time; a full batch queues the next at once; retryAfterMs is respected', async (t) => {
+  const db = tempStore();
+  const prober = createProber();
+  t.after(async () => {
+    await prober.close();
+    db.cleanup();
+  });
+  const calls: number[] = [];
+  let running = 0;
+  let maxRunning = 0;
+  let retryAsked = 0;
+  const exportHandler = async (): Promise<ExportOutcome> => {
+    calls.push(Date.now());
+    running++;
+    maxRunning = Math.max(maxRunning, running);
+    await sleep(30);
+    running--;
+    const n = calls.length;
+    if (n <= 3) return { exported: 5000, full: true, retryAfterMs: null };
+    if (n === 5) {
+      retryAsked = Date.now();
+      return { exported: 0, full: false, retryAfterMs: 1500 };
+    }
+    return { exported: 1, full: false, retryAfterMs: null };
+  };
+  const agent = createAgent({
+    store: db.store,
+    prober,
+    services: [],
+    agentName: 'test',
+    exportHandler,
+    logger: silentLogger(),
+  });
+  agent.start();
+  assert.ok(await waitFor(() => calls.length >= 6, 6000), `export calls: ${calls.length}`);
+  await agent.stop({ graceMs: 1000 });
+  assert.equal(maxRunning, 1);
+  // Calls 1-4 follow each other without waiting for the next second's export job.
+  assert.ok(calls[3]! - calls[0]! < 900, `four back-to-back exports took ${calls[3]! - calls[0]!} ms`);
+  assert.ok(
+    calls[5]! >= retryAsked + 1500 - 5,
+    `export resumed ${calls[5]! - retryAsked} ms after retryAfterMs`,
+  );
+  assert.deepEqual(
+    jobRows(db.ldb, 'export').filter((j) => j.state === 'running' || j.state === 'dead'),
+    [],
+  );
+});
+
+test('reload: a removed service stops, an added one starts, a kept one keeps its grid', async (t) => {
+  const db = tempStore();
+  const server = await startServer();
+  const prober = createProber();
+  t.after(async () => {
+    await prober.close();
+    await server.close();
+    db.cleanup();
+  });
+  const keep = service(`${server.url}/keep`, { intervalMs: 200 });
+  const drop = service(`${server.url}/drop`, { intervalMs: 200 });
+  const add = service(`${server.url}/add`, { intervalMs: 200 });
+  const agent = createAgent({
+    store: db.store,
+    prober,
+    services: [keep, drop],
+    agentName: 'test',
+    logger: silentLogger(),
+  });
+  const started = Date.now();
+  agent.start();
+  await sleep(1200);
+  const reloadAt = Date.now();
+  agent.setServices([keep, add]);
+  await sleep(1500);
+  const stoppedAt = Date.now();
+  await agent.stop({ graceMs: 2000 });
+
+  const rows = resultRows(db.ldb);
+  const of = (key: string) => rows.filter((r) => r.service_key === key);
+  assert.ok(of(drop.key).length >= 3);
+  assert.ok(
+    of(drop.key).every((r) => r.scheduled_at <= reloadAt),
+    'nothing of the removed service after the reload',
+  );
+  const added = of(add.key);
+  assert.ok(added.length >= 4, `added service results: ${added.length}`);
+  assert.ok(added.every((r) => r.scheduled_at >= reloadAt && r.ok === 1));
+  const kept = of(keep.key)
+    .map((r) => r.scheduled_at)
+    .filter((at) => at >= started && at < stoppedAt - 300);
+  assert.ok(kept.length >= 10);
+  for (let i = 1; i < kept.length; i++)
+    assert.equal(kept[i]! - kept[i - 1]!, 200, 'kept service: one grid, no gap');
+  // The removed service's jobs that were still queued were completed without results.
+  const dropJobs = jobRows(db.ldb, 'probe').filter((j) => j.dedupe_key?.startsWith(`probe:${drop.key}:`));
+  assert.ok(dropJobs.length > of(drop.key).length);
+});
