@@ -35,13 +35,23 @@ const BURY_EXPIRED_SQL = `UPDATE jobs SET state = 'dead', last_error = 'lease ex
 WHERE state = 'running' AND lease_until <= @now AND attempts >= max_attempts AND ${KIND_FILTER}`;
 
 // One statement: concurrent claimers (even in other processes) can never lease the same row twice.
+// The two kinds of claimable rows are taken as two ordered scans of jobs_state_run_at merged by
+// the outer ORDER BY: a single `OR` would read and sort every due row on each claim, which is
+// slow exactly when a backlog has built up.
 const CLAIM_SQL = `UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_until = @leaseUntil,
   lease_token = lower(hex(randomblob(16))), updated_at = @now
 WHERE id IN (
-  SELECT id FROM jobs
-  WHERE ((state = 'queued' AND run_at <= @runAtBefore)
-      OR (state = 'running' AND lease_until <= @now AND attempts < max_attempts))
-    AND ${KIND_FILTER}
+  SELECT id FROM (
+    SELECT id, run_at FROM (
+      SELECT id, run_at FROM jobs
+      WHERE state = 'queued' AND run_at <= @runAtBefore AND ${KIND_FILTER}
+      ORDER BY run_at, id LIMIT @limit)
+    UNION ALL
+    SELECT id, run_at FROM (
+      SELECT id, run_at FROM jobs
+      WHERE state = 'running' AND lease_until <= @now AND attempts < max_attempts AND ${KIND_FILTER}
+      ORDER BY run_at, id LIMIT @limit)
+  )
   ORDER BY run_at, id
   LIMIT @limit
 )
