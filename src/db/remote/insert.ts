@@ -11,26 +11,27 @@ import { qualifiedName, type RemoteTable } from './table.js';
  * formatting dates in JS. The original's columns are naive UTC timestamps; ours are timestamptz.
  */
 
-interface Column {
+export interface InsertColumn {
   name: string;
   /** The array type of the parameter. */
   type: string;
-  /** How the unnested value becomes the column's value. */
-  expr?: (v: string) => string;
+  /** An epoch-ms value stored as a naive UTC timestamp (the original's columns) or a timestamptz. */
+  time?: 'naive' | 'tz';
   value: (r: ProbeResult) => unknown;
 }
 
-const naiveUtc = (v: string): string => `(to_timestamp(${v} / 1000) AT TIME ZONE 'UTC')`;
-const tz = (v: string): string => `to_timestamp(${v} / 1000)`;
+const naiveUtc = 'naive' as const;
+const tz = 'tz' as const;
 
 /** Error classes that are a verdict about the response, not an exception during the request. */
 const NOT_EXCEPTIONS = new Set(['http_status', 'regex_mismatch']);
 
-const COLUMNS: readonly Column[] = [
+/** The exported columns and how each is computed from a result. */
+export const INSERT_COLUMNS: readonly InsertColumn[] = [
   { name: 'local_id', type: 'text[]', value: (r) => r.id },
   { name: 'url', type: 'text[]', value: (r) => r.url },
   { name: 'method', type: 'text[]', value: (r) => r.method },
-  { name: 'request_timestamp', type: 'float8[]', expr: naiveUtc, value: (r) => r.startedAt ?? r.scheduledAt },
+  { name: 'request_timestamp', type: 'float8[]', time: naiveUtc, value: (r) => r.startedAt ?? r.scheduledAt },
   { name: 'regex_check_required', type: 'bool[]', value: (r) => r.regexRequired },
   // NOT NULL in the original's table: "not evaluated" is stored as false, as the original did.
   { name: 'contains_regex', type: 'bool[]', value: (r) => r.regexMatched === true },
@@ -40,15 +41,15 @@ const COLUMNS: readonly Column[] = [
     value: (r) => r.errorClass !== null && !NOT_EXCEPTIONS.has(r.errorClass),
   },
   { name: 'status_code', type: 'int4[]', value: (r) => r.statusCode },
-  { name: 'response_timestamp', type: 'float8[]', expr: naiveUtc, value: (r) => r.finishedAt },
+  { name: 'response_timestamp', type: 'float8[]', time: naiveUtc, value: (r) => r.finishedAt },
   { name: 'regex', type: 'text[]', value: (r) => r.regex },
   { name: 'exception', type: 'text[]', value: (r) => r.errorMessage },
-  { name: 'local_created_at', type: 'float8[]', expr: naiveUtc, value: (r) => r.finishedAt },
+  { name: 'local_created_at', type: 'float8[]', time: naiveUtc, value: (r) => r.finishedAt },
   { name: 'agent', type: 'text[]', value: (r) => r.agent },
   { name: 'service_key', type: 'text[]', value: (r) => r.serviceKey },
-  { name: 'scheduled_at', type: 'float8[]', expr: tz, value: (r) => r.scheduledAt },
-  { name: 'started_at', type: 'float8[]', expr: tz, value: (r) => r.startedAt },
-  { name: 'finished_at', type: 'float8[]', expr: tz, value: (r) => r.finishedAt },
+  { name: 'scheduled_at', type: 'float8[]', time: tz, value: (r) => r.scheduledAt },
+  { name: 'started_at', type: 'float8[]', time: tz, value: (r) => r.startedAt },
+  { name: 'finished_at', type: 'float8[]', time: tz, value: (r) => r.finishedAt },
   {
     name: 'duration_ms',
     type: 'int4[]',
@@ -60,11 +61,18 @@ const COLUMNS: readonly Column[] = [
   { name: 'truncated', type: 'bool[]', value: (r) => r.truncated },
 ];
 
+const COLUMNS = INSERT_COLUMNS;
+
 /** The statement for `target`; its parameters come from `insertParams`. */
 export function insertSql(target: RemoteTable): string {
   const names = COLUMNS.map((c) => c.name);
   const params = COLUMNS.map((c, i) => `$${i + 1}::${c.type}`);
-  const values = COLUMNS.map((c) => (c.expr ? c.expr(`u.${c.name}`) : `u.${c.name}`));
+  const values = COLUMNS.map((c) => {
+    const v = `u.${c.name}`;
+    if (c.time === 'naive') return `(to_timestamp(${v} / 1000) AT TIME ZONE 'UTC')`;
+    if (c.time === 'tz') return `to_timestamp(${v} / 1000)`;
+    return v;
+  });
   return (
     `INSERT INTO ${qualifiedName(target)} (${names.join(', ')}) ` +
     `SELECT ${values.join(', ')} FROM unnest(${params.join(', ')}) AS u(${names.join(', ')}) ` +

@@ -74,7 +74,10 @@ export function readMigrations(folder: string = remoteMigrationsFolder()): Migra
 /** A statement written for "monitoring" rewritten for the configured table. */
 export function retarget(statement: string, target: RemoteTable): string {
   const table = target.table.replaceAll('"', '""');
-  return statement.replaceAll('"monitoring"', qualifiedName(target)).replaceAll('"monitoring_', `"${table}_`);
+  // One pass, so that a table named like "monitoring_x" is not rewritten twice.
+  return statement.replace(/"monitoring(_[^"]*)?"/g, (_m, suffix: string | undefined) =>
+    suffix === undefined ? qualifiedName(target) : `"${table}${suffix}"`,
+  );
 }
 
 interface ColumnRow {

@@ -108,6 +108,10 @@ test('retarget qualifies the table and renames its indexes', () => {
     retarget(s, { schema: 'ops', table: 'checks' }),
     'CREATE INDEX IF NOT EXISTS "checks_x_idx" ON "ops"."checks" USING btree ("x")',
   );
+  assert.equal(
+    retarget(s, { schema: 'public', table: 'monitoring_copy' }),
+    'CREATE INDEX IF NOT EXISTS "monitoring_copy_x_idx" ON "public"."monitoring_copy" USING btree ("x")',
+  );
   assert.throws(() => checkRemoteTable({ schema: 'public', table: 'a"; DROP TABLE x; --' }), /export.table/);
   assert.throws(() => checkRemoteTable({ schema: '', table: 'monitoring' }), /export.schema/);
 });
