@@ -1,0 +1,187 @@
+/**
+ * The agent under load: N services at a fixed interval against the target server (its own
+ * process), through the real agent (scheduler + runner), the real prober and a real SQLite file.
+ * The monitor runs IN this process: its CPU is process.cpuUsage() and its RSS
+ * process.memoryUsage.rss(); the target's CPU is read from /proc separately.
+ *
+ * Figures cover a measurement window after a warm-up: slots scheduled in [t0, t1) are counted as
+ * scheduled (from the grid), and as executed when the prober was called for them.
+ */
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type ResolvedService, resolveService } from '../src/config/resolve.js';
+import { collect, createJobStore, openLocalDatabase } from '../src/db/local/index.js';
+import { createAgent } from '../src/jobs/agent.js';
+import { MAX_WINDOW_MS, slotsBetween } from '../src/jobs/phase.js';
+import { silentLogger } from '../src/log/logger.js';
+import { createProber } from '../src/probe/prober.js';
+import type { Prober } from '../src/probe/types.js';
+import type { BenchResult } from './result.js';
+import { processCpuSeconds, startTarget } from './target.js';
+
+export interface AgentBenchOptions {
+  /** Default 2000. */
+  services?: number;
+  /** Measured seconds. Default 60. */
+  seconds?: number;
+  /** Seconds run before measuring. Default 5. */
+  warmupSeconds?: number;
+  /** Default 5000 ms. */
+  intervalMs?: number;
+  /** Runner caps; defaults are the monitor's (512 and 16). */
+  concurrency?: number;
+  perOrigin?: number;
+  /** Result name. Default 'agent'. */
+  name?: string;
+  /** Progress lines to stderr. Default true. */
+  verbose?: boolean;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function agentBench(options: AgentBenchOptions = {}): Promise<BenchResult> {
+  const count = options.services ?? 2000;
+  const seconds = options.seconds ?? 60;
+  const warmupSeconds = options.warmupSeconds ?? 5;
+  const intervalMs = options.intervalMs ?? 5000;
+  const concurrency = options.concurrency ?? 512;
+  const perOrigin = options.perOrigin ?? 16;
+  const log = options.verbose === false ? () => {} : (s: string) => process.stderr.write(`[agent] ${s}\n`);
+
+  const target = await startTarget();
+  const dir = mkdtempSync(join(tmpdir(), 'monitor-bench-'));
+  const ldb = openLocalDatabase(join(dir, 'local.sqlite3'));
+  const store = createJobStore(ldb);
+  const real = createProber({ perOrigin });
+
+  const services: ResolvedService[] = [];
+  for (let i = 0; i < count; i++) {
+    const s = resolveService({
+      url: `http://127.0.0.1:${target.port}/svc/${i}`,
+      method: 'GET',
+      check_regex: true,
+      regex: '"status":"healthy"',
+      interval_sec: intervalMs / 1000,
+      timeout: 15,
+    });
+    services.push({ ...s, intervalMs });
+  }
+
+  const start = Date.now();
+  const t0 = start + warmupSeconds * 1000;
+  const t1 = t0 + seconds * 1000;
+  let executed = 0;
+  // Delegates to the real prober; only counts which slots it was asked to run.
+  const prober: Prober = {
+    probe(service, opts) {
+      if (opts.scheduledAt >= t0 && opts.scheduledAt < t1) executed++;
+      return real.probe(service, opts);
+    },
+    close: () => real.close(),
+  };
+
+  const agent = createAgent({
+    store,
+    prober,
+    services,
+    agentName: 'bench',
+    runner: { concurrency, per_origin: perOrigin },
+    collectHandler: () => {
+      collect(ldb, { now: Date.now(), graceMs: 10_000 });
+    },
+    logger: silentLogger(),
+  });
+
+  try {
+    log(`${count} services every ${intervalMs} ms; warm-up ${warmupSeconds} s, measuring ${seconds} s`);
+    agent.start();
+    await sleep(t0 - Date.now());
+    agent.resetLatencyStats();
+    const cpu0 = process.cpuUsage();
+    const targetCpu0 = await processCpuSeconds(target.pid);
+    const served0 = await target.served();
+    let rssMax = 0;
+    while (Date.now() < t1) {
+      rssMax = Math.max(rssMax, process.memoryUsage.rss());
+      await sleep(Math.min(1000, Math.max(0, t1 - Date.now())));
+      const elapsed = Math.round((Date.now() - t0) / 1000);
+      if (elapsed % 10 === 0) {
+        const s = agent.stats();
+        log(
+          `${elapsed}s executed=${executed} missed=${s.missed} lagP99=${s.startLagP99Ms}ms inFlight=${s.inFlight}`,
+        );
+      }
+    }
+    const cpu = process.cpuUsage(cpu0);
+    const wallMs = Date.now() - t0;
+    const targetCpu1 = await processCpuSeconds(target.pid);
+    const served1 = await target.served();
+    const stats = agent.stats();
+    const rssEnd = process.memoryUsage.rss();
+    // Slots of the window may still start up to their window's end: wait for them before counting.
+    await sleep(Math.min(intervalMs, MAX_WINDOW_MS) + 500);
+    await agent.stop({ graceMs: 5000 });
+
+    let scheduled = 0;
+    for (const s of services) scheduled += slotsBetween(s, t0, t1).length;
+    const rows = ldb.sqlite
+      .prepare(
+        `SELECT coalesce(error_class, 'none') AS cls, count(*) AS n FROM results
+         WHERE scheduled_at >= ? AND scheduled_at < ? GROUP BY 1`,
+      )
+      .all(t0, t1) as { cls: string; n: number }[];
+    const byClass = Object.fromEntries(rows.map((r) => [r.cls, r.n]));
+    const dbBytes = statSync(ldb.path).size;
+    const cpuPct = ((cpu.user + cpu.system) / 1000 / wallMs) * 100;
+    const targetCpuPct =
+      targetCpu0 !== null && targetCpu1 !== null ? ((targetCpu1 - targetCpu0) * 1000 * 100) / wallMs : null;
+
+    return {
+      name: options.name ?? 'agent',
+      at: new Date().toISOString(),
+      inputs: {
+        services: count,
+        intervalMs,
+        seconds,
+        warmupSeconds,
+        concurrency,
+        perOrigin,
+        cpus: cpus().length,
+        node: process.version,
+        monitor: 'in-process (process.cpuUsage, memoryUsage.rss)',
+        target: 'node:http in a child process, one origin, distinct paths',
+      },
+      figures: {
+        scheduled,
+        executed,
+        executedRatioPct: scheduled > 0 ? (executed / scheduled) * 100 : null,
+        missed: byClass['missed'] ?? 0,
+        okResults: byClass['none'] ?? 0,
+        failedResults: Object.entries(byClass)
+          .filter(([k]) => k !== 'none' && k !== 'missed')
+          .reduce((n, [, v]) => n + v, 0),
+        probesPerSecond: (executed / wallMs) * 1000,
+        startLagP50Ms: stats.startLagP50Ms,
+        startLagP99Ms: stats.startLagP99Ms,
+        startLagMaxMs: stats.startLagMaxMs,
+        eventLoopDelayP99Ms: stats.eventLoopDelayP99Ms,
+        eventLoopDelayMaxMs: stats.eventLoopDelayMaxMs,
+        monitorCpuPct: cpuPct,
+        monitorRssMaxMB: Math.max(rssMax, rssEnd) / 2 ** 20,
+        targetCpuPct,
+        targetServed: served1 - served0,
+        localDbMB: dbBytes / 2 ** 20,
+      },
+      notes: Object.keys(byClass).some((k) => k !== 'none' && k !== 'missed')
+        ? [`result classes in the window: ${JSON.stringify(byClass)}`]
+        : [],
+    };
+  } finally {
+    await agent.stop({ graceMs: 1000 });
+    await prober.close();
+    ldb.close();
+    await target.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
