@@ -1,0 +1,130 @@
+import { errorCode } from '../errors.js';
+import type { ErrorClass } from '../results/types.js';
+
+/** Where a probe was when it failed; turns a bare deadline into a useful message. */
+export type ProbePhase = 'dns' | 'response' | 'body';
+
+/** The abort reason of a probe's own deadline (the service timeout). */
+export class ProbeDeadlineError extends Error {
+  readonly code = 'ETIMEDOUT';
+  constructor(readonly timeoutMs: number) {
+    super(`deadline of ${timeoutMs} ms exceeded`);
+    this.name = 'ProbeDeadlineError';
+  }
+}
+
+/** The abort reason when the caller's signal (shutdown) fired. */
+export class ProbeAbortedError extends Error {
+  readonly code = 'E_ABORTED';
+  constructor() {
+    super('probe aborted by shutdown');
+    this.name = 'ProbeAbortedError';
+  }
+}
+
+export interface Classified {
+  errorClass: ErrorClass;
+  message: string;
+}
+
+const TIMEOUT_CODES = new Set([
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'ETIMEDOUT',
+]);
+const CONNECT_CODES = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EHOSTDOWN',
+  'ENETDOWN',
+  'EADDRNOTAVAIL',
+  'EAFNOSUPPORT',
+]);
+const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+const PROTOCOL_CODES = new Set([
+  'UND_ERR_HEADERS_OVERFLOW',
+  'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
+  'UND_ERR_RES_EXCEEDED_MAX_SIZE',
+  'UND_ERR_INFO',
+  'UND_ERR_NOT_SUPPORTED',
+  'HPE_HEADER_OVERFLOW',
+]);
+const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME', 'ESERVFAIL', 'ENODATA']);
+
+function isTlsCode(code: string): boolean {
+  return (
+    code.startsWith('CERT_') ||
+    code.startsWith('ERR_TLS_') ||
+    code.startsWith('ERR_SSL_') ||
+    code.includes('SELF_SIGNED') ||
+    code.startsWith('UNABLE_TO_') ||
+    code === 'HOSTNAME_MISMATCH' ||
+    code === 'EPROTO' ||
+    code === 'ERR_OSSL_EVP_UNSUPPORTED'
+  );
+}
+
+const PHASE_TEXT: Record<ProbePhase, string> = {
+  dns: 'resolving the host name',
+  response: 'waiting for the response (connect, TLS, headers)',
+  body: 'reading the body',
+};
+
+/** The error and its causes, outermost first (undici wraps socket errors in SocketError etc.). */
+function chain(err: Error): Error[] {
+  const out: Error[] = [];
+  let e: unknown = err;
+  while (e instanceof Error && out.length < 5) {
+    out.push(e);
+    e = e.cause;
+  }
+  return out;
+}
+
+/**
+ * Maps a failure to an error class. The message always carries the most specific code found
+ * (ECONNREFUSED, UND_ERR_HEADERS_TIMEOUT, CERT_HAS_EXPIRED …) so a user can search for it.
+ */
+export function classifyError(err: Error, phase: ProbePhase): Classified {
+  const errors = chain(err);
+  const codes = errors.map((e) => errorCode(e)).filter((c): c is string => c !== undefined);
+  const detail = (code: string | undefined) => {
+    const msg = errors.map((e) => e.message).find((m) => m && m !== code) ?? err.name;
+    return code ? `${msg} (${code})` : msg;
+  };
+
+  if (err instanceof ProbeDeadlineError) {
+    return {
+      errorClass: phase === 'dns' ? 'dns' : 'timeout',
+      message: `timeout: no answer within ${err.timeoutMs} ms while ${PHASE_TEXT[phase]} (ETIMEDOUT)`,
+    };
+  }
+  if (err instanceof ProbeAbortedError) return { errorClass: 'other', message: `${err.message} (E_ABORTED)` };
+  if (errors.some((e) => (e as { dns?: unknown }).dns === true)) {
+    return { errorClass: 'dns', message: detail(codes[0]) };
+  }
+  if (errors.some((e) => e.name === 'HTTPParserError')) {
+    // undici leaves `code` unset for some parser errors (a response that is not HTTP at all).
+    return { errorClass: 'protocol', message: `invalid HTTP response: ${detail(codes[0] ?? 'HPE_INVALID')}` };
+  }
+  if (errors.some((e) => /redirect/i.test(e.message))) {
+    // undici's redirect handler: "Redirect loop detected" (UND_ERR_INVALID_ARG), "max redirects".
+    return { errorClass: 'redirect', message: detail(codes[0]) };
+  }
+  // Innermost code first: SocketError('other side closed') may wrap an ECONNRESET or a TLS code.
+  for (const code of [...codes].reverse()) {
+    if (isTlsCode(code)) return { errorClass: 'tls', message: `TLS: ${detail(code)}` };
+    if (DNS_CODES.has(code)) return { errorClass: 'dns', message: detail(code) };
+    if (CONNECT_CODES.has(code)) return { errorClass: 'connect', message: detail(code) };
+    if (TIMEOUT_CODES.has(code)) {
+      return { errorClass: 'timeout', message: `timeout while ${PHASE_TEXT[phase]}: ${detail(code)}` };
+    }
+    if (code.startsWith('HPE_') || PROTOCOL_CODES.has(code)) {
+      return { errorClass: 'protocol', message: `invalid HTTP response: ${detail(code)}` };
+    }
+    if (RESET_CODES.has(code)) return { errorClass: 'reset', message: `connection reset: ${detail(code)}` };
+  }
+  return { errorClass: 'other', message: detail(codes[0]) };
+}

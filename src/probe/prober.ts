@@ -1,0 +1,270 @@
+import { performance } from 'node:perf_hooks';
+import { Agent, type Dispatcher, interceptors, request } from 'undici';
+import type { ResolvedService } from '../config/resolve.js';
+import { toError } from '../errors.js';
+import type { ErrorClass, ProbeResult } from '../results/types.js';
+import { uuidv7 } from '../util/uuidv7.js';
+import { readBodyPrefix } from './body.js';
+import { classifyError, ProbeAbortedError, ProbeDeadlineError, type ProbePhase } from './classify.js';
+import { type BoundedResolverOptions, createBoundedResolver, DnsError } from './dns.js';
+import { parseExpectStatus, type StatusSet } from './status.js';
+import type { ProbeOptions, Prober } from './types.js';
+
+export interface ProberOptions {
+  /**
+   * Connections per origin (scheme://host:port), the config's runner.per_origin; requests beyond it
+   * queue, so pools stay bounded. Default 16.
+   */
+  perOrigin?: number;
+  /** How long an idle keep-alive connection is kept, in ms. Default 4000 (undici's). */
+  keepAliveTimeoutMs?: number;
+  /**
+   * undici's connect timeout (TCP + TLS), in ms. A probe gives up at its own deadline anyway; this
+   * only bounds how long an abandoned connection attempt holds its pool slot. Default 10000.
+   */
+  connectTimeoutMs?: number;
+  /** Largest response header block, in bytes; beyond it the probe fails as `protocol`. Default 16384. */
+  maxHeaderSize?: number;
+  /** Redirects followed for services with follow_redirects. Default 5. */
+  maxRedirections?: number;
+  /** DNS servers as 'ip' or 'ip:port'. Default: the system's. */
+  dnsServers?: string[];
+  /** Further DNS bounds and caching (see BoundedResolverOptions). */
+  dns?: Omit<BoundedResolverOptions, 'servers'>;
+  /** User-Agent header. Default 'http-monitor-agent'. */
+  userAgent?: string;
+}
+
+/** What a service needs at probe time, computed once per service object (not per probe). */
+interface Plan {
+  hostname: string;
+  status: StatusSet | null;
+  regex: RegExp | null;
+  /** Set when the service cannot be probed at all (bad regex or status spec). */
+  invalid: string | null;
+  dispatcher: Dispatcher;
+}
+
+const REDIRECT_STATUSES = new Set([300, 301, 302, 303, 307, 308]);
+
+const noop = () => {};
+
+/**
+ * undici only honours an abort once the request is on a socket: while the pool is still
+ * connecting (a port that never accepts, a TLS handshake that never ends) it waits for the
+ * connect timeout. The probe must not: it leaves at its deadline, and whatever the abandoned
+ * request later yields is destroyed so its connection goes back to the pool.
+ */
+function untilAborted(
+  pending: Promise<Dispatcher.ResponseData>,
+  signal: AbortSignal,
+): Promise<Dispatcher.ResponseData> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      reject(signal.reason);
+      pending.then((res) => res.body.destroy(), noop);
+    };
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    pending.then(
+      (res) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(res);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
+}
+
+export function createProber(options: ProberOptions = {}): Prober {
+  const resolver = createBoundedResolver({ ...options.dns, servers: options.dnsServers });
+  const headers = { 'user-agent': options.userAgent ?? 'http-monitor-agent' };
+  const maxRedirections = options.maxRedirections ?? 5;
+  const agents: Agent[] = [];
+  const dispatchers = new Map<string, Dispatcher>();
+  const regexes = new Map<string, RegExp | string>();
+  const plans = new WeakMap<ResolvedService, Plan>();
+
+  // One Agent per TLS policy (verification is explicit per service, so the lax one exists only
+  // if a service asks for it) and a redirect-following view of each: a handful of pools in all,
+  // never one per probe.
+  function dispatcherFor(tlsVerify: boolean, follow: boolean): Dispatcher {
+    const key = `${tlsVerify}:${follow}`;
+    let d = dispatchers.get(key);
+    if (d) return d;
+    let agent = dispatchers.get(`${tlsVerify}:false`) as Agent | undefined;
+    if (!agent) {
+      agent = new Agent({
+        connections: options.perOrigin ?? 16,
+        pipelining: 1,
+        keepAliveTimeout: options.keepAliveTimeoutMs ?? 4000,
+        maxHeaderSize: options.maxHeaderSize ?? 16384,
+        connect: {
+          timeout: options.connectTimeoutMs ?? 10_000,
+          lookup: resolver.lookup,
+          rejectUnauthorized: tlsVerify,
+        },
+      });
+      agents.push(agent);
+      dispatchers.set(`${tlsVerify}:false`, agent);
+    }
+    d = follow ? agent.compose(interceptors.redirect({ maxRedirections })) : agent;
+    dispatchers.set(key, d);
+    return d;
+  }
+
+  function compile(source: string): RegExp | string {
+    let re = regexes.get(source);
+    if (re === undefined) {
+      try {
+        re = new RegExp(source);
+      } catch (err) {
+        re = `invalid regex: ${toError(err).message}`;
+      }
+      regexes.set(source, re);
+    }
+    return re;
+  }
+
+  function planFor(s: ResolvedService): Plan {
+    let plan = plans.get(s);
+    if (plan) return plan;
+    let invalid: string | null = null;
+    let status: StatusSet | null = null;
+    let regex: RegExp | null = null;
+    let hostname = '';
+    try {
+      hostname = new URL(s.url).hostname.replace(/^\[|\]$/g, '');
+      status = parseExpectStatus(s.expectStatus);
+    } catch (err) {
+      invalid = toError(err).message;
+    }
+    if (s.checkRegex) {
+      const re = s.regex === null ? 'check_regex is on but no regex is set' : compile(s.regex);
+      if (typeof re === 'string') invalid ??= re;
+      else regex = re;
+    }
+    plan = { hostname, status, regex, invalid, dispatcher: dispatcherFor(s.tlsVerify, s.followRedirects) };
+    plans.set(s, plan);
+    return plan;
+  }
+
+  async function probe(service: ResolvedService, opts: ProbeOptions): Promise<ProbeResult> {
+    const startedAt = Date.now();
+    const t0 = performance.now();
+    let statusCode: number | null = null;
+    let bytesRead = 0;
+    let truncated = false;
+    let regexMatched: boolean | null = null;
+    let errorClass: ErrorClass | null = null;
+    let errorMessage: string | null = null;
+    let phase: ProbePhase = 'dns';
+    const progress = { bytesRead: 0 };
+
+    // One deadline for everything. A plain controller + timer rather than AbortSignal.any: the
+    // timer is cleared as soon as the probe ends, and nothing accumulates on the long-lived
+    // shutdown signal (AbortSignal.any keeps dependants on its sources in Node 20).
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () => controller.abort(new ProbeDeadlineError(service.timeoutMs)),
+      service.timeoutMs,
+    );
+    const outer = opts.signal;
+    const onOuterAbort = () => controller.abort(new ProbeAbortedError());
+    if (outer?.aborted) onOuterAbort();
+    else outer?.addEventListener('abort', onOuterAbort, { once: true });
+
+    try {
+      const plan = planFor(service);
+      if (plan.invalid !== null) {
+        errorClass = 'other';
+        errorMessage = `service cannot be probed: ${plan.invalid} (E_CONFIG)`;
+      } else {
+        // Resolve here, against the deadline, so a slow resolver is reported as `dns`; the
+        // connection's own lookup then hits the cache.
+        const hit = resolver.cached(plan.hostname);
+        if (hit instanceof DnsError) throw hit;
+        if (hit === undefined) await resolver.resolve(plan.hostname, controller.signal);
+        phase = 'response';
+        const pending = request(service.url, {
+          dispatcher: plan.dispatcher,
+          method: service.method,
+          headers,
+          signal: controller.signal,
+          // undici's per-phase timers default to 300 s; cap them by the probe's deadline too.
+          headersTimeout: service.timeoutMs,
+          bodyTimeout: service.timeoutMs,
+        });
+        const res = await untilAborted(pending, controller.signal);
+        statusCode = res.statusCode;
+        phase = 'body';
+        const body = await readBodyPrefix(res.body, service.maxBodyBytes, plan.regex !== null, progress);
+        bytesRead = body.bytesRead;
+        truncated = body.truncated;
+        if (plan.regex !== null && service.method !== 'HEAD') {
+          regexMatched = plan.regex.test(body.bytes.toString('utf8'));
+        }
+        const location = res.headers['location'];
+        if (service.followRedirects && REDIRECT_STATUSES.has(statusCode) && location !== undefined) {
+          errorClass = 'redirect';
+          errorMessage = `stopped after ${maxRedirections} redirects (a loop or too long a chain); last status ${statusCode} to ${String(location)}`;
+        } else if (!plan.status!.has(statusCode)) {
+          errorClass = 'http_status';
+          errorMessage = `status ${statusCode} is not in the expected set ${plan.status!.spec}`;
+        } else if (plan.regex !== null && regexMatched !== true) {
+          errorClass = 'regex_mismatch';
+          errorMessage =
+            service.method === 'HEAD'
+              ? 'a HEAD response has no body to match the regex against'
+              : `regex ${plan.regex.source} did not match the first ${Math.min(bytesRead, service.maxBodyBytes)} bytes of the body${truncated ? ' (body truncated at the cap)' : ''}`;
+        }
+      }
+    } catch (err) {
+      const e = toError(err);
+      const reason: unknown = controller.signal.reason;
+      // After an abort undici reports whatever it was doing; the reason says what really happened.
+      const cause = e instanceof DnsError || !controller.signal.aborted ? e : toError(reason);
+      const c = classifyError(cause, phase);
+      bytesRead = progress.bytesRead;
+      errorClass = c.errorClass;
+      errorMessage = c.message;
+    } finally {
+      clearTimeout(timer);
+      outer?.removeEventListener('abort', onOuterAbort);
+    }
+
+    const durationMs = Math.round(performance.now() - t0);
+    return {
+      id: uuidv7(startedAt),
+      agent: opts.agent,
+      serviceKey: service.key,
+      url: service.url,
+      method: service.method,
+      scheduledAt: opts.scheduledAt,
+      startedAt,
+      finishedAt: startedAt + durationMs,
+      durationMs,
+      statusCode,
+      ok: errorClass === null,
+      regexRequired: service.checkRegex,
+      regex: service.regex,
+      regexMatched,
+      errorClass,
+      errorMessage,
+      bytesRead,
+      truncated,
+    };
+  }
+
+  return {
+    probe,
+    async close() {
+      // destroy, not close: a close would wait for hung requests (a trickling body) to end.
+      await Promise.all(agents.map((a) => a.destroy()));
+      resolver.close();
+    },
+  };
+}

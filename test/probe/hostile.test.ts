@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { createProber } from '../../src/probe/prober.js';
+import type { Prober } from '../../src/probe/types.js';
+import type { ErrorClass } from '../../src/results/types.js';
+import {
+  refusedUrl,
+  startGzipBombServer,
+  startHeadersThenSilenceServer,
+  startInvalidHttpServer,
+  startIpv6Server,
+  startManyHeadersServer,
+  startNeverAcceptServer,
+  startRedirectServer,
+  startResetServer,
+  startTlsHangServer,
+  startTlsServer,
+  startTrickleServer,
+  type TestServer,
+} from '../helpers/http-servers.js';
+import { service, timedProbe } from './fixtures.js';
+
+/** Each hostile endpoint must give its error class within the service timeout + 1 s. */
+const TIMEOUT_S = 2;
+const BOUND_MS = TIMEOUT_S * 1000 + 1000;
+
+let prober: Prober;
+before(() => {
+  prober = createProber();
+});
+after(async () => {
+  await prober.close();
+});
+
+async function expectClass(
+  server: TestServer | string,
+  errorClass: ErrorClass,
+  code: RegExp,
+  overrides: Parameters<typeof service>[1] = {},
+) {
+  const url = typeof server === 'string' ? server : server.url;
+  try {
+    const { result, elapsedMs } = await timedProbe(
+      prober,
+      service(url, { timeout: TIMEOUT_S, ...overrides }),
+    );
+    assert.equal(result.errorClass, errorClass, `${url}: ${result.errorMessage}`);
+    assert.equal(result.ok, false);
+    assert.match(result.errorMessage ?? '', code);
+    assert.ok(elapsedMs <= BOUND_MS, `took ${elapsedMs} ms, bound ${BOUND_MS} ms`);
+    return result;
+  } finally {
+    if (typeof server !== 'string') await server.close();
+  }
+}
+
+test('headers then silence → timeout while reading the body, status kept', async () => {
+  const r = await expectClass(
+    await startHeadersThenSilenceServer(),
+    'timeout',
+    /ETIMEDOUT|UND_ERR_BODY_TIMEOUT/,
+  );
+  assert.equal(r.statusCode, 200);
+  assert.match(r.errorMessage!, /body/);
+});
+
+test('a body trickling one byte a second → timeout', async () => {
+  const r = await expectClass(await startTrickleServer(), 'timeout', /ETIMEDOUT|UND_ERR_BODY_TIMEOUT/);
+  assert.ok(r.bytesRead >= 1 && r.bytesRead <= 5, `bytesRead ${r.bytesRead}`);
+});
+
+test('refused port → connect (ECONNREFUSED)', async () => {
+  await expectClass(await refusedUrl(), 'connect', /ECONNREFUSED/);
+});
+
+test('accepted then reset → reset', async () => {
+  await expectClass(await startResetServer(), 'reset', /ECONNRESET|UND_ERR_SOCKET/);
+});
+
+test('invalid HTTP → protocol', async () => {
+  await expectClass(await startInvalidHttpServer(), 'protocol', /HPE_/);
+});
+
+test('10,000 response headers → protocol (header overflow)', async () => {
+  await expectClass(
+    await startManyHeadersServer(),
+    'protocol',
+    /UND_ERR_HEADERS_OVERFLOW|HPE_HEADER_OVERFLOW/,
+  );
+});
+
+test('TLS handshake that never completes → timeout', async () => {
+  await expectClass(await startTlsHangServer(), 'timeout', /ETIMEDOUT|UND_ERR_CONNECT_TIMEOUT/);
+});
+
+test('self-signed certificate → tls', async () => {
+  await expectClass(await startTlsServer('self-signed'), 'tls', /DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED/);
+});
+
+test('expired certificate → tls (CERT_HAS_EXPIRED)', async () => {
+  // Verification checks the chain before dates; a self-signed expired cert reports either.
+  await expectClass(await startTlsServer('expired'), 'tls', /CERT_HAS_EXPIRED|SELF_SIGNED/);
+});
+
+test('tls_verify false accepts the self-signed and the expired certificate', async () => {
+  for (const kind of ['self-signed', 'expired'] as const) {
+    const server = await startTlsServer(kind);
+    try {
+      const { result } = await timedProbe(prober, service(server.url, { tls_verify: false }));
+      assert.equal(result.ok, true, `${kind}: ${result.errorMessage}`);
+      assert.equal(result.statusCode, 200);
+    } finally {
+      await server.close();
+    }
+  }
+});
+
+test('a port that never accepts → timeout within the deadline', async () => {
+  await expectClass(await startNeverAcceptServer(), 'timeout', /ETIMEDOUT|UND_ERR_CONNECT_TIMEOUT/);
+});
+
+test('redirect loop with following on → redirect', async () => {
+  const server = await startRedirectServer();
+  await expectClass(server.loopUrl, 'redirect', /redirects/, { follow_redirects: true });
+  await server.close();
+});
+
+test('gzip bomb is only its compressed bytes: nothing is inflated', async () => {
+  const server = await startGzipBombServer();
+  try {
+    const { result } = await timedProbe(prober, service(server.url, { max_body_bytes: 10 * 1024 * 1024 }));
+    assert.equal(result.ok, true, result.errorMessage ?? '');
+    assert.equal(result.bytesRead, server.wireBytes);
+    assert.equal(result.truncated, false);
+  } finally {
+    await server.close();
+  }
+});
+
+test('IPv6-only service on ::1', async (t) => {
+  let server: TestServer;
+  try {
+    server = await startIpv6Server();
+  } catch {
+    t.skip('no IPv6 loopback on this machine');
+    return;
+  }
+  try {
+    const { result } = await timedProbe(prober, service(server.url, { check_regex: true, regex: '^v6$' }));
+    assert.equal(result.ok, true, result.errorMessage ?? '');
+    assert.equal(result.regexMatched, true);
+  } finally {
+    await server.close();
+  }
+});
