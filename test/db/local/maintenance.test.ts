@@ -156,11 +156,16 @@ test('buffer limit drops exactly the oldest unexported beyond the limit and coun
   assert.equal(ldb.sqlite.prepare('SELECT count(*) FROM results').pluck().get(), 14);
   assert.equal(enforceBufferLimit(ldb, { maxRows: 7 }), 3);
   assert.deepEqual(ids(src.selectUnexported(100)), ids(rs.slice(13)));
-  assert.equal(readCounters(ldb)[COUNTER.droppedResults], 9);
+  // A gap inside the backlog (a set-aside row): the span says 7, the exact count 6.
+  src.setAside(rs[15]!.id, 'bad', 1);
+  assert.equal(enforceBufferLimit(ldb, { maxRows: 6 }), 0);
+  assert.equal(enforceBufferLimit(ldb, { maxRows: 5 }), 1);
+  assert.deepEqual(ids(src.selectUnexported(100)), ids([rs[14]!, ...rs.slice(16)]));
+  assert.equal(readCounters(ldb)[COUNTER.droppedResults], 10);
   ldb.close();
   const again = openLocalDatabase(path);
   t.after(() => again.close());
-  assert.equal(readCounters(again)[COUNTER.droppedResults], 9); // persisted
+  assert.equal(readCounters(again)[COUNTER.droppedResults], 10); // persisted
 });
 
 test('counters start absent, add up and survive reopen', (t) => {
