@@ -40,6 +40,8 @@ export interface RunnerSettings {
 export interface ExportSettings {
   /** Rows per PostgreSQL transaction. Default 5000. */
   batch_size?: number;
+  /** Bound of one export statement, server side and client side, in ms. Default 30,000. */
+  statement_timeout_ms?: number;
   /** Schema of the remote table. Default "public". */
   schema?: string;
   /** Name of the remote table. Default "monitoring" (the original's). */

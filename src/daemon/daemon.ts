@@ -41,6 +41,20 @@ const COLLECT_GRACE_MS = 5_000;
 const BUFFER_CHECK_MS = 5_000;
 const STATUS_EVERY_MS = 10_000;
 const DEFAULT_MAX_ROWS = 5_000_000;
+/** How long closing the remote pool or the HTTP pools may take at shutdown. */
+const CLOSE_BOUND_MS = 2_000;
+
+/** Wait for `p` at most `ms`; never rejects. */
+async function withTimeout(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    p.catch(() => undefined),
+    new Promise((r) => {
+      timer = setTimeout(r, ms);
+    }),
+  ]);
+  clearTimeout(timer);
+}
 
 function loadServices(config: MonitorConfig, path: string): ResolvedService[] {
   if (config.services.length === 0) {
@@ -220,19 +234,12 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   clearInterval(statusTimer);
   if (watchdogTimer) clearInterval(watchdogTimer);
   await agent.stop({ graceMs: drainMs });
-  if (remote.enabled) {
-    const bound = options.finalExportMs ?? 5_000;
-    let t: NodeJS.Timeout | undefined;
-    await Promise.race([
-      remote.run().catch(() => undefined),
-      new Promise((r) => {
-        t = setTimeout(r, bound);
-      }),
-    ]);
-    clearTimeout(t);
-  }
-  await remote.close().catch(() => {});
-  await prober.close().catch(() => {});
+  // Everything after the drain is bounded: a PostgreSQL that hangs mid-batch must not hold the exit.
+  // Leaving a remote transaction unfinished is safe: it either committed (the rows are re-sent and
+  // absorbed by ON CONFLICT next time) or it is rolled back when the connection drops.
+  if (remote.enabled) await withTimeout(remote.run(), options.finalExportMs ?? 5_000);
+  await withTimeout(remote.close(), CLOSE_BOUND_MS);
+  await withTimeout(prober.close(), CLOSE_BOUND_MS);
   ldb.close();
   lock.release();
   notifier.close();

@@ -25,6 +25,7 @@ export class RemoteExport {
   private key: string | null = null;
   private migrated = false;
   private lastMigrateError: string | null = null;
+  private inFlight: Promise<ExportOutcome> | null = null;
 
   constructor(
     private readonly source: ExportSource,
@@ -39,7 +40,15 @@ export class RemoteExport {
   configure(config: MonitorConfig, exportEnabled: boolean): void {
     const uri = exportEnabled ? config.external_database_uri : null;
     const settings = config.export ?? {};
-    const key = uri ? JSON.stringify([uri, settings.schema, settings.table, settings.batch_size]) : null;
+    const key = uri
+      ? JSON.stringify([
+          uri,
+          settings.schema,
+          settings.table,
+          settings.batch_size,
+          settings.statement_timeout_ms,
+        ])
+      : null;
     if (key === this.key) return;
     const old = this.exporter;
     this.exporter = null;
@@ -55,13 +64,23 @@ export class RemoteExport {
       schema: settings.schema,
       table: settings.table,
       batchSize: settings.batch_size,
+      statementTimeoutMs: settings.statement_timeout_ms,
       source: this.source,
       logger: this.logger,
     });
   }
 
-  /** One export step; never rejects. */
-  async run(): Promise<ExportOutcome> {
+  /** One export step; never rejects. Single-flight: a call while one runs joins it. */
+  run(): Promise<ExportOutcome> {
+    if (!this.inFlight) {
+      this.inFlight = this.runOnce().finally(() => {
+        this.inFlight = null;
+      });
+    }
+    return this.inFlight;
+  }
+
+  private async runOnce(): Promise<ExportOutcome> {
     const exporter = this.exporter;
     if (!exporter) return { exported: 0, full: false, retryAfterMs: null };
     if (!this.migrated) {

@@ -83,10 +83,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoRow[]> {
     say('Services: a healthy one, one whose regex does not match, one that times out (2 s).');
     say(`Running: monitor start --yes -vvvv --config-path ${configPath}   (for ${options.seconds} s)\n`);
 
-    const child = spawn(process.execPath, [BIN, 'start', '--yes', '-vvvv', '--config-path', configPath], {
-      stdio: ['ignore', 'inherit', 'inherit'],
-      env: { ...process.env, MONITOR_LOG_FORMAT: undefined },
-    });
+    const child = spawn(
+      process.execPath,
+      [BIN, 'start', '--yes', '-vvvv', '--log-format', 'pretty', '--config-path', configPath],
+      {
+        stdio: ['ignore', 'inherit', 'inherit'],
+      },
+    );
     const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
     cleanups.push(() => {
       if (child.exitCode === null) child.kill('SIGKILL');

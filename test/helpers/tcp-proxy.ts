@@ -4,7 +4,7 @@ export interface TcpProxy {
   port: number;
   /** Stop forwarding in both directions without closing anything (a black-holed connection). */
   freeze(): void;
-  /** Forward again; connections that hung are closed (their protocol state is lost). */
+  /** Forward again for new connections; those open during the freeze stay silent (never closed). */
   thaw(): void;
   /** Bytes forwarded so far, both ways. */
   bytes(): number;
@@ -19,13 +19,15 @@ export async function startTcpProxy(
   let frozen = false;
   let bytes = 0;
   const pairs = new Set<[Socket, Socket]>();
+  // Connections open during a freeze stay black-holed for good: only a client-side timeout frees them.
+  const deadPairs = new WeakSet<[Socket, Socket]>();
   const server = createServer((client) => {
     const upstream = connect(upstreamPort, '127.0.0.1');
     const pair: [Socket, Socket] = [client, upstream];
     pairs.add(pair);
     const pipe = (from: Socket, to: Socket) =>
       from.on('data', (b) => {
-        if (frozen) return; // swallowed, like a link that went silent mid-batch
+        if (frozen || deadPairs.has(pair)) return; // swallowed, like a link that went silent mid-batch
         bytes += b.length;
         if (options.delayMs) setTimeout(() => to.writable && to.write(b), options.delayMs);
         else to.write(b);
@@ -46,13 +48,10 @@ export async function startTcpProxy(
     port,
     freeze: () => {
       frozen = true;
+      for (const p of pairs) deadPairs.add(p);
     },
     thaw: () => {
       frozen = false;
-      for (const [a, b] of pairs) {
-        a.destroy();
-        b.destroy();
-      }
     },
     bytes: () => bytes,
     close: () =>

@@ -85,7 +85,7 @@ export const startCommand: CommandModule<object, StartArgs> = {
       level: args['log-level'] ?? levelForVerbosity(args.v),
       format: args['log-format'],
     });
-    process.exitCode = await runDaemon({
+    const code = await runDaemon({
       configPath,
       logger,
       notifySystemd: args['notify-systemd'],
@@ -93,5 +93,8 @@ export const startCommand: CommandModule<object, StartArgs> = {
       collectEnabled: args.collect,
       drainMs: args['drain-timeout'] * 1000,
     });
+    // Everything is closed or was given up after its bound (a hung PostgreSQL socket, say):
+    // do not let a leftover handle keep a stopped daemon alive.
+    process.exit(code);
   },
 };
