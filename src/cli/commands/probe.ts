@@ -1,10 +1,133 @@
-import type { CommandModule } from 'yargs';
+import { hostname } from 'node:os';
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { resolveService } from '../../config/resolve.js';
+import { SERVICE_DEFAULTS, type ServiceConfig } from '../../config/types.js';
+import {
+  assertValidService,
+  methodMessage,
+  normaliseMethod,
+  parseNumberOption,
+} from '../../config/validate.js';
+import { UsageError } from '../../errors.js';
+import { createProber } from '../../probe/prober.js';
+import type { ProbeResult } from '../../results/types.js';
+import { renderTable } from '../output/table.js';
+import { printJson, printLine } from '../output/write.js';
 
-// Placeholder until the command is built; replaced by its owner.
-export const probeCommand: CommandModule = {
-  command: 'probe',
-  describe: false,
-  handler: () => {
-    throw new Error('probe: not implemented yet');
+interface ProbeArgs {
+  URL: string;
+  METHOD: string;
+  regex?: string;
+  'check-regex': boolean;
+  timeout?: string;
+  'follow-redirects': boolean;
+  'expect-status'?: string;
+  'tls-verify': boolean;
+  'max-body-bytes'?: string;
+  json: boolean;
+}
+
+function resultTable(r: ProbeResult): string {
+  const rows: [string, string][] = [
+    ['url', r.url],
+    ['method', r.method],
+    ['ok', r.ok ? 'yes' : 'no'],
+    ['status', r.statusCode === null ? '-' : String(r.statusCode)],
+    ['error', r.errorClass === null ? '-' : `${r.errorClass}: ${r.errorMessage ?? ''}`],
+    ['duration', `${r.durationMs ?? 0} ms`],
+    ['bytes read', `${r.bytesRead}${r.truncated ? ' (truncated at the cap)' : ''}`],
+  ];
+  if (r.regexRequired) {
+    rows.push([
+      'regex',
+      `${r.regex ?? ''} → ${r.regexMatched === null ? 'not run' : r.regexMatched ? 'matched' : 'no match'}`,
+    ]);
+  }
+  return renderTable(['Name', 'Value'], rows);
+}
+
+/** `monitor probe URL [METHOD]`: one probe, same code path as the daemon; exit 0 when ok, 1 when not. */
+export const probeCommand: CommandModule<object, ProbeArgs> = {
+  command: 'probe <URL> [METHOD]',
+  describe: 'Probe a URL once, print the result; exit 0 when ok, 1 when not.',
+  builder: (y) =>
+    (y as Argv)
+      .positional('URL', { type: 'string', describe: 'http:// or https:// URL to request.' })
+      .positional('METHOD', {
+        type: 'string',
+        describe: 'GET, HEAD, POST, PUT, PATCH, DELETE or OPTIONS.',
+        default: 'GET',
+      })
+      .option('regex', {
+        type: 'string',
+        describe: 'Regexp the body must match (implies --check-regex).',
+        requiresArg: true,
+      })
+      .option('check-regex', { type: 'boolean', describe: 'Check the body against --regex.', default: false })
+      .option('timeout', {
+        type: 'string',
+        describe: 'Deadline of the whole probe in seconds (DNS, connect, TLS, headers, body). Default 15.',
+        requiresArg: true,
+      })
+      .option('follow-redirects', { type: 'boolean', describe: 'Follow up to 5 redirects.', default: false })
+      .option('expect-status', {
+        type: 'string',
+        describe: 'Statuses that count as ok, e.g. 200,204,300-399. Default 200-399.',
+        requiresArg: true,
+      })
+      .option('tls-verify', {
+        type: 'boolean',
+        describe: 'Verify TLS certificates; --no-tls-verify turns it off.',
+        default: true,
+      })
+      .option('max-body-bytes', {
+        type: 'string',
+        describe: 'Bytes of body read for the regex check. Default 1048576.',
+        requiresArg: true,
+      })
+      .option('json', { type: 'boolean', describe: 'Print the result as JSON.', default: false })
+      .example('$0 probe https://example.com/health', '')
+      .example(
+        '$0 probe http://localhost:8000/openapi.json --regex \'"openapi"\' --timeout 5',
+        '',
+      ) as Argv<ProbeArgs>,
+  handler: async (args: ArgumentsCamelCase<ProbeArgs>) => {
+    const methodText = String(args.METHOD);
+    const method = normaliseMethod(methodText);
+    if (!method) throw new UsageError(methodMessage(methodText));
+    const config: ServiceConfig = {
+      url: String(args.URL),
+      method,
+      // A one-shot probe with a regex means "check it"; --check-regex alone still needs --regex.
+      check_regex: args['check-regex'] || args.regex !== undefined,
+      regex: args.regex ?? null,
+      interval_sec: SERVICE_DEFAULTS.interval_sec,
+      timeout: parseNumberOption('timeout', args.timeout) ?? SERVICE_DEFAULTS.timeout,
+      follow_redirects: args['follow-redirects'],
+      tls_verify: args['tls-verify'],
+    };
+    if (args['expect-status'] !== undefined) config.expect_status = args['expect-status'];
+    const maxBody = parseNumberOption('max-body-bytes', args['max-body-bytes']);
+    if (maxBody !== undefined) config.max_body_bytes = maxBody;
+    assertValidService(config);
+
+    const prober = createProber();
+    const controller = new AbortController();
+    const onSigint = () => controller.abort();
+    process.once('SIGINT', onSigint);
+    let result: ProbeResult;
+    try {
+      result = await prober.probe(resolveService(config), {
+        scheduledAt: Date.now(),
+        agent: hostname(),
+        signal: controller.signal,
+      });
+    } finally {
+      process.removeListener('SIGINT', onSigint);
+      await prober.close();
+    }
+    if (args.json) printJson(result);
+    else printLine(resultTable(result));
+    process.exitCode = result.ok ? 0 : 1;
   },
 };
