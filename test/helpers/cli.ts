@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, type Stats, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -87,15 +87,22 @@ export function makeTempHome(prefix = 'monitor-home-'): TempHome {
   };
 }
 
-/** sha256 of a file's bytes, or 'absent': to assert that a command left a file untouched. */
+/**
+ * sha256 of a file's bytes, or what the path is when it is not a regular file ('absent',
+ * 'directory', 'other:<mode>'): to assert that a command left a path untouched. Never opens a FIFO.
+ */
 export function fileDigest(path: string): string {
-  if (!existsSync(path)) return 'absent';
+  let st: Stats;
   try {
-    return createHash('sha256').update(readFileSync(path)).digest('hex');
+    st = statSync(path);
   } catch (err) {
-    // A directory or unreadable path: its identity is the error, which must not change either.
-    return `unreadable:${(err as { code?: string }).code ?? 'unknown'}`;
+    return (err as { code?: string }).code === 'ENOENT'
+      ? 'absent'
+      : `unstatable:${(err as { code?: string }).code}`;
   }
+  if (st.isDirectory()) return 'directory';
+  if (!st.isFile()) return `other:${st.mode.toString(8)}`;
+  return `${(st.mode & 0o777).toString(8)}:${createHash('sha256').update(readFileSync(path)).digest('hex')}`;
 }
 
 /** Non-empty lines of an output. */

@@ -13,11 +13,16 @@ export const PICKED_UP = 'A running `monitor start` picks this up automatically.
  * UsageError, which the CLI root prints as a single `monitor: error:` line with exit code 2.
  */
 export function strictCommand<T>(y: Argv<T>): Argv<T> {
-  return y.strict().fail((msg, err) => {
-    // yargs reports its own parse problems (a missing option value …) as a YError: usage, exit 2.
-    if (err && err.name !== 'YError') throw err;
-    throw new UsageError((msg ?? err?.message ?? 'invalid arguments').replace(/\s*\n\s*/g, ' '));
-  });
+  // No camelCase copies of options: handlers use the dashed names, and an unknown option is then
+  // reported once ("Unknown argument: foo-bar"), not twice. NUMBER arguments are parsed by us.
+  return y
+    .parserConfiguration({ 'camel-case-expansion': false, 'parse-positional-numbers': false })
+    .strict()
+    .fail((msg, err) => {
+      // yargs reports its own parse problems (a missing option value …) as a YError: usage, exit 2.
+      if (err && err.name !== 'YError') throw err;
+      throw new UsageError((msg ?? err?.message ?? 'invalid arguments').replace(/\s*\n\s*/g, ' '));
+    });
 }
 
 /** Every config subcommand: strict, one-line failures, `--config-path`. */

@@ -24,8 +24,7 @@ export const configServicesRemoveCommand: CommandModule<object, RemoveArgs> = {
         type: 'boolean',
         describe: 'Do not print the services table.',
         default: false,
-      })
-      .parserConfiguration({ 'parse-positional-numbers': false }) as Argv<RemoveArgs>,
+      }) as Argv<RemoveArgs>,
   handler: async (args: ArgumentsCamelCase<RemoveArgs>) => {
     const path = args['config-path'];
     const config = loadConfig(path);

@@ -25,8 +25,7 @@ export const configServicesUpdateCommand: CommandModule<object, UpdateArgs> = {
         type: 'boolean',
         describe: 'Toggle regex checking mode.',
         default: false,
-      })
-      .parserConfiguration({ 'parse-positional-numbers': false }) as Argv<UpdateArgs>,
+      }) as Argv<UpdateArgs>,
   handler: (args: ArgumentsCamelCase<UpdateArgs>) => {
     const changes = serviceChanges(args);
     if (Object.keys(changes).length === 0 && !args['toggle-check-regex']) {
