@@ -15,6 +15,10 @@ test('creates the parent folder and a 0600 file, with the pragmas set and the sc
   const ldb = openLocalDatabase(path);
   t.after(() => ldb.close());
   assert.equal(statSync(path).mode & 0o777, 0o600);
+  ldb.sqlite.prepare("INSERT INTO counters (name, value) VALUES ('x', 1)").run();
+  // SQLite gives its WAL and shared-memory files the database file's mode.
+  assert.equal(statSync(`${path}-wal`).mode & 0o777, 0o600);
+  assert.equal(statSync(`${path}-shm`).mode & 0o777, 0o600);
   const p = (name: string) => ldb.sqlite.pragma(name, { simple: true });
   assert.equal(p('journal_mode'), 'wal');
   assert.equal(p('synchronous'), 1); // NORMAL
