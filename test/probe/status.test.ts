@@ -1,0 +1,20 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { UsageError } from '../../src/errors.js';
+import { parseExpectStatus } from '../../src/probe/status.js';
+
+test('expect_status parses single codes, ranges and lists', () => {
+  const s = parseExpectStatus('200,204, 300-399');
+  for (const ok of [200, 204, 300, 350, 399]) assert.equal(s.has(ok), true, String(ok));
+  for (const bad of [199, 201, 203, 205, 299, 400, 500, 99, 600, 0])
+    assert.equal(s.has(bad), false, String(bad));
+  const all = parseExpectStatus('100-599');
+  assert.equal(all.has(100) && all.has(599), true);
+  assert.equal(parseExpectStatus('200-399').has(302), true);
+});
+
+test('expect_status rejects malformed specs with a usage error', () => {
+  for (const spec of ['', '2xx', '200-', '399-200', '99', '600', '200;204', '200,,204', 'abc']) {
+    assert.throws(() => parseExpectStatus(spec), UsageError, spec);
+  }
+});
