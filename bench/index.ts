@@ -3,11 +3,13 @@
  * Runs the named benchmarks (default: agent), writes bench/results/<name>.json and
  * bench/results/README.md, and prints the Markdown.
  *   agent   N services (default 2000) at 5 s through the real agent, SQLite and prober
+ *   raw     a bare undici loop against the same target: the limit the agent is compared with
  *   export  the PostgreSQL export benchmark (bench/export.ts)
  */
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { agentBench } from './agent.js';
+import { rawBench } from './raw.js';
 import { type BenchResult, saveResult } from './result.js';
 
 type Runner = (opts: Record<string, number>) => Promise<BenchResult>;
@@ -23,6 +25,8 @@ const benches: Record<string, Runner> = {
       intervalMs: o['interval-ms'],
       name: o['services'] !== undefined && o['services'] !== 2000 ? `agent-${o['services']}` : 'agent',
     }),
+  raw: (o) =>
+    rawBench({ concurrency: o['concurrency'], connections: o['per-origin'], seconds: o['seconds'] }),
   export: async (o) => {
     // Written by the PostgreSQL engineer; loaded by name so this file builds without it.
     const spec = './export.js';

@@ -33,7 +33,7 @@ export interface AgentOptions {
   exportHandler?: () => Promise<ExportOutcome>;
   /** Collect job handler; without it no collect jobs are scheduled. */
   collectHandler?: () => Promise<void> | void;
-  /** Period of collect jobs. Default 5000 ms. */
+  /** Period of collect jobs. Default 2000 ms. */
   collectEveryMs?: number;
   logger: Logger;
   /** Clock, epoch ms. Default Date.now. */

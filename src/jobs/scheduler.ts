@@ -22,7 +22,7 @@ export interface SchedulerOptions {
   exportEnabled?: boolean;
   /** Enqueue a `collect` job every `collectEveryMs`. Default false. */
   collectEnabled?: boolean;
-  /** Default 5000 ms. */
+  /** Default 2000 ms (the original's collector period; short runs keep each delete small). */
   collectEveryMs?: number;
   /** Clock, epoch ms. Default Date.now. */
   now?: () => number;
@@ -40,7 +40,10 @@ export interface Scheduler {
   start(): void;
   /** One tick; exposed so tests and callers can drive it directly. Returns probe jobs inserted. */
   tick(): number;
-  /** Reload: added services start, removed stop, the rest keep their slots already enqueued. */
+  /**
+   * Reload: added services start (enqueued at once when running), removed stop, the rest keep
+   * their slots already enqueued.
+   */
   setServices(services: readonly ResolvedService[]): void;
   stop(): void;
   stats(): SchedulerStats;
@@ -60,7 +63,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   const { store, logger } = options;
   const now = options.now ?? Date.now;
   const lookaheadMs = options.lookaheadMs ?? 2000;
-  const collectEveryMs = options.collectEveryMs ?? 5000;
+  const collectEveryMs = options.collectEveryMs ?? 2000;
   const entries = new Map<string, Entry>();
   const stats: SchedulerStats = { scheduled: 0, ticks: 0, tickErrors: 0 };
   let cron: Cron | null = null;
@@ -145,7 +148,11 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       );
     },
     tick,
-    setServices,
+    setServices(services) {
+      setServices(services);
+      // Added services get their first slots now, not at the next second.
+      if (cron !== null) safeTick();
+    },
     stop() {
       cron?.stop();
       cron = null;

@@ -123,7 +123,8 @@ test('reload: a removed service stops, an added one starts, a kept one keeps its
   );
   const added = of(add.key);
   assert.ok(added.length >= 4, `added service results: ${added.length}`);
-  assert.ok(added.every((r) => r.scheduled_at >= reloadAt && r.ok === 1));
+  assert.ok(added.every((r) => r.scheduled_at >= reloadAt));
+  assert.ok(added.filter((r) => r.ok === 1).length >= 4);
   const kept = of(keep.key)
     .map((r) => r.scheduled_at)
     .filter((at) => at >= started && at < stoppedAt - 300);

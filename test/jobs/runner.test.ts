@@ -8,7 +8,7 @@ import { jobRows, resultRows, service, sleep, startServer, tempStore, waitFor } 
 
 test('a slow origin does not delay the others: per-origin cap holds it, the rest run on time', async (t) => {
   const db = tempStore();
-  const slow = await startServer(() => 600);
+  const slow = await startServer(() => 1500);
   const fast = await startServer();
   const prober = createProber({ perOrigin: 3 });
   t.after(async () => {
@@ -18,7 +18,7 @@ test('a slow origin does not delay the others: per-origin cap holds it, the rest
     db.cleanup();
   });
   const slowServices = Array.from({ length: 12 }, (_, i) =>
-    service(`${slow.url}/slow/${i}`, { intervalMs: 200, timeoutMs: 2000 }),
+    service(`${slow.url}/slow/${i}`, { intervalMs: 500, timeoutMs: 4000 }),
   );
   const fastServices = Array.from({ length: 4 }, (_, i) =>
     service(`${fast.url}/fast/${i}`, { intervalMs: 200 }),
@@ -33,9 +33,9 @@ test('a slow origin does not delay the others: per-origin cap holds it, the rest
   });
   const started = Date.now();
   agent.start();
-  await sleep(2500);
+  await sleep(4000);
   const stopped = Date.now();
-  await agent.stop({ graceMs: 3000 });
+  await agent.stop({ graceMs: 5000 });
 
   assert.ok(slow.maxInFlight <= 3, `slow origin saw ${slow.maxInFlight} requests at once`);
   const rows = resultRows(db.ldb);
@@ -43,8 +43,8 @@ test('a slow origin does not delay the others: per-origin cap holds it, the rest
   const fastRows = rows.filter((r) => fastKeys.has(r.service_key));
   const slowRows = rows.filter((r) => !fastKeys.has(r.service_key));
   // Every fast slot well inside the run has an ok result, none missed.
-  const inside = fastRows.filter((r) => r.scheduled_at >= started + 200 && r.scheduled_at < stopped - 300);
-  assert.ok(inside.length >= 4 * 8, `fast results inside the run: ${inside.length}`);
+  const inside = fastRows.filter((r) => r.scheduled_at >= started + 500 && r.scheduled_at < stopped - 500);
+  assert.ok(inside.length >= 4 * 5, `fast results inside the run: ${inside.length}`);
   assert.deepEqual(
     inside.filter((r) => r.error_class !== null),
     [],

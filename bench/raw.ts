@@ -1,0 +1,68 @@
+/**
+ * The physical limit the agent is compared with: a bare undici loop, `concurrency` requests in
+ * flight at all times against the same target server, for a fixed time. No queue, no SQLite, no
+ * schedule: requests per second, and the CPU it took (in-process, process.cpuUsage).
+ */
+import { cpus } from 'node:os';
+import { Agent, request } from 'undici';
+import type { BenchResult } from './result.js';
+import { startTarget } from './target.js';
+
+export interface RawBenchOptions {
+  /** Requests in flight. Default 512 (the runner's default global cap). */
+  concurrency?: number;
+  /** Connections to the target (one origin). Default 16 (the runner's default per-origin cap). */
+  connections?: number;
+  /** Default 20. */
+  seconds?: number;
+  /** Distinct paths cycled through, like the agent's services. Default 10,000. */
+  paths?: number;
+}
+
+export async function rawBench(options: RawBenchOptions = {}): Promise<BenchResult> {
+  const concurrency = options.concurrency ?? 512;
+  const connections = options.connections ?? 16;
+  const seconds = options.seconds ?? 20;
+  const paths = options.paths ?? 10_000;
+  const target = await startTarget();
+  const dispatcher = new Agent({ connections, keepAliveTimeout: 30_000 });
+  const base = `http://127.0.0.1:${target.port}/svc/`;
+  let done = 0;
+  let failed = 0;
+  let next = 0;
+  try {
+    const start = Date.now();
+    const end = start + seconds * 1000;
+    const cpu0 = process.cpuUsage();
+    const worker = async () => {
+      while (Date.now() < end) {
+        const path = base + (next++ % paths);
+        try {
+          const res = await request(path, { dispatcher });
+          const body = await res.body.text();
+          if (res.statusCode === 200 && body.includes('"status":"healthy"')) done++;
+          else failed++;
+        } catch {
+          failed++;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    const wallMs = Date.now() - start;
+    const cpu = process.cpuUsage(cpu0);
+    return {
+      name: 'raw',
+      at: new Date().toISOString(),
+      inputs: { concurrency, connections, seconds, paths, cpus: cpus().length, node: process.version },
+      figures: {
+        requestsPerSecond: (done / wallMs) * 1000,
+        requests: done,
+        failed,
+        clientCpuPct: ((cpu.user + cpu.system) / 1000 / wallMs) * 100,
+      },
+    };
+  } finally {
+    await dispatcher.close();
+    await target.stop();
+  }
+}
