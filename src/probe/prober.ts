@@ -19,8 +19,10 @@ export interface ProberOptions {
   /** How long an idle keep-alive connection is kept, in ms. Default 4000 (undici's). */
   keepAliveTimeoutMs?: number;
   /**
-   * undici's connect timeout (TCP + TLS), in ms. A probe gives up at its own deadline anyway; this
-   * only bounds how long an abandoned connection attempt holds its pool slot. Default 10000.
+   * undici's connect timeout (TCP + TLS), in ms; it is per Agent, not per request. A probe gives up
+   * at its own deadline anyway, so this bounds how long an abandoned connection attempt holds its
+   * pool slot — and fails (UND_ERR_CONNECT_TIMEOUT) a connect slower than this even when the service
+   * timeout is longer. Default 30000.
    */
   connectTimeoutMs?: number;
   /** Largest response header block, in bytes; beyond it the probe fails as `protocol`. Default 16384. */
@@ -87,6 +89,33 @@ export function createProber(options: ProberOptions = {}): Prober {
   const dispatchers = new Map<string, Dispatcher>();
   const regexes = new Map<string, RegExp | string>();
   const plans = new WeakMap<ResolvedService, Plan>();
+  const shutdownWatchers = new WeakMap<AbortSignal, Set<AbortController>>();
+
+  // One listener per shutdown signal, fanned out to the probes in flight: a listener per probe
+  // on the runner's shared signal would be hundreds at once (and Node's leak warning).
+  function watchShutdown(signal: AbortSignal, controller: AbortController): () => void {
+    if (signal.aborted) {
+      controller.abort(new ProbeAbortedError());
+      return noop;
+    }
+    let inFlight = shutdownWatchers.get(signal);
+    if (!inFlight) {
+      const set = new Set<AbortController>();
+      inFlight = set;
+      shutdownWatchers.set(signal, set);
+      signal.addEventListener(
+        'abort',
+        () => {
+          for (const c of set) c.abort(new ProbeAbortedError());
+          set.clear();
+        },
+        { once: true },
+      );
+    }
+    const set = inFlight;
+    set.add(controller);
+    return () => set.delete(controller);
+  }
 
   // One Agent per TLS policy (verification is explicit per service, so the lax one exists only
   // if a service asks for it) and a redirect-following view of each: a handful of pools in all,
@@ -103,7 +132,7 @@ export function createProber(options: ProberOptions = {}): Prober {
         keepAliveTimeout: options.keepAliveTimeoutMs ?? 4000,
         maxHeaderSize: options.maxHeaderSize ?? 16384,
         connect: {
-          timeout: options.connectTimeoutMs ?? 10_000,
+          timeout: options.connectTimeoutMs ?? 30_000,
           lookup: resolver.lookup,
           rejectUnauthorized: tlsVerify,
         },
@@ -172,10 +201,7 @@ export function createProber(options: ProberOptions = {}): Prober {
       () => controller.abort(new ProbeDeadlineError(service.timeoutMs)),
       service.timeoutMs,
     );
-    const outer = opts.signal;
-    const onOuterAbort = () => controller.abort(new ProbeAbortedError());
-    if (outer?.aborted) onOuterAbort();
-    else outer?.addEventListener('abort', onOuterAbort, { once: true });
+    const unwatch = opts.signal ? watchShutdown(opts.signal, controller) : noop;
 
     try {
       const plan = planFor(service);
@@ -233,7 +259,7 @@ export function createProber(options: ProberOptions = {}): Prober {
       errorMessage = c.message;
     } finally {
       clearTimeout(timer);
-      outer?.removeEventListener('abort', onOuterAbort);
+      unwatch();
     }
 
     const durationMs = Math.round(performance.now() - t0);

@@ -192,20 +192,35 @@ test('a slow origin does not delay probes of other services', async () => {
   }
 });
 
-test('the shutdown signal ends a probe at once as `other`, never a rejection', async () => {
+test('the shutdown signal ends every probe in flight at once as `other`, never a rejection', async () => {
   const slow = await startSlowServer(5000);
+  const warnings: Error[] = [];
+  const onWarning = (w: Error) => warnings.push(w);
+  process.on('warning', onWarning);
   try {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 100);
-    const { result, elapsedMs } = await timedProbe(
-      prober,
-      service(slow.url, { timeout: 10 }),
-      controller.signal,
+    const s = service(slow.url, { timeout: 10 });
+    // Many probes share the runner's one signal; they must not each hang a listener on it.
+    const runs = Array.from({ length: 40 }, () => timedProbe(prober, s, controller.signal));
+    for (const { result, elapsedMs } of await Promise.all(runs)) {
+      assert.equal(result.errorClass, 'other');
+      assert.match(result.errorMessage ?? '', /E_ABORTED/);
+      assert.ok(elapsedMs < 5000, `took ${elapsedMs} ms`);
+    }
+    const late = await timedProbe(prober, s, controller.signal);
+    assert.equal(
+      late.result.errorClass,
+      'other',
+      'an already-aborted signal stops the probe before it starts',
     );
-    assert.equal(result.errorClass, 'other');
-    assert.match(result.errorMessage ?? '', /E_ABORTED/);
-    assert.ok(elapsedMs < 5000, `took ${elapsedMs} ms`);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(
+      warnings.filter((w) => w.name === 'MaxListenersExceededWarning').map((w) => w.message),
+      [],
+    );
   } finally {
+    process.off('warning', onWarning);
     await slow.close();
   }
 });
