@@ -100,7 +100,16 @@ export function openLocalDatabase(path: string, opts: OpenLocalDatabaseOptions =
 
 /** Creates the parent folder and an empty 0600 file, or checks that what is there looks like SQLite. */
 function ensureFile(file: string): void {
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  try {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  } catch (e) {
+    throw new LocalDatabaseError(
+      `cannot create the folder of local database ${file}: ${toError(e).message}`,
+      {
+        cause: e,
+      },
+    );
+  }
   try {
     // 'wx': never opens (let alone truncates) an existing file.
     closeSync(openSync(file, 'wx', 0o600));
@@ -115,16 +124,26 @@ function ensureFile(file: string): void {
   const st = statSync(file);
   if (!st.isFile()) throw new LocalDatabaseError(`local database path ${file} is not a regular file`);
   if (st.size === 0) return; // SQLite treats an empty file as an empty database.
-  const head = Buffer.alloc(SQLITE_HEADER.length);
+  const head = Buffer.alloc(100);
   const fd = openSync(file, 'r');
   try {
     readSync(fd, head, 0, head.length, 0);
   } finally {
     closeSync(fd);
   }
-  if (!head.equals(SQLITE_HEADER)) {
+  if (!head.subarray(0, SQLITE_HEADER.length).equals(SQLITE_HEADER)) {
     throw new LocalDatabaseError(
       `local database ${file} is not a SQLite database (no SQLite header); refusing to touch it`,
+    );
+  }
+  // A truncated file reads fine until the first missing page; the header says how long it must be.
+  const rawPageSize = head.readUInt16BE(16);
+  const pageSize = rawPageSize === 1 ? 65536 : rawPageSize;
+  const pages = head.readUInt32BE(28);
+  const sizeIsValid = head.readUInt32BE(24) === head.readUInt32BE(92);
+  if (sizeIsValid && pages > 0 && st.size < pages * pageSize) {
+    throw new LocalDatabaseError(
+      `local database ${file} is corrupt (truncated: ${st.size} bytes, its header says ${pages * pageSize}); refusing to touch it`,
     );
   }
 }

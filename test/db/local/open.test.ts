@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
@@ -82,6 +82,17 @@ const refusals: { name: string; make: (path: string) => void; reason: RegExp }[]
       db.close();
     },
     reason: /tables that are not monitor's \(extra\)/,
+  },
+  {
+    name: 'one of ours cut in half',
+    make: (p) => {
+      const ldb = openLocalDatabase(p);
+      const fill = ldb.sqlite.prepare('INSERT INTO counters (name, value) VALUES (?, ?)');
+      for (let i = 0; i < 2000; i++) fill.run(`counter-${i}-${'x'.repeat(100)}`, i);
+      ldb.close();
+      truncateSync(p, Math.floor(statSync(p).size / 2));
+    },
+    reason: /corrupt \(truncated/,
   },
   {
     name: 'one of ours with its first page corrupted',
