@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { createBoundedResolver, DnsError, parseHosts } from '../../src/probe/dns.js';
 import { createProber } from '../../src/probe/prober.js';
@@ -21,6 +24,7 @@ before(async () => {
     'empty.monitor.test': { kind: 'nodata' },
     'hang.monitor.test': { kind: 'hang' },
     'hang2.monitor.test': { kind: 'hang' },
+    'redir.monitor.test': { kind: 'a', addresses: ['127.0.0.1'] },
   });
   web = await startOkServer({ body: 'resolved' });
   port = new URL(web.url).port;
@@ -146,5 +150,24 @@ test('a lookup still pending at the probe deadline is reported as dns, not as a 
     assert.ok(elapsedMs <= 2000, `took ${elapsedMs} ms`);
   } finally {
     await patient.close();
+  }
+});
+
+test('a redirect to another name is resolved by the connection lookup, through the same resolver', async () => {
+  const redirector = http.createServer((req, res) => {
+    req.resume();
+    res.writeHead(301, { location: `http://redir.monitor.test:${port}/` }).end();
+  });
+  redirector.listen(0, '127.0.0.1');
+  await once(redirector, 'listening');
+  try {
+    const url = `http://127.0.0.1:${(redirector.address() as AddressInfo).port}/`;
+    const { result } = await timedProbe(prober, service(url, { follow_redirects: true, timeout: TIMEOUT_S }));
+    assert.equal(result.ok, true, result.errorMessage ?? '');
+    assert.equal(result.statusCode, 200);
+    assert.equal(dns.queries('redir.monitor.test'), 1);
+  } finally {
+    redirector.closeAllConnections();
+    redirector.close();
   }
 });
