@@ -27,10 +27,9 @@ export function acquireInstanceLock(dbPath: string): InstanceLock {
   const file = resolve(dbPath);
   const lockPath = `${file}.lock`;
   const pidPath = `${lockPath}.pid`;
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-
   let conn: Database.Database;
   try {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     closeSync(openSync(lockPath, 'a', 0o600)); // create it 0600 (SQLite would use the umask)
     conn = new Database(lockPath);
   } catch (e) {
