@@ -8,7 +8,7 @@
  * scheduled (from the grid), and as executed when the prober was called for them.
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ResolvedService, resolveService } from '../src/config/resolve.js';
 import { collect, createJobStore, openLocalDatabase } from '../src/db/local/index.js';
@@ -68,6 +68,7 @@ export async function agentBench(options: AgentBenchOptions = {}): Promise<Bench
     services.push({ ...s, intervalMs });
   }
 
+  const loadBefore = loadavg()[0]!;
   const start = Date.now();
   const t0 = start + warmupSeconds * 1000;
   const t1 = t0 + seconds * 1000;
@@ -148,6 +149,9 @@ export async function agentBench(options: AgentBenchOptions = {}): Promise<Bench
         concurrency,
         perOrigin,
         cpus: cpus().length,
+        // Other work on the machine skews every figure: the 1-minute load average before and after.
+        loadAvgBefore: loadBefore,
+        loadAvgAfter: loadavg()[0]!,
         node: process.version,
         monitor: 'in-process (process.cpuUsage, memoryUsage.rss)',
         target: 'node:http in a child process, one origin, distinct paths',

@@ -4,11 +4,13 @@
  * bench/results/README.md, and prints the Markdown.
  *   agent   N services (default 2000) at 5 s through the real agent, SQLite and prober
  *   raw     a bare undici loop against the same target: the limit the agent is compared with
+ *   max     services raised until executed < 99.9 % or lag p99 > 250 ms (--from --step --to)
  *   export  the PostgreSQL export benchmark (bench/export.ts)
  */
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { agentBench } from './agent.js';
+import { maxBench } from './max.js';
 import { rawBench } from './raw.js';
 import { type BenchResult, saveResult } from './result.js';
 
@@ -27,6 +29,15 @@ const benches: Record<string, Runner> = {
     }),
   raw: (o) =>
     rawBench({ concurrency: o['concurrency'], connections: o['per-origin'], seconds: o['seconds'] }),
+  max: (o) =>
+    maxBench({
+      from: o['from'],
+      step: o['step'],
+      to: o['to'],
+      seconds: o['seconds'],
+      concurrency: o['concurrency'],
+      perOrigin: o['per-origin'],
+    }),
   export: async (o) => {
     // Written by the PostgreSQL engineer; loaded by name so this file builds without it.
     const spec = './export.js';

@@ -3,7 +3,7 @@
  * flight at all times against the same target server, for a fixed time. No queue, no SQLite, no
  * schedule: requests per second, and the CPU it took (in-process, process.cpuUsage).
  */
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { Agent, request } from 'undici';
 import type { BenchResult } from './result.js';
 import { startTarget } from './target.js';
@@ -53,7 +53,15 @@ export async function rawBench(options: RawBenchOptions = {}): Promise<BenchResu
     return {
       name: 'raw',
       at: new Date().toISOString(),
-      inputs: { concurrency, connections, seconds, paths, cpus: cpus().length, node: process.version },
+      inputs: {
+        concurrency,
+        connections,
+        seconds,
+        paths,
+        cpus: cpus().length,
+        loadAvgAfter: loadavg()[0]!,
+        node: process.version,
+      },
       figures: {
         requestsPerSecond: (done / wallMs) * 1000,
         requests: done,
