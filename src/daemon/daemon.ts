@@ -39,6 +39,8 @@ export interface DaemonOptions {
 /** Exported rows are kept this long before collect deletes them (a short grace, like the original's 2 s loop). */
 const COLLECT_GRACE_MS = 5_000;
 const BUFFER_CHECK_MS = 5_000;
+/** Bounded collect runs per collect job (each deletes at most 50,000 rows). */
+const MAX_COLLECT_RUNS = 20;
 const STATUS_EVERY_MS = 10_000;
 const DEFAULT_MAX_ROWS = 5_000_000;
 /** How long closing the remote pool or the HTTP pools may take at shutdown. */
@@ -159,9 +161,17 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     // The handler always exists so that a reload that adds an external database needs no restart.
     exportHandler: exportEnabled ? () => remote.run() : undefined,
     collectHandler: collectEnabled
-      ? () => {
-          const stats = collect(ldb, { now: Date.now(), graceMs: COLLECT_GRACE_MS });
-          if (stats.resultsDeleted > 0) collectLog.info(`${stats.resultsDeleted} processed records deleted.`);
+      ? async () => {
+          // A big backlog that just got exported is deleted in bounded runs, yielding between them
+          // so probes keep their start times.
+          let deleted = 0;
+          for (let run = 0; run < MAX_COLLECT_RUNS; run++) {
+            const stats = collect(ldb, { now: Date.now(), graceMs: COLLECT_GRACE_MS });
+            deleted += stats.resultsDeleted;
+            if (!stats.more) break;
+            await new Promise((r) => setImmediate(r));
+          }
+          if (deleted > 0) collectLog.info(`${deleted} processed records deleted.`);
         }
       : undefined,
   });
