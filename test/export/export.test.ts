@@ -209,3 +209,41 @@ test('poison rows are set aside with the reason; the rest of the batch arrives',
   assert.equal(messages(lines).filter((m) => m.startsWith('result set aside')).length, 3);
   assert.equal(exporter.state(), 'connected');
 });
+
+test('awkward text arrives byte for byte (quotes, backslashes, braces, commas, newlines, NULL-like words)', async (t) => {
+  const url = await getTestDatabaseUrl();
+  const local = openLocal();
+  t.after(() => local.close());
+  const texts = [
+    'say "hi", then {leave}',
+    'C:\\path\\to\\"file"\\',
+    'line one\nline two\r\n\ttabbed',
+    'NULL',
+    '',
+    'ünïcødé ✓ 日本語 🚀',
+    '{"json": [1, 2, {"x": "y\\\\z"}]}',
+  ];
+  const results = texts.map((text, i) =>
+    makeResult(i, {
+      errorMessage: text,
+      regex: `${text}$`,
+      regexRequired: true,
+      url: `http://h/${i}?q="${text}"`,
+    }),
+  );
+  local.add(results);
+  const exporter = createExporter({ uri: url, source: local.source, logger: silentLogger() });
+  t.after(() => exporter.close());
+  assert.equal((await exporter.exportOnce()).exported, texts.length);
+  const rows = await query<{ local_id: string; exception: string | null; regex: string; url: string }>(
+    url,
+    'SELECT local_id, exception, regex, url FROM monitoring',
+  );
+  const byId = new Map(rows.map((r) => [r.local_id, r]));
+  for (const r of results) {
+    const row = byId.get(r.id)!;
+    assert.equal(row.exception, r.errorMessage);
+    assert.equal(row.regex, r.regex);
+    assert.equal(row.url, r.url);
+  }
+});

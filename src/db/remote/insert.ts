@@ -80,12 +80,29 @@ export function insertSql(target: RemoteTable): string {
   );
 }
 
-/** One array per column, in `insertSql`'s order. */
-export function insertParams(rows: readonly ProbeResult[]): unknown[][] {
-  const out = COLUMNS.map(() => new Array<unknown>(rows.length));
+const NEEDS_ESCAPE = /["\\]/;
+
+/**
+ * A PostgreSQL array literal for one column. Built here rather than by pg, whose generic array
+ * serialiser was the largest single cost of an export batch (measured: ~3x slower than this).
+ */
+function arrayLiteral(rows: readonly ProbeResult[], column: InsertColumn): string {
+  const text = column.type === 'text[]';
+  const bool = column.type === 'bool[]';
+  const parts = new Array<string>(rows.length);
   for (let j = 0; j < rows.length; j++) {
-    const row = rows[j]!;
-    for (let i = 0; i < COLUMNS.length; i++) out[i]![j] = COLUMNS[i]!.value(row);
+    const v = column.value(rows[j]!);
+    if (v === null || v === undefined) parts[j] = 'NULL';
+    else if (text) {
+      const t = String(v);
+      parts[j] = NEEDS_ESCAPE.test(t) ? `"${t.replace(/["\\]/g, '\\$&')}"` : `"${t}"`;
+    } else if (bool) parts[j] = v ? 't' : 'f';
+    else parts[j] = String(v);
   }
-  return out;
+  return `{${parts.join(',')}}`;
+}
+
+/** One array literal per column, in `insertSql`'s order. */
+export function insertParams(rows: readonly ProbeResult[]): string[] {
+  return COLUMNS.map((c) => arrayLiteral(rows, c));
 }
