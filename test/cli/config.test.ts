@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { lines, makeTempHome, type RunResult, runMonitor } from '../helpers/cli.js';
+import { lines, MONITOR_BIN, makeTempHome, type RunResult, runMonitor } from '../helpers/cli.js';
 
 const PASSWORD = '1234567890';
 const URI = `postgresql://test:${PASSWORD}@127.0.0.1:5432/test`;
@@ -195,6 +196,31 @@ test('delete and remove ask first: refused without a terminal, done with --yes',
   const again = await monitor(h, ['config', 'show']);
   assert.equal(again.code, 2);
   assert.match(again.stderr, /no config file at .*; create one with: monitor config create EXTERNAL_URI/);
+});
+
+const hasScript = spawnSync('script', ['--version']).status === 0;
+
+test('on a real terminal the question is asked: n keeps the file, y deletes it', {
+  skip: !hasScript && 'needs script(1)',
+}, async () => {
+  const h = home();
+  await ok(h, ['config', 'create', URI]);
+  // script(1) gives the child a pseudo-terminal; the answer is typed into it.
+  const ask = (answer: string) =>
+    spawnSync('script', ['-qec', `${process.execPath} ${MONITOR_BIN} config delete`, '/dev/null'], {
+      input: answer,
+      env: { ...process.env, HOME: h.path },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+  const no = ask('n\n');
+  assert.match(no.stdout, /Delete the configuration file .*monitoring-config\? \[y\/N\]: /);
+  assert.match(no.stdout, /Nothing deleted\./);
+  assert.equal(no.status, 1);
+  assert.ok(existsSync(h.configPath));
+  const yes = ask('y\n');
+  assert.equal(yes.status, 0, yes.stdout);
+  assert.ok(!existsSync(h.configPath));
 });
 
 test('update: toggle, interval, timeout and the additions; extra columns appear only when used', async () => {
