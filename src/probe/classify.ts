@@ -2,7 +2,7 @@ import { errorCode } from '../errors.js';
 import type { ErrorClass } from '../results/types.js';
 
 /** Where a probe was when it failed; turns a bare deadline into a useful message. */
-export type ProbePhase = 'dns' | 'response' | 'body';
+export type ProbePhase = 'dns' | 'connect' | 'tls' | 'response' | 'body';
 
 /** The abort reason of a probe's own deadline (the service timeout). */
 export class ProbeDeadlineError extends Error {
@@ -68,7 +68,9 @@ function isTlsCode(code: string): boolean {
 
 const PHASE_TEXT: Record<ProbePhase, string> = {
   dns: 'resolving the host name',
-  response: 'waiting for the response (connect, TLS, headers)',
+  connect: 'connecting (TCP connect not established)',
+  tls: 'in the TLS handshake',
+  response: 'waiting for the response headers',
   body: 'reading the body',
 };
 
@@ -98,7 +100,7 @@ export function classifyError(err: Error, phase: ProbePhase): Classified {
   if (err instanceof ProbeDeadlineError) {
     return {
       errorClass: phase === 'dns' ? 'dns' : 'timeout',
-      message: `timeout: no answer within ${err.timeoutMs} ms while ${PHASE_TEXT[phase]} (ETIMEDOUT)`,
+      message: `timeout: deadline of ${err.timeoutMs} ms passed while ${PHASE_TEXT[phase]} (ETIMEDOUT)`,
     };
   }
   if (err instanceof ProbeAbortedError) return { errorClass: 'other', message: `${err.message} (E_ABORTED)` };
@@ -111,7 +113,9 @@ export function classifyError(err: Error, phase: ProbePhase): Classified {
   }
   if (errors.some((e) => /redirect/i.test(e.message))) {
     // undici's redirect handler: "Redirect loop detected" (UND_ERR_INVALID_ARG), "max redirects".
-    return { errorClass: 'redirect', message: detail(codes[0]) };
+    // Keep undici's first sentence only: the rest is advice about its Client/Pool, not ours.
+    const first = errors.find((e) => /redirect/i.test(e.message))!.message.split('. ')[0];
+    return { errorClass: 'redirect', message: `${first} (${codes[0] ?? 'E_REDIRECT'})` };
   }
   // Innermost code first: SocketError('other side closed') may wrap an ECONNRESET or a TLS code.
   for (const code of [...codes].reverse()) {

@@ -6,6 +6,7 @@ import type { ErrorClass, ProbeResult } from '../results/types.js';
 import { uuidv7 } from '../util/uuidv7.js';
 import { readBodyPrefix } from './body.js';
 import { classifyError, ProbeAbortedError, ProbeDeadlineError, type ProbePhase } from './classify.js';
+import { createTrackingConnector, hostPortKey, type TrackingConnector } from './connector.js';
 import { type BoundedResolverOptions, createBoundedResolver, DnsError } from './dns.js';
 import { parseExpectStatus, type StatusSet } from './status.js';
 import type { ProbeOptions, Prober } from './types.js';
@@ -40,6 +41,8 @@ export interface ProberOptions {
 /** What a service needs at probe time, computed once per service object (not per probe). */
 interface Plan {
   hostname: string;
+  /** host:port as the connector counts attempts. */
+  hostPort: string;
   status: StatusSet | null;
   regex: RegExp | null;
   /** Set when the service cannot be probed at all (bad regex or status spec). */
@@ -86,6 +89,7 @@ export function createProber(options: ProberOptions = {}): Prober {
   const headers = { 'user-agent': options.userAgent ?? 'http-monitor-agent' };
   const maxRedirections = options.maxRedirections ?? 5;
   const agents: Agent[] = [];
+  const trackers: TrackingConnector[] = [];
   const dispatchers = new Map<string, Dispatcher>();
   const regexes = new Map<string, RegExp | string>();
   const plans = new WeakMap<ResolvedService, Plan>();
@@ -126,16 +130,18 @@ export function createProber(options: ProberOptions = {}): Prober {
     if (d) return d;
     let agent = dispatchers.get(`${tlsVerify}:false`) as Agent | undefined;
     if (!agent) {
+      const tracker = createTrackingConnector({
+        timeout: options.connectTimeoutMs ?? 30_000,
+        lookup: resolver.lookup,
+        rejectUnauthorized: tlsVerify,
+      });
+      trackers.push(tracker);
       agent = new Agent({
         connections: options.perOrigin ?? 16,
         pipelining: 1,
         keepAliveTimeout: options.keepAliveTimeoutMs ?? 4000,
         maxHeaderSize: options.maxHeaderSize ?? 16384,
-        connect: {
-          timeout: options.connectTimeoutMs ?? 30_000,
-          lookup: resolver.lookup,
-          rejectUnauthorized: tlsVerify,
-        },
+        connect: tracker.connect,
       });
       agents.push(agent);
       dispatchers.set(`${tlsVerify}:false`, agent);
@@ -165,8 +171,11 @@ export function createProber(options: ProberOptions = {}): Prober {
     let status: StatusSet | null = null;
     let regex: RegExp | null = null;
     let hostname = '';
+    let hostPort = '';
     try {
-      hostname = new URL(s.url).hostname.replace(/^\[|\]$/g, '');
+      const u = new URL(s.url);
+      hostname = u.hostname.replace(/^\[|\]$/g, '');
+      hostPort = hostPortKey(u.hostname, u.port, u.protocol);
       status = parseExpectStatus(s.expectStatus);
     } catch (err) {
       invalid = toError(err).message;
@@ -176,9 +185,27 @@ export function createProber(options: ProberOptions = {}): Prober {
       if (typeof re === 'string') invalid ??= re;
       else regex = re;
     }
-    plan = { hostname, status, regex, invalid, dispatcher: dispatcherFor(s.tlsVerify, s.followRedirects) };
+    plan = {
+      hostname,
+      hostPort,
+      status,
+      regex,
+      invalid,
+      dispatcher: dispatcherFor(s.tlsVerify, s.followRedirects),
+    };
     plans.set(s, plan);
     return plan;
+  }
+
+  /** Before headers, say whether this origin was still connecting or in a TLS handshake. */
+  function responsePhase(plan: Plan | undefined): ProbePhase {
+    if (!plan) return 'response';
+    for (const t of trackers) {
+      const stage = t.stageOf(plan.hostPort);
+      if (stage === 'tcp') return 'connect';
+      if (stage === 'tls') return 'tls';
+    }
+    return 'response';
   }
 
   async function probe(service: ResolvedService, opts: ProbeOptions): Promise<ProbeResult> {
@@ -252,8 +279,13 @@ export function createProber(options: ProberOptions = {}): Prober {
       const e = toError(err);
       const reason: unknown = controller.signal.reason;
       // After an abort undici reports whatever it was doing; the reason says what really happened.
-      const cause = e instanceof DnsError || !controller.signal.aborted ? e : toError(reason);
-      const c = classifyError(cause, phase);
+      // A DNS error stays a DNS error at the deadline (the resolver says it did not answer), but
+      // not at shutdown.
+      const cause =
+        reason instanceof ProbeAbortedError || (controller.signal.aborted && !(e instanceof DnsError))
+          ? toError(reason)
+          : e;
+      const c = classifyError(cause, phase === 'response' ? responsePhase(plans.get(service)) : phase);
       bytesRead = progress.bytesRead;
       errorClass = c.errorClass;
       errorMessage = c.message;

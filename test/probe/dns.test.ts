@@ -171,3 +171,15 @@ test('a redirect to another name is resolved by the connection lookup, through t
     redirector.close();
   }
 });
+
+test('shutdown while a lookup hangs is `other` (E_ABORTED), not a DNS failure', async () => {
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), 100);
+  const { result } = await timedProbe(
+    prober,
+    service(`http://hang.monitor.test:${port}/`, { timeout: TIMEOUT_S }),
+    controller.signal,
+  );
+  assert.equal(result.errorClass, 'other', result.errorMessage ?? '');
+  assert.match(result.errorMessage ?? '', /E_ABORTED/);
+});

@@ -13,6 +13,7 @@ import {
   startNeverAcceptServer,
   startRedirectServer,
   startResetServer,
+  startSlowServer,
   startTlsHangServer,
   startTlsServer,
   startTrickleServer,
@@ -64,6 +65,12 @@ test('headers then silence → timeout while reading the body, status kept', asy
   assert.match(r.errorMessage!, /body/);
 });
 
+test('no response headers before the deadline → timeout waiting for the headers', async () => {
+  const r = await expectClass(await startSlowServer(10_000), 'timeout', /ETIMEDOUT|UND_ERR_HEADERS_TIMEOUT/);
+  assert.match(r.errorMessage!, /response headers/);
+  assert.equal(r.statusCode, null);
+});
+
 test('a body trickling one byte a second → timeout', async () => {
   const r = await expectClass(await startTrickleServer(), 'timeout', /ETIMEDOUT|UND_ERR_BODY_TIMEOUT/);
   assert.ok(r.bytesRead >= 1 && r.bytesRead <= 5, `bytesRead ${r.bytesRead}`);
@@ -90,7 +97,8 @@ test('10,000 response headers → protocol (header overflow)', async () => {
 });
 
 test('TLS handshake that never completes → timeout', async () => {
-  await expectClass(await startTlsHangServer(), 'timeout', /ETIMEDOUT|UND_ERR_CONNECT_TIMEOUT/);
+  const r = await expectClass(await startTlsHangServer(), 'timeout', /ETIMEDOUT|UND_ERR_CONNECT_TIMEOUT/);
+  assert.match(r.errorMessage!, /TLS handshake/);
 });
 
 test('self-signed certificate → tls', async () => {
@@ -116,12 +124,16 @@ test('tls_verify false accepts the self-signed and the expired certificate', asy
 });
 
 test('a port that never accepts → timeout within the deadline', async () => {
-  await expectClass(await startNeverAcceptServer(), 'timeout', /ETIMEDOUT|UND_ERR_CONNECT_TIMEOUT/);
+  const r = await expectClass(await startNeverAcceptServer(), 'timeout', /ETIMEDOUT|UND_ERR_CONNECT_TIMEOUT/);
+  assert.match(r.errorMessage!, /TCP connect/);
 });
 
 test('redirect loop with following on → redirect', async () => {
   const server = await startRedirectServer();
-  await expectClass(server.loopUrl, 'redirect', /redirects/, { follow_redirects: true });
+  const r = await expectClass(server.loopUrl, 'redirect', /Redirect loop detected \(UND_ERR_INVALID_ARG\)/, {
+    follow_redirects: true,
+  });
+  assert.doesNotMatch(r.errorMessage ?? '', /Use an Agent/);
   await server.close();
 });
 
