@@ -14,6 +14,7 @@ import { type ResolvedService, resolveService } from '../src/config/resolve.js';
 import { collect, createJobStore, openLocalDatabase } from '../src/db/local/index.js';
 import { createAgent } from '../src/jobs/agent.js';
 import { MAX_WINDOW_MS, slotsBetween } from '../src/jobs/phase.js';
+import type { JobStore } from '../src/jobs/store.js';
 import { silentLogger } from '../src/log/logger.js';
 import { createProber } from '../src/probe/prober.js';
 import type { Prober } from '../src/probe/types.js';
@@ -52,7 +53,27 @@ export async function agentBench(options: AgentBenchOptions = {}): Promise<Bench
   const target = await startTarget();
   const dir = mkdtempSync(join(tmpdir(), 'monitor-bench-'));
   const ldb = openLocalDatabase(join(dir, 'local.sqlite3'));
-  const store = createJobStore(ldb);
+  const timings: Record<string, number[]> = {};
+  // Delegates to the real store; records how long each call blocks the event loop.
+  const realStore = createJobStore(ldb);
+  const timed =
+    <A extends unknown[], R>(name: string, fn: (...a: A) => R) =>
+    (...a: A): R => {
+      const begin = performance.now();
+      try {
+        return fn(...a);
+      } finally {
+        (timings[name] ??= []).push(performance.now() - begin);
+      }
+    };
+  const store: JobStore = {
+    enqueue: timed('enqueue', (j) => realStore.enqueue(j)),
+    claim: timed('claim', (o) => realStore.claim(o)),
+    complete: timed('complete', (r) => realStore.complete(r)),
+    fail: timed('fail', (r, e, at, now) => realStore.fail(r, e, at, now)),
+    release: timed('release', (r) => realStore.release(r)),
+    recordProbeResults: timed('recordProbeResults', (i) => realStore.recordProbeResults(i)),
+  };
   const real = createProber({ perOrigin });
 
   const services: ResolvedService[] = [];
@@ -88,9 +109,9 @@ export async function agentBench(options: AgentBenchOptions = {}): Promise<Bench
     services,
     agentName: 'bench',
     runner: { concurrency, per_origin: perOrigin },
-    collectHandler: () => {
+    collectHandler: timed('collect', () => {
       collect(ldb, { now: Date.now(), graceMs: 10_000 });
-    },
+    }),
     logger: silentLogger(),
   });
 
@@ -99,6 +120,7 @@ export async function agentBench(options: AgentBenchOptions = {}): Promise<Bench
     agent.start();
     await sleep(t0 - Date.now());
     agent.resetLatencyStats();
+    for (const k of Object.keys(timings)) timings[k] = [];
     const cpu0 = process.cpuUsage();
     const targetCpu0 = await processCpuSeconds(target.pid);
     const served0 = await target.served();
@@ -119,6 +141,12 @@ export async function agentBench(options: AgentBenchOptions = {}): Promise<Bench
     const targetCpu1 = await processCpuSeconds(target.pid);
     const served1 = await target.served();
     const stats = agent.stats();
+    const blocking = Object.entries(timings).map(([k, v]) => {
+      const sorted = v.toSorted((a, b) => a - b);
+      const p99 = sorted[Math.max(0, Math.ceil(sorted.length * 0.99) - 1)] ?? 0;
+      const total = v.reduce((a, b) => a + b, 0);
+      return `${k}: ${v.length} calls, ${(total / wallMs) * 100 > 0 ? ((total / wallMs) * 100).toFixed(1) : '0'} % of the time, p99 ${p99.toFixed(1)} ms, max ${(sorted.at(-1) ?? 0).toFixed(1)} ms`;
+    });
     const rssEnd = process.memoryUsage.rss();
     // Slots of the window may still start up to their window's end: wait for them before counting.
     await sleep(Math.min(intervalMs, MAX_WINDOW_MS) + 500);
@@ -133,6 +161,15 @@ export async function agentBench(options: AgentBenchOptions = {}): Promise<Bench
       )
       .all(t0, t1) as { cls: string; n: number }[];
     const byClass = Object.fromEntries(rows.map((r) => [r.cls, r.n]));
+    const durations = (
+      ldb.sqlite
+        .prepare(
+          `SELECT duration_ms AS d FROM results WHERE scheduled_at >= ? AND scheduled_at < ?
+           AND duration_ms IS NOT NULL ORDER BY duration_ms`,
+        )
+        .all(t0, t1) as { d: number }[]
+    ).map((r) => r.d);
+    const durationAt = (q: number) => durations[Math.max(0, Math.ceil(durations.length * q) - 1)] ?? null;
     const dbBytes = statSync(ldb.path).size;
     const cpuPct = ((cpu.user + cpu.system) / 1000 / wallMs) * 100;
     const targetCpuPct =
@@ -169,6 +206,8 @@ export async function agentBench(options: AgentBenchOptions = {}): Promise<Bench
         startLagP50Ms: stats.startLagP50Ms,
         startLagP99Ms: stats.startLagP99Ms,
         startLagMaxMs: stats.startLagMaxMs,
+        probeDurationP50Ms: durationAt(0.5),
+        probeDurationP99Ms: durationAt(0.99),
         eventLoopDelayP99Ms: stats.eventLoopDelayP99Ms,
         eventLoopDelayMaxMs: stats.eventLoopDelayMaxMs,
         monitorCpuPct: cpuPct,
@@ -177,9 +216,13 @@ export async function agentBench(options: AgentBenchOptions = {}): Promise<Bench
         targetServed: served1 - served0,
         localDbMB: dbBytes / 2 ** 20,
       },
-      notes: Object.keys(byClass).some((k) => k !== 'none' && k !== 'missed')
-        ? [`result classes in the window: ${JSON.stringify(byClass)}`]
-        : [],
+      notes: [
+        ...(Object.keys(byClass).some((k) => k !== 'none' && k !== 'missed')
+          ? [`result classes in the window: ${JSON.stringify(byClass)}`]
+          : []),
+        'Local database calls (synchronous, so they block the event loop):',
+        ...blocking,
+      ],
     };
   } finally {
     await agent.stop({ graceMs: 1000 });

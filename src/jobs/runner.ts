@@ -117,12 +117,19 @@ interface KindState {
   running: boolean;
   refs: JobRef[];
   pauseUntil: number;
+  /** An empty claim makes the next one wait IDLE_CLAIM_MS; a finished run clears it (a follow-up may be queued). */
+  nextClaimAt: number;
 }
 
 const PROBE_KINDS: readonly JobKind[] = ['probe'];
 /** After the abort, how long stop() still waits for probes and handlers to settle. */
 const ABORT_SETTLE_MS = 2000;
 const SWEEP_EVERY_MS = 100;
+/**
+ * Export and collect jobs come at most every second: looking for them on every poll would cost
+ * a claim statement each time for nothing.
+ */
+const IDLE_CLAIM_MS = 250;
 
 function refOf(job: ClaimedJob): JobRef {
   return { id: job.id, token: job.leaseToken };
@@ -164,7 +171,7 @@ export function createRunner(options: RunnerOptions): Runner {
 
   const kinds: KindState[] = [];
   for (const [kind, handler] of Object.entries(options.handlers ?? {}) as [HandlerKind, JobHandler][]) {
-    kinds.push({ kind, handler, running: false, refs: [], pauseUntil: 0 });
+    kinds.push({ kind, handler, running: false, refs: [], pauseUntil: 0, nextClaimAt: 0 });
   }
 
   const abort = new AbortController();
@@ -474,7 +481,7 @@ export function createRunner(options: RunnerOptions): Runner {
 
   function claimHandlerJobs(t: number): void {
     for (const state of kinds) {
-      if (state.running || t < state.pauseUntil) continue;
+      if (state.running || t < state.pauseUntil || t < state.nextClaimAt) continue;
       let jobs: ClaimedJob[];
       try {
         jobs = store.claim({ kinds: [state.kind], limit: 100, now: t, leaseMs: handlerLeaseMs });
@@ -483,6 +490,7 @@ export function createRunner(options: RunnerOptions): Runner {
         continue;
       }
       if (jobs.length > 0) runHandler(state, jobs);
+      else state.nextClaimAt = t + IDLE_CLAIM_MS;
     }
   }
 
@@ -529,6 +537,7 @@ export function createRunner(options: RunnerOptions): Runner {
       .finally(() => {
         state.running = false;
         state.refs = [];
+        state.nextClaimAt = 0;
         if (!stopping) scheduleFlush();
         checkIdle();
       });
