@@ -29,10 +29,15 @@ export interface AgentOptions {
   agentName: string;
   /** Caps; defaults as in RunnerSettings. */
   runner?: RunnerSettings;
-  /** Export job handler; without it no export jobs are scheduled. */
-  exportHandler?: () => Promise<ExportOutcome>;
+  /**
+   * Export job handler; without it no export jobs are scheduled. Throwing fails the job (retried
+   * with backoff). The signal aborts when stop()'s grace is over.
+   */
+  exportHandler?: (signal: AbortSignal) => Promise<ExportOutcome>;
   /** Collect job handler; without it no collect jobs are scheduled. */
-  collectHandler?: () => Promise<void> | void;
+  collectHandler?: (signal: AbortSignal) => Promise<void> | void;
+  /** Log the original's two RPM lines at start and on reload. Default true. */
+  logRates?: boolean;
   /** Period of collect jobs. Default 2000 ms. */
   collectEveryMs?: number;
   logger: Logger;
@@ -66,8 +71,8 @@ export function createAgent(options: AgentOptions): Agent {
   const handlers: Partial<Record<'export' | 'collect', JobHandler>> = {};
   const { exportHandler, collectHandler } = options;
   if (exportHandler) {
-    handlers.export = async (): Promise<HandlerOutcome> => {
-      const out = await exportHandler();
+    handlers.export = async (signal): Promise<HandlerOutcome> => {
+      const out = await exportHandler(signal);
       if (out.retryAfterMs !== null) return { pauseUntil: now() + out.retryAfterMs };
       if (out.full) {
         const t = now();
@@ -80,8 +85,8 @@ export function createAgent(options: AgentOptions): Agent {
     };
   }
   if (collectHandler) {
-    handlers.collect = async () => {
-      await collectHandler();
+    handlers.collect = async (signal) => {
+      await collectHandler(signal);
       return null;
     };
   }
@@ -108,6 +113,7 @@ export function createAgent(options: AgentOptions): Agent {
   });
 
   function logRates(services: readonly ResolvedService[]): void {
+    if (options.logRates === false) return;
     const t = now();
     const rpm = services.map((s) => requestsPerMinute(s, t));
     const total = rpm.reduce((a, b) => a + b, 0);
