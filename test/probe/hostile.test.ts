@@ -11,6 +11,7 @@ import {
   startIpv6Server,
   startManyHeadersServer,
   startNeverAcceptServer,
+  startOkServer,
   startRedirectServer,
   startResetServer,
   startSlowServer,
@@ -163,5 +164,43 @@ test('IPv6-only service on ::1', async (t) => {
     assert.equal(result.regexMatched, true);
   } finally {
     await server.close();
+  }
+});
+
+test('all hostile endpoints at once do not hold up a healthy service', async () => {
+  const servers: TestServer[] = await Promise.all([
+    startHeadersThenSilenceServer(),
+    startTrickleServer(),
+    startTlsHangServer(),
+    startNeverAcceptServer(),
+    startSlowServer(10_000),
+  ]);
+  const healthy = await startOkServer({ body: 'fine' });
+  try {
+    const finished: string[] = [];
+    const hostile = servers.flatMap((srv) =>
+      Array.from({ length: 20 }, () =>
+        prober.probe(service(srv.url, { timeout: TIMEOUT_S }), { scheduledAt: 0, agent: 'a' }).then((r) => {
+          finished.push('hostile');
+          return r;
+        }),
+      ),
+    );
+    for (let i = 0; i < 20; i++) {
+      const r = await prober.probe(service(healthy.url, { timeout: TIMEOUT_S }), {
+        scheduledAt: 0,
+        agent: 'a',
+      });
+      assert.equal(r.ok, true, r.errorMessage ?? '');
+      finished.push('healthy');
+    }
+    // The healthy probes ran one after another while 100 hostile ones were stuck; ordering shows
+    // none of them waited for a hostile deadline.
+    assert.deepEqual(finished, Array(20).fill('healthy'));
+    const results = await Promise.all(hostile);
+    assert.ok(results.every((r) => r.errorClass === 'timeout'));
+  } finally {
+    await healthy.close();
+    await Promise.all(servers.map((srv) => srv.close()));
   }
 });
