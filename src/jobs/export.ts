@@ -25,7 +25,10 @@ export interface ExporterOptions {
   logger: Logger;
   /** Connect (TCP + TLS + auth) deadline, ms. Default 5000. */
   connectTimeoutMs?: number | undefined;
-  /** Server-side statement_timeout, ms; the client gives up 5 s later (a hung connection). Default 30,000. */
+  /**
+   * Server-side statement_timeout, ms; the client gives up on a silent connection this much plus
+   * min(5 s, this) later. Default 30,000.
+   */
   statementTimeoutMs?: number | undefined;
   /** Stops starting new work (a batch in flight finishes or times out). */
   signal?: AbortSignal | undefined;
@@ -83,7 +86,7 @@ export function createExporter(options: ExporterOptions): Exporter {
     keepAliveInitialDelayMillis: 10_000,
     statement_timeout: statementTimeoutMs,
     // A connection that hangs (no answer at all) is not covered by the server's timeout.
-    query_timeout: statementTimeoutMs + 5000,
+    query_timeout: statementTimeoutMs + Math.min(5000, statementTimeoutMs),
     application_name: 'monitor',
   });
   // An idle connection the server closed (restart, failover): the pool drops it; the next

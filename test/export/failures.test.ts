@@ -12,6 +12,7 @@ import {
   startTestPostgres,
   testAdminUrl,
 } from '../helpers/pg.js';
+import { startTcpProxy } from '../helpers/tcp-proxy.js';
 import { capturingLogger, makeResult, messages, openLocal, query } from './fixtures.js';
 
 test('a process SIGKILLed between the remote COMMIT and the local mark: every row exactly once', async (t) => {
@@ -154,4 +155,48 @@ test('PostgreSQL stopped and started while exporting in a loop: nothing lost or 
   assert.equal(restored.length, 1, text());
   assert.match(restored[0]!, /restored after \d+ failed attempts?/);
   assert.equal(exporter.state(), 'connected');
+});
+
+test('a connection that goes silent after the COMMIT: the batch times out, is resent once and absorbed', async (t) => {
+  const upstream = await getTestDatabaseUrl();
+  const url = new URL(upstream);
+  const proxy = await startTcpProxy(Number(url.port), { delayMs: 200 });
+  t.after(() => proxy.close());
+  url.port = String(proxy.port);
+  const local = openLocal();
+  t.after(() => local.close());
+  const { logger, lines, text } = capturingLogger();
+  const exporter = createExporter({
+    uri: url.toString(),
+    source: local.source,
+    logger,
+    statementTimeoutMs: 1000,
+    connectTimeoutMs: 3000,
+  });
+  t.after(() => exporter.close());
+  local.add([makeResult(0)]);
+  assert.equal((await exporter.exportOnce()).exported, 1, 'warm: table migrated, connection pooled');
+
+  local.add(Array.from({ length: 20 }, (_, i) => makeResult(1 + i)));
+  const pending = exporter.exportOnce();
+  // The INSERT is already on its way (forwarded after the delay); its answer will be swallowed.
+  await sleep(100);
+  proxy.freeze();
+  const started = Date.now();
+  const hung = await pending;
+  assert.equal(hung.exported, 0);
+  assert.equal(typeof hung.retryAfterMs, 'number');
+  assert.ok(Date.now() - started < 5000, 'given up within the client timeout');
+  assert.equal(local.source.countUnexported(), 20, 'not marked: the commit was never confirmed');
+  const [committed] = await query<{ n: string }>(upstream, 'SELECT count(*) AS n FROM monitoring');
+  assert.equal(committed?.n, '21', 'yet PostgreSQL did commit it: only the answer was lost');
+  proxy.thaw();
+  const again = await exporter.exportOnce();
+  assert.deepEqual(again, { exported: 20, full: false, setAside: 0, retryAfterMs: null }, text());
+  const [row] = await query<{ n: string; d: string }>(
+    upstream,
+    'SELECT count(*) AS n, count(DISTINCT local_id) AS d FROM monitoring',
+  );
+  assert.deepEqual(row, { n: '21', d: '21' });
+  assert.equal(messages(lines).filter((m) => m.startsWith('lost connection')).length, 1, text());
 });
