@@ -174,7 +174,17 @@ export function createExporter(options: ExporterOptions): Exporter {
     progress.exported += local(() => source.markExported(ids, Date.now()));
   }
 
-  async function exportOnce(): Promise<ExportOutcome> {
+  let inFlight: Promise<ExportOutcome> | null = null;
+
+  /** Single-flight: a call while a batch is in flight shares that batch's outcome. */
+  function exportOnce(): Promise<ExportOutcome> {
+    inFlight ??= exportBatch().finally(() => {
+      inFlight = null;
+    });
+    return inFlight;
+  }
+
+  async function exportBatch(): Promise<ExportOutcome> {
     const progress: Progress = { exported: 0, setAside: 0 };
     if (closed || options.signal?.aborted) return { ...progress, full: false, retryAfterMs: null };
     const rows = local(() => source.selectUnexported(batchSize));

@@ -247,3 +247,16 @@ test('awkward text arrives byte for byte (quotes, backslashes, braces, commas, n
     assert.equal(row.url, r.url);
   }
 });
+
+test('exportOnce is single-flight: overlapping calls share one batch', async (t) => {
+  const url = await getTestDatabaseUrl();
+  const local = openLocal();
+  t.after(() => local.close());
+  local.add(Array.from({ length: 12 }, (_, i) => makeResult(i)));
+  const exporter = createExporter({ uri: url, source: local.source, logger: silentLogger(), batchSize: 5 });
+  t.after(() => exporter.close());
+  const [a, b] = await Promise.all([exporter.exportOnce(), exporter.exportOnce()]);
+  assert.equal(a, b, 'the same outcome object');
+  assert.equal(a.exported, 5);
+  assert.equal(local.source.countUnexported(), 7);
+});
