@@ -30,6 +30,8 @@ export function buildCli(argv: string[]): Argv {
     .demandCommand(1, 'Name a command; see monitor --help.')
     .recommendCommands()
     .strict()
+    // Without this, yargs names an unknown --some-option twice (some-option, someOption).
+    .parserConfiguration({ 'camel-case-expansion': false })
     .version(packageVersion())
     .help()
     .alias('help', 'h')
@@ -37,7 +39,7 @@ export function buildCli(argv: string[]): Argv {
     .fail((msg, err) => {
       if (err) throw err;
       // yargs usage problems: one line, exit 2, nothing touched.
-      process.stderr.write(`monitor: error: ${msg}\nRun 'monitor --help' for usage.\n`);
+      process.stderr.write(`monitor: error: ${msg} (see monitor --help)\n`);
       process.exit(2);
     });
 }
