@@ -24,6 +24,8 @@ export interface SchedulerOptions {
   collectEnabled?: boolean;
   /** Default 2000 ms (the original's collector period; short runs keep each delete small). */
   collectEveryMs?: number;
+  /** Most probe jobs per insert transaction on the timer path. Default 500. */
+  chunkRows?: number;
   /** Clock, epoch ms. Default Date.now. */
   now?: () => number;
 }
@@ -64,6 +66,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   const now = options.now ?? Date.now;
   const lookaheadMs = options.lookaheadMs ?? 2000;
   const collectEveryMs = options.collectEveryMs ?? 2000;
+  const chunkRows = options.chunkRows ?? 500;
   const entries = new Map<string, Entry>();
   const stats: SchedulerStats = { scheduled: 0, ticks: 0, tickErrors: 0 };
   let cron: Cron | null = null;
@@ -81,12 +84,13 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     for (const [k, v] of next) entries.set(k, v);
   }
 
-  function tick(): number {
-    const t = now();
-    const to = t + lookaheadMs;
+  /** Probe jobs for every slot in [horizon, to), and the entries whose horizon then moves to `to`. */
+  function dueSlots(to: number): { jobs: NewJob[]; advanced: Entry[] } {
     const jobs: NewJob[] = [];
+    const advanced: Entry[] = [];
     for (const entry of entries.values()) {
       if (entry.horizon >= to) continue;
+      advanced.push(entry);
       for (const slot of slotsBetween(entry.service, entry.horizon, to)) {
         jobs.push({
           kind: 'probe',
@@ -101,12 +105,10 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         });
       }
     }
-    const inserted = jobs.length > 0 ? store.enqueue(jobs) : 0;
-    // Horizons move only once the insert succeeded, so a failed tick is retried by the next one.
-    for (const entry of entries.values()) if (entry.horizon < to) entry.horizon = to;
-    stats.scheduled += inserted;
-    stats.ticks++;
+    return { jobs, advanced };
+  }
 
+  function periodicJobs(t: number): NewJob[] {
     const periodic: NewJob[] = [];
     const second = Math.floor(t / 1000);
     if (options.exportEnabled) {
@@ -116,17 +118,55 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       const n = Math.floor(t / collectEveryMs);
       periodic.push({ kind: 'collect', payload: {}, runAt: n * collectEveryMs, dedupeKey: `collect:${n}` });
     }
+    return periodic;
+  }
+
+  function finishTick(advanced: readonly Entry[], to: number, inserted: number, t: number): void {
+    // Horizons move only once the insert succeeded, so a failed tick is retried by the next one.
+    for (const entry of advanced) if (entry.horizon < to) entry.horizon = to;
+    stats.scheduled += inserted;
+    stats.ticks++;
+    const periodic = periodicJobs(t);
     if (periodic.length > 0) store.enqueue(periodic);
+  }
+
+  function tick(): number {
+    const t = now();
+    const to = t + lookaheadMs;
+    const { jobs, advanced } = dueSlots(to);
+    const inserted = jobs.length > 0 ? store.enqueue(jobs) : 0;
+    finishTick(advanced, to, inserted, t);
     return inserted;
+  }
+
+  /**
+   * The same as tick(), but inserting in chunks with a turn of the event loop between them: one
+   * second of 10,000 services is 2,000 rows, and one transaction that size holds the loop long
+   * enough to start probes late.
+   */
+  async function tickInChunks(): Promise<void> {
+    const t = now();
+    const to = t + lookaheadMs;
+    const { jobs, advanced } = dueSlots(to);
+    let inserted = 0;
+    for (let i = 0; i < jobs.length; i += chunkRows) {
+      if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      inserted += store.enqueue(jobs.slice(i, i + chunkRows));
+    }
+    finishTick(advanced, to, inserted, t);
   }
 
   function safeTick(): void {
     try {
       tick();
     } catch (e: unknown) {
-      stats.tickErrors++;
-      logger.error({ err: toError(e) }, 'scheduler tick failed; retrying on the next tick');
+      tickFailed(e);
     }
+  }
+
+  function tickFailed(e: unknown): void {
+    stats.tickErrors++;
+    logger.error({ err: toError(e) }, 'scheduler tick failed; retrying on the next tick');
   }
 
   setServices(options.services);
@@ -144,7 +184,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
             logger.error({ err: toError(e) }, 'scheduler tick failed');
           },
         },
-        safeTick,
+        () => tickInChunks().catch(tickFailed),
       );
     },
     tick,

@@ -121,20 +121,25 @@ test('reload: added services start, removed stop, unchanged keep their slots, ch
   );
 });
 
-test('the croner-driven loop ticks on its own and stop() ends it', async (t) => {
+test('the croner-driven loop ticks on its own, in small transactions, and stop() ends it', async (t) => {
   const db = tempStore();
   t.after(() => db.cleanup());
-  const s = createScheduler({
-    store: db.store,
-    services: [service('http://127.0.0.1:1/x', { intervalMs: 500 })],
-    logger: silentLogger(),
-  });
+  const services = Array.from({ length: 10 }, (_, i) =>
+    service(`http://127.0.0.1:1/x${i}`, { intervalMs: 200 }),
+  );
+  const s = createScheduler({ store: db.store, services, logger: silentLogger(), chunkRows: 3 });
   s.start();
   await new Promise((r) => setTimeout(r, 2200));
   s.stop();
   const ticks = s.stats().ticks;
   assert.ok(ticks >= 2, `ticks=${ticks}`);
-  assert.ok(s.stats().scheduled >= 6);
+  const rows = jobRows(db.ldb, 'probe');
+  assert.equal(s.stats().scheduled, rows.length);
+  for (const svc of services) {
+    const times = rows.filter((r) => r.dedupe_key?.startsWith(`probe:${svc.key}:`)).map((r) => r.run_at);
+    assert.ok(times.length >= 15, `slots of one service: ${times.length}`);
+    for (let i = 1; i < times.length; i++) assert.equal(times[i]! - times[i - 1]!, 200, 'no gap, no repeat');
+  }
   await new Promise((r) => setTimeout(r, 1200));
   assert.equal(s.stats().ticks, ticks, 'no tick after stop');
 });
