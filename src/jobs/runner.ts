@@ -130,6 +130,7 @@ const SWEEP_EVERY_MS = 100;
  * a claim statement each time for nothing.
  */
 const IDLE_CLAIM_MS = 250;
+const ERROR_LOG_EVERY_MS = 10_000;
 
 function refOf(job: ClaimedJob): JobRef {
   return { id: job.id, token: job.leaseToken };
@@ -212,9 +213,22 @@ export function createRunner(options: RunnerOptions): Runner {
     probeLeaseMs = claimLeadMs + span + 10_000;
   }
 
+  // A broken disk fails every poll: log the first failure of each kind, then one line per period.
+  const lastLogged = new Map<string, { at: number; suppressed: number }>();
+
   function storeError(what: string, e: unknown): void {
     counters.storeErrors++;
-    logger.error({ err: toError(e) }, `local database: ${what} failed`);
+    const t = now();
+    const seen = lastLogged.get(what);
+    if (seen !== undefined && t - seen.at < ERROR_LOG_EVERY_MS) {
+      seen.suppressed++;
+      return;
+    }
+    lastLogged.set(what, { at: t, suppressed: 0 });
+    logger.error(
+      { err: toError(e), suppressedSinceLast: seen?.suppressed ?? 0 },
+      `local database: ${what} failed`,
+    );
   }
 
   // ---- writing results -------------------------------------------------------------------

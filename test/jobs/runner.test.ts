@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { createAgent } from '../../src/jobs/agent.js';
 import { createRunner } from '../../src/jobs/runner.js';
-import { silentLogger } from '../../src/log/logger.js';
+import { createLogger, silentLogger } from '../../src/log/logger.js';
 import { createProber } from '../../src/probe/prober.js';
 import { jobRows, resultRows, service, sleep, startServer, tempStore, waitFor } from './fixtures.js';
 
@@ -237,4 +238,39 @@ test('a throwing handler is retried with backoff, then the job is dead', async (
   assert.ok(calls[1]! - calls[0]! >= 50, `first retry after ${calls[1]! - calls[0]!} ms`);
   assert.ok(calls[2]! - calls[1]! >= 100, `second retry after ${calls[2]! - calls[1]!} ms`);
   assert.equal(runner.stats().handlerFailures, 3);
+});
+
+test('a local database that fails every call keeps the runner alive and logs once per period', async (t) => {
+  const db = tempStore();
+  const prober = createProber();
+  t.after(async () => {
+    await prober.close();
+    db.cleanup();
+  });
+  const lines: string[] = [];
+  const logger = createLogger({
+    format: 'json',
+    stream: new Writable({
+      write(chunk, _enc, cb) {
+        lines.push(String(chunk));
+        cb();
+      },
+    }),
+  });
+  const store = db.store;
+  db.ldb.close(); // every statement now throws "The database connection is not open"
+  const runner = createRunner({
+    store,
+    prober,
+    agent: 'test',
+    services: [service('http://127.0.0.1:1/x', { intervalMs: 200 })],
+    logger,
+    pollMs: 20,
+  });
+  runner.start();
+  await sleep(500);
+  await runner.stop(500);
+  assert.ok(runner.stats().storeErrors >= 5, `store errors: ${runner.stats().storeErrors}`);
+  const claimLines = lines.filter((l) => l.includes('claiming probe jobs failed'));
+  assert.equal(claimLines.length, 1);
 });
