@@ -184,17 +184,61 @@ export function createExporter(options: ExporterOptions): Exporter {
     return inFlight;
   }
 
+  /**
+   * Draining a backlog, the next batch is read from SQLite while PostgreSQL inserts the current
+   * one: the two run on different cores, which is worth ~1.5x in the export benchmark. It is the
+   * batch the next call's select would return (the oldest unexported rows after those in flight;
+   * export is single-flight), used only by a call that comes soon after and only if this batch went
+   * through cleanly. A row set aside or dropped locally meanwhile at worst arrives remotely once.
+   */
+  let prefetched: { rows: ProbeResult[]; at: number } | null = null;
+  const PREFETCH_MAX_AGE_MS = 1000;
+
+  function takeBatch(): ProbeResult[] {
+    const ready = prefetched;
+    prefetched = null;
+    if (ready && Date.now() - ready.at <= PREFETCH_MAX_AGE_MS) return ready.rows;
+    return local(() => source.selectUnexported(batchSize));
+  }
+
+  function prefetchAfter(inFlightRows: readonly ProbeResult[]): { rows: ProbeResult[]; at: number } {
+    const inFlightIds = new Set(inFlightRows.map((r) => r.id));
+    const next = local(() => source.selectUnexported(batchSize + inFlightRows.length))
+      .filter((r) => !inFlightIds.has(r.id))
+      .slice(0, batchSize);
+    return { rows: next, at: Date.now() };
+  }
+
   async function exportBatch(): Promise<ExportOutcome> {
     const progress: Progress = { exported: 0, setAside: 0 };
-    if (closed || options.signal?.aborted) return { ...progress, full: false, retryAfterMs: null };
-    const rows = local(() => source.selectUnexported(batchSize));
+    if (closed || options.signal?.aborted) {
+      prefetched = null;
+      return { ...progress, full: false, retryAfterMs: null };
+    }
+    const rows = takeBatch();
     if (rows.length === 0) return { ...progress, full: false, retryAfterMs: null };
+    const full = rows.length >= batchSize;
     try {
       if (!migrated) await migrate();
-      await send(rows, progress);
+      const sending = send(rows, progress);
+      // Handled below by `await sending`; this keeps an early rejection from counting as unhandled.
+      sending.catch(() => {});
+      let next: { rows: ProbeResult[]; at: number } | null = null;
+      if (full) {
+        // Let the INSERT reach the socket first, then read the next batch while the server works.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        try {
+          next = prefetchAfter(rows);
+        } catch {
+          // Only an optimisation: the next call selects again and meets the local error itself.
+          next = null;
+        }
+      }
+      await sending;
+      if (progress.setAside === 0 && next && next.rows.length > 0) prefetched = next;
       connection.succeeded();
       backoff.reset();
-      return { ...progress, full: rows.length >= batchSize, retryAfterMs: null };
+      return { ...progress, full, retryAfterMs: null };
     } catch (err) {
       if (err instanceof Escape) throw err.error;
       const e = toError(err);

@@ -260,3 +260,43 @@ test('exportOnce is single-flight: overlapping calls share one batch', async (t)
   assert.equal(a.exported, 5);
   assert.equal(local.source.countUnexported(), 7);
 });
+
+test('draining a backlog (next batch read while the current one is inserted): every row once, in order', async (t) => {
+  const url = await getTestDatabaseUrl();
+  const local = openLocal();
+  t.after(() => local.close());
+  local.add(Array.from({ length: 30 }, (_, i) => makeResult(i)));
+  const exporter = createExporter({ uri: url, source: local.source, logger: silentLogger(), batchSize: 10 });
+  t.after(() => exporter.close());
+  assert.equal((await exporter.exportOnce()).exported, 10);
+  local.add(Array.from({ length: 5 }, (_, i) => makeResult(100 + i)));
+  assert.equal((await exporter.exportOnce()).exported, 10);
+  // An old read-ahead is not trusted: the next call reads again (and still finds the same rows).
+  await new Promise((r) => setTimeout(r, 1100));
+  local.add(Array.from({ length: 5 }, (_, i) => makeResult(200 + i)));
+  const outcomes = [];
+  for (let i = 0; i < 5 && local.source.countUnexported() > 0; i++)
+    outcomes.push(await exporter.exportOnce());
+  assert.equal(local.source.countUnexported(), 0);
+  assert.deepEqual(
+    outcomes.map((o) => o.exported),
+    [10, 10],
+  );
+  const rows = await query<{ local_id: string; id: number }>(
+    url,
+    'SELECT local_id, id FROM monitoring ORDER BY id',
+  );
+  assert.equal(rows.length, 40);
+  assert.equal(new Set(rows.map((r) => r.local_id)).size, 40);
+  const seqOf = new Map(
+    (local.ldb.sqlite.prepare('SELECT id, seq FROM results').all() as Array<{ id: string; seq: number }>).map(
+      (r) => [r.id, r.seq],
+    ),
+  );
+  const seqs = rows.map((r) => seqOf.get(r.local_id)!);
+  assert.deepEqual(
+    seqs,
+    [...seqs].sort((a, b) => a - b),
+    'exported in local insertion order',
+  );
+});
