@@ -5,14 +5,14 @@
  *   agent   N services (default 2000) at 5 s through the real agent, SQLite and prober
  *   raw     a bare undici loop against the same target: the limit the agent is compared with
  *   max     services raised until executed < 99.9 % or lag p99 > 250 ms (--from --step --to)
- *   export  the PostgreSQL export benchmark (bench/export.ts)
+ *   export  the PostgreSQL export benchmark (bench/export.ts; --rows, --batch-size)
  */
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { agentBench } from './agent.js';
 import { maxBench } from './max.js';
 import { rawBench } from './raw.js';
-import { type BenchResult, saveResult } from './result.js';
+import { asBenchResult, type BenchResult, saveResult } from './result.js';
 
 type Runner = (opts: Record<string, number>) => Promise<BenchResult>;
 
@@ -41,14 +41,14 @@ const benches: Record<string, Runner> = {
   export: async (o) => {
     // Written by the PostgreSQL engineer; loaded by name so this file builds without it.
     const spec = './export.js';
-    let mod: { exportBench?: (o: Record<string, number>) => Promise<BenchResult> };
+    let mod: { exportBench?: (o: { rows?: number; batchSize?: number }) => Promise<unknown> };
     try {
       mod = (await import(spec)) as typeof mod;
     } catch (e: unknown) {
       throw new Error(`the export benchmark is not available: ${(e as Error).message}`);
     }
     if (typeof mod.exportBench !== 'function') throw new Error('bench/export.ts does not export exportBench');
-    return mod.exportBench(o);
+    return asBenchResult('export', await mod.exportBench({ rows: o['rows'], batchSize: o['batch-size'] }));
   },
 };
 

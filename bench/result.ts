@@ -53,3 +53,26 @@ export function saveResult(dir: string, result: BenchResult): string {
   writeFileSync(join(dir, 'README.md'), md);
   return md;
 }
+
+type Scalar = number | string | boolean | null;
+
+function flatten(value: unknown, prefix: string, out: Record<string, Scalar>): void {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [k, v] of Object.entries(value)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
+  } else if (value === null || ['number', 'string', 'boolean'].includes(typeof value)) {
+    out[prefix] = value as Scalar;
+  } else {
+    out[prefix] = JSON.stringify(value);
+  }
+}
+
+/** A benchmark that returns its own shape (e.g. bench/export.ts): its scalar leaves become figures. */
+export function asBenchResult(name: string, value: unknown): BenchResult {
+  const v = value as Partial<BenchResult> | null;
+  if (v && typeof v === 'object' && v.figures && v.inputs) {
+    return { ...(v as BenchResult), name: v.name ?? name, at: v.at ?? new Date().toISOString() };
+  }
+  const figures: Record<string, Scalar> = {};
+  flatten(value, '', figures);
+  return { name, at: new Date().toISOString(), inputs: { see: 'figures' }, figures };
+}
