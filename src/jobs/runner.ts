@@ -80,6 +80,8 @@ export interface RunnerStats {
   /** Jobs of services no longer configured, completed without a result. */
   dropped: number;
   resultsWritten: number;
+  /** Results waiting to be written (a batch in the making, or a backlog the database refused). */
+  bufferedResults: number;
   /** Leases given back at shutdown. */
   released: number;
   inFlight: number;
@@ -131,6 +133,8 @@ const SWEEP_EVERY_MS = 100;
  */
 const IDLE_CLAIM_MS = 250;
 const ERROR_LOG_EVERY_MS = 10_000;
+const MAX_ROWS_PER_WRITE = 1000;
+const WRITE_RETRY_MS = 1000;
 
 function refOf(job: ClaimedJob): JobRef {
   return { id: job.id, token: job.leaseToken };
@@ -169,6 +173,8 @@ export function createRunner(options: RunnerOptions): Runner {
   let pendingResults: RecordedProbe[] = [];
   let pendingCompletes: JobRef[] = [];
   let pendingReleases: JobRef[] = [];
+  /** After a failed write, the next one waits until then. */
+  let writeRetryAt = 0;
 
   const kinds: KindState[] = [];
   for (const [kind, handler] of Object.entries(options.handlers ?? {}) as [HandlerKind, JobHandler][]) {
@@ -238,18 +244,30 @@ export function createRunner(options: RunnerOptions): Runner {
       clearTimeout(flushTimer);
       flushTimer = null;
     }
-    if (pendingResults.length > 0) {
+    // Normally one batch; after the database refused writes for a while, a backlog goes in
+    // slices so that no single transaction holds the event loop for long.
+    while (pendingResults.length > 0) {
+      const slice =
+        pendingResults.length <= MAX_ROWS_PER_WRITE
+          ? pendingResults
+          : pendingResults.slice(0, MAX_ROWS_PER_WRITE);
       try {
-        counters.resultsWritten += store.recordProbeResults(pendingResults);
-        pendingResults = [];
+        counters.resultsWritten += store.recordProbeResults(slice);
       } catch (e: unknown) {
         storeError('writing results', e);
+        // Not on every new result: the next try waits a little.
+        writeRetryAt = now() + WRITE_RETRY_MS;
         if (pendingResults.length > maxBuffered) {
           const drop = pendingResults.length - maxBuffered;
           pendingResults.splice(0, drop);
-          logger.error({ dropped: drop }, 'result buffer full: dropped the oldest results');
+          storeError(
+            'keeping results in memory',
+            new Error(`result buffer full: dropped the ${drop} oldest results`),
+          );
         }
+        break;
       }
+      pendingResults = slice === pendingResults ? [] : pendingResults.slice(slice.length);
     }
     if (pendingCompletes.length > 0) {
       try {
@@ -267,12 +285,15 @@ export function createRunner(options: RunnerOptions): Runner {
         storeError('releasing leases', e);
       }
     }
-    if (!stopping && (pendingResults.length > 0 || pendingCompletes.length > 0)) scheduleFlush();
+    const left = pendingResults.length > 0 || pendingCompletes.length > 0 || pendingReleases.length > 0;
+    if (!stopping && left && flushTimer === null) {
+      flushTimer = setTimeout(flush, Math.max(flushMs, writeRetryAt - now()));
+    }
   }
 
   function scheduleFlush(): void {
-    if (pendingResults.length >= flushRows) flush();
-    else if (flushTimer === null) flushTimer = setTimeout(flush, flushMs);
+    if (pendingResults.length >= flushRows && now() >= writeRetryAt) flush();
+    else if (flushTimer === null) flushTimer = setTimeout(flush, Math.max(flushMs, writeRetryAt - now()));
   }
 
   function addResult(job: ProbeJob, result: ProbeResult): void {
@@ -648,6 +669,7 @@ export function createRunner(options: RunnerOptions): Runner {
         ...counters,
         inFlight,
         waiting,
+        bufferedResults: pendingResults.length,
         startLagP50Ms: lag.percentile(0.5),
         startLagP99Ms: lag.percentile(0.99),
         startLagMaxMs: lag.max,

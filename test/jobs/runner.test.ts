@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { createAgent } from '../../src/jobs/agent.js';
 import { createRunner } from '../../src/jobs/runner.js';
+import { createScheduler } from '../../src/jobs/scheduler.js';
 import { createLogger, silentLogger } from '../../src/log/logger.js';
 import { createProber } from '../../src/probe/prober.js';
 import { jobRows, resultRows, service, sleep, startServer, tempStore, waitFor } from './fixtures.js';
@@ -273,4 +274,39 @@ test('a local database that fails every call keeps the runner alive and logs onc
   assert.ok(runner.stats().storeErrors >= 5, `store errors: ${runner.stats().storeErrors}`);
   const claimLines = lines.filter((l) => l.includes('claiming probe jobs failed'));
   assert.equal(claimLines.length, 1);
+});
+
+test('results the database refuses are kept and retried, without a retry storm', async (t) => {
+  const db = tempStore();
+  const server = await startServer(() => 50);
+  const prober = createProber();
+  t.after(async () => {
+    await prober.close();
+    await server.close();
+    db.cleanup();
+  });
+  const runner = createRunner({
+    store: db.store,
+    prober,
+    agent: 'test',
+    services: Array.from({ length: 5 }, (_, i) => service(`${server.url}/r/${i}`, { intervalMs: 100 })),
+    logger: silentLogger(),
+    flushRows: 1,
+  });
+  const scheduler = createScheduler({ store: db.store, services: [], logger: silentLogger() });
+  scheduler.setServices(
+    Array.from({ length: 5 }, (_, i) => service(`${server.url}/r/${i}`, { intervalMs: 100 })),
+  );
+  scheduler.tick();
+  runner.start();
+  await waitFor(() => runner.stats().inFlight > 0, 2000);
+  db.ldb.close(); // probes in flight now finish into a database that refuses them
+  await sleep(1500);
+  const errors = runner.stats().storeErrors;
+  assert.ok(runner.stats().bufferedResults > 0, 'refused results are kept');
+  await runner.stop(1000);
+  assert.ok(errors > 0);
+  // One failing write per retry period, plus the failing claims: nowhere near one per result.
+  assert.ok(errors < 200, `store errors: ${errors}`);
+  assert.equal(runner.stats().inFlight, 0);
 });
