@@ -141,10 +141,10 @@ export function createExporter(options: ExporterOptions): Exporter {
   }
 
   /** Send rows in one statement (one transaction); on a data error, bisect to find the bad rows. */
-  async function send(rows: readonly ProbeResult[], progress: Progress): Promise<void> {
+  async function send(rows: readonly ProbeResult[], progress: Progress, params?: string[]): Promise<void> {
     if (rows.length === 0) return;
     try {
-      await withClient((c) => c.query(statement, insertParams(rows)));
+      await withClient((c) => c.query(statement, params ?? insertParams(rows)));
     } catch (err) {
       const e = toError(err);
       const failure = classifyRemoteError(e);
@@ -191,22 +191,28 @@ export function createExporter(options: ExporterOptions): Exporter {
    * export is single-flight), used only by a call that comes soon after and only if this batch went
    * through cleanly. A row set aside or dropped locally meanwhile at worst arrives remotely once.
    */
-  let prefetched: { rows: ProbeResult[]; at: number } | null = null;
+  interface Batch {
+    rows: ProbeResult[];
+    /** The statement's parameters, when already built. */
+    params?: string[];
+    at: number;
+  }
+  let prefetched: Batch | null = null;
   const PREFETCH_MAX_AGE_MS = 1000;
 
-  function takeBatch(): ProbeResult[] {
+  function takeBatch(): Batch {
     const ready = prefetched;
     prefetched = null;
-    if (ready && Date.now() - ready.at <= PREFETCH_MAX_AGE_MS) return ready.rows;
-    return local(() => source.selectUnexported(batchSize));
+    if (ready && Date.now() - ready.at <= PREFETCH_MAX_AGE_MS) return ready;
+    return { rows: local(() => source.selectUnexported(batchSize)), at: Date.now() };
   }
 
-  function prefetchAfter(inFlightRows: readonly ProbeResult[]): { rows: ProbeResult[]; at: number } {
+  function prefetchAfter(inFlightRows: readonly ProbeResult[]): Batch {
     const inFlightIds = new Set(inFlightRows.map((r) => r.id));
-    const next = local(() => source.selectUnexported(batchSize + inFlightRows.length))
+    const rows = local(() => source.selectUnexported(batchSize + inFlightRows.length))
       .filter((r) => !inFlightIds.has(r.id))
       .slice(0, batchSize);
-    return { rows: next, at: Date.now() };
+    return { rows, params: insertParams(rows), at: Date.now() };
   }
 
   async function exportBatch(): Promise<ExportOutcome> {
@@ -215,15 +221,16 @@ export function createExporter(options: ExporterOptions): Exporter {
       prefetched = null;
       return { ...progress, full: false, retryAfterMs: null };
     }
-    const rows = takeBatch();
+    const batch = takeBatch();
+    const rows = batch.rows;
     if (rows.length === 0) return { ...progress, full: false, retryAfterMs: null };
     const full = rows.length >= batchSize;
     try {
       if (!migrated) await migrate();
-      const sending = send(rows, progress);
+      const sending = send(rows, progress, batch.params);
       // Handled below by `await sending`; this keeps an early rejection from counting as unhandled.
       sending.catch(() => {});
-      let next: { rows: ProbeResult[]; at: number } | null = null;
+      let next: Batch | null = null;
       if (full) {
         // Let the INSERT reach the socket first, then read the next batch while the server works.
         await new Promise<void>((resolve) => setImmediate(resolve));
