@@ -63,7 +63,9 @@ export async function agentBench(options: AgentBenchOptions = {}): Promise<Bench
       try {
         return fn(...a);
       } finally {
-        (timings[name] ??= []).push(performance.now() - begin);
+        const list = timings[name] ?? [];
+        list.push(performance.now() - begin);
+        timings[name] = list;
       }
     };
   const store: JobStore = {
