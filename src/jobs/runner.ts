@@ -79,6 +79,12 @@ export interface RunnerStats {
   missed: number;
   /** Jobs of services no longer configured, completed without a result. */
   dropped: number;
+  /**
+   * Slots whose window had ended before this runner started (left queued by an earlier run that
+   * stopped or crashed), completed without a result: like every slot of the downtime, nobody
+   * was there to miss them.
+   */
+  stale: number;
   resultsWritten: number;
   /** Results waiting to be written (a batch in the making, or a backlog the database refused). */
   bufferedResults: number;
@@ -191,6 +197,7 @@ export function createRunner(options: RunnerOptions): Runner {
     executed: 0,
     missed: 0,
     dropped: 0,
+    stale: 0,
     resultsWritten: 0,
     released: 0,
     handlerRuns: 0,
@@ -199,6 +206,8 @@ export function createRunner(options: RunnerOptions): Runner {
   };
 
   let started = false;
+  /** When start() ran, epoch ms. */
+  let runnerStartedAt = Number.POSITIVE_INFINITY;
   let stopping = false;
   let pollTimer: NodeJS.Timeout | null = null;
   let dispatchTimer: NodeJS.Timeout | null = null;
@@ -369,7 +378,15 @@ export function createRunner(options: RunnerOptions): Runner {
       return;
     }
     if (t >= payload.windowEndsAt) {
-      missed(job, service, lateCause);
+      if (payload.windowEndsAt <= runnerStartedAt) {
+        if (counters.stale++ === 0) {
+          logger.info(
+            'skipping probe slots queued before this start whose window has passed (see stats.stale)',
+          );
+        }
+        pendingCompletes.push(refOf(job));
+        scheduleFlush();
+      } else missed(job, service, lateCause);
       return;
     }
     if (busyServices.has(service.key)) {
@@ -641,6 +658,7 @@ export function createRunner(options: RunnerOptions): Runner {
     start() {
       if (started) return;
       started = true;
+      runnerStartedAt = now();
       loopDelay.enable();
       poll();
     },

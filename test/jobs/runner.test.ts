@@ -310,3 +310,47 @@ test('results the database refuses are kept and retried, without a retry storm',
   assert.ok(errors < 200, `store errors: ${errors}`);
   assert.equal(runner.stats().inFlight, 0);
 });
+
+test('slots left queued by an earlier run are skipped, not counted as missed by this one', async (t) => {
+  const db = tempStore();
+  const server = await startServer();
+  const prober = createProber();
+  t.after(async () => {
+    await prober.close();
+    await server.close();
+    db.cleanup();
+  });
+  const s = service(`${server.url}/old`, { intervalMs: 1000 });
+  const long = Date.now() - 60_000;
+  const recent = Date.now() + 200;
+  db.store.enqueue(
+    [long, recent].map((at) => ({
+      kind: 'probe' as const,
+      payload: { serviceKey: s.key, scheduledAt: at, windowEndsAt: at + 1000 },
+      runAt: at,
+      maxAttempts: 1,
+      dedupeKey: `probe:${s.key}:${at}`,
+    })),
+  );
+  const runner = createRunner({
+    store: db.store,
+    prober,
+    agent: 'test',
+    services: [s],
+    logger: silentLogger(),
+  });
+  runner.start();
+  await waitFor(() => resultRows(db.ldb).length === 1 && runner.stats().stale === 1, 3000);
+  await runner.stop(1000);
+  const rows = resultRows(db.ldb);
+  assert.deepEqual(
+    rows.map((r) => [r.scheduled_at, r.ok]),
+    [[recent, 1]],
+  );
+  assert.equal(runner.stats().stale, 1);
+  assert.equal(runner.stats().missed, 0);
+  assert.deepEqual(
+    jobRows(db.ldb, 'probe').map((j) => j.state),
+    ['done', 'done'],
+  );
+});
