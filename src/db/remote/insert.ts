@@ -18,7 +18,14 @@ export interface InsertColumn {
   /** An epoch-ms value stored as a naive UTC timestamp (the original's columns) or a timestamptz. */
   time?: 'naive' | 'tz';
   value: (r: ProbeResult) => unknown;
+  /**
+   * Computed on the server from the sent columns (`u.<name>`, epoch ms) instead of being sent: the
+   * original's columns repeat our times and error class, and every array sent costs a parse.
+   */
+  derived?: string;
 }
+
+const naiveOf = (ms: string): string => `(to_timestamp(${ms} / 1000) AT TIME ZONE 'UTC')`;
 
 const naiveUtc = 'naive' as const;
 const tz = 'tz' as const;
@@ -31,7 +38,13 @@ export const INSERT_COLUMNS: readonly InsertColumn[] = [
   { name: 'local_id', type: 'text[]', value: (r) => r.id },
   { name: 'url', type: 'text[]', value: (r) => r.url },
   { name: 'method', type: 'text[]', value: (r) => r.method },
-  { name: 'request_timestamp', type: 'float8[]', time: naiveUtc, value: (r) => r.startedAt ?? r.scheduledAt },
+  {
+    name: 'request_timestamp',
+    type: 'float8[]',
+    time: naiveUtc,
+    value: (r) => r.startedAt ?? r.scheduledAt,
+    derived: naiveOf('coalesce(u.started_at, u.scheduled_at)'),
+  },
   { name: 'regex_check_required', type: 'bool[]', value: (r) => r.regexRequired },
   // NOT NULL in the original's table: "not evaluated" is stored as false, as the original did.
   { name: 'contains_regex', type: 'bool[]', value: (r) => r.regexMatched === true },
@@ -39,12 +52,25 @@ export const INSERT_COLUMNS: readonly InsertColumn[] = [
     name: 'contains_exception',
     type: 'bool[]',
     value: (r) => r.errorClass !== null && !NOT_EXCEPTIONS.has(r.errorClass),
+    derived: `(u.error_class IS NOT NULL AND u.error_class NOT IN (${[...NOT_EXCEPTIONS].map((c) => `'${c}'`).join(', ')}))`,
   },
   { name: 'status_code', type: 'int4[]', value: (r) => r.statusCode },
-  { name: 'response_timestamp', type: 'float8[]', time: naiveUtc, value: (r) => r.finishedAt },
+  {
+    name: 'response_timestamp',
+    type: 'float8[]',
+    time: naiveUtc,
+    value: (r) => r.finishedAt,
+    derived: naiveOf('u.finished_at'),
+  },
   { name: 'regex', type: 'text[]', value: (r) => r.regex },
   { name: 'exception', type: 'text[]', value: (r) => r.errorMessage },
-  { name: 'local_created_at', type: 'float8[]', time: naiveUtc, value: (r) => r.finishedAt },
+  {
+    name: 'local_created_at',
+    type: 'float8[]',
+    time: naiveUtc,
+    value: (r) => r.finishedAt,
+    derived: naiveOf('u.finished_at'),
+  },
   { name: 'agent', type: 'text[]', value: (r) => r.agent },
   { name: 'service_key', type: 'text[]', value: (r) => r.serviceKey },
   { name: 'scheduled_at', type: 'float8[]', time: tz, value: (r) => r.scheduledAt },
@@ -63,19 +89,21 @@ export const INSERT_COLUMNS: readonly InsertColumn[] = [
 
 const COLUMNS = INSERT_COLUMNS;
 
+const SENT = INSERT_COLUMNS.filter((c) => c.derived === undefined);
+
 /** The statement for `target`; its parameters come from `insertParams`. */
 export function insertSql(target: RemoteTable): string {
-  const names = COLUMNS.map((c) => c.name);
-  const params = COLUMNS.map((c, i) => `$${i + 1}::${c.type}`);
+  const params = SENT.map((c, i) => `$${i + 1}::${c.type}`);
   const values = COLUMNS.map((c) => {
+    if (c.derived !== undefined) return c.derived;
     const v = `u.${c.name}`;
-    if (c.time === 'naive') return `(to_timestamp(${v} / 1000) AT TIME ZONE 'UTC')`;
+    if (c.time === 'naive') return naiveOf(v);
     if (c.time === 'tz') return `to_timestamp(${v} / 1000)`;
     return v;
   });
   return (
-    `INSERT INTO ${qualifiedName(target)} (${names.join(', ')}) ` +
-    `SELECT ${values.join(', ')} FROM unnest(${params.join(', ')}) AS u(${names.join(', ')}) ` +
+    `INSERT INTO ${qualifiedName(target)} (${COLUMNS.map((c) => c.name).join(', ')}) ` +
+    `SELECT ${values.join(', ')} FROM unnest(${params.join(', ')}) AS u(${SENT.map((c) => c.name).join(', ')}) ` +
     'ON CONFLICT (local_id) DO NOTHING'
   );
 }
@@ -102,7 +130,7 @@ function arrayLiteral(rows: readonly ProbeResult[], column: InsertColumn): strin
   return `{${parts.join(',')}}`;
 }
 
-/** One array literal per column, in `insertSql`'s order. */
+/** One array literal per sent column, in `insertSql`'s order. */
 export function insertParams(rows: readonly ProbeResult[]): string[] {
-  return COLUMNS.map((c) => arrayLiteral(rows, c));
+  return SENT.map((c) => arrayLiteral(rows, c));
 }
