@@ -200,3 +200,36 @@ test('a connection that goes silent after the COMMIT: the batch times out, is re
   assert.deepEqual(row, { n: '21', d: '21' });
   assert.equal(messages(lines).filter((m) => m.startsWith('lost connection')).length, 1, text());
 });
+
+test('a remote table dropped by hand: one clear line, then it is created again and the rows arrive', async (t) => {
+  const url = await getTestDatabaseUrl();
+  const local = openLocal();
+  t.after(() => local.close());
+  const { logger, lines, text } = capturingLogger();
+  const exporter = createExporter({
+    uri: url,
+    source: local.source,
+    logger,
+    backoff: { baseMs: 1, capMs: 5 },
+  });
+  t.after(() => exporter.close());
+  local.add([makeResult(0)]);
+  assert.equal((await exporter.exportOnce()).exported, 1);
+  await query(url, 'DROP TABLE monitoring');
+  local.add([makeResult(1), makeResult(2)]);
+  const failed = await exporter.exportOnce();
+  assert.equal(failed.exported, 0);
+  assert.equal(typeof failed.retryAfterMs, 'number');
+  assert.equal(local.source.countUnexported(), 2, 'nothing set aside for a missing table');
+  assert.deepEqual(await exporter.exportOnce(), {
+    exported: 2,
+    full: false,
+    setAside: 0,
+    retryAfterMs: null,
+  });
+  const [row] = await query<{ n: string }>(url, 'SELECT count(*) AS n FROM monitoring');
+  assert.equal(row?.n, '2');
+  const msgs = messages(lines);
+  assert.equal(msgs.filter((m) => m.startsWith('PostgreSQL table unusable: relation')).length, 1, text());
+  assert.equal(msgs.filter((m) => m.startsWith('connection to PostgreSQL restored')).length, 1, text());
+});

@@ -23,6 +23,9 @@ import { qualifiedName, type RemoteTable } from './table.js';
  *   everywhere), which is how such a table is adopted.
  */
 
+/** Longest a migration statement may run, ms (10 minutes). */
+const MIGRATION_TIMEOUT_MS = 600_000;
+
 export interface JournalEntry {
   idx: number;
   when: number;
@@ -110,6 +113,8 @@ export async function migrateRemote(
   try {
     // DDL waits for locks held by readers (dashboards); give up rather than queue behind them forever.
     await client.query(`SET LOCAL lock_timeout = '15s'`);
+    // Indexing an adopted table with years of rows can take minutes: more than an export's timeout.
+    await client.query(`SET LOCAL statement_timeout = '${MIGRATION_TIMEOUT_MS}'`);
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`monitor-migrate:${name}`]);
     const { rows: ns } = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [target.schema]);
     if (ns.length === 0) {
@@ -129,17 +134,26 @@ export async function migrateRemote(
       `SELECT tag FROM ${book} WHERE table_name = $1`,
       [target.table],
     );
-    const appliedTags = new Set(applied.map((r) => r.tag));
+    // A table dropped by hand is created again: every migration is idempotent.
+    const { rows: exists } = await client.query<{ t: string | null }>('SELECT to_regclass($1) AS t', [name]);
+    const appliedTags = new Set(exists[0]?.t ? applied.map((r) => r.tag) : []);
     const pending = migrations.filter((m) => !appliedTags.has(m.tag));
     if (pending.length > 0) {
       const before = await columnsOf(client, target);
       for (const m of pending) {
-        for (const statement of m.statements) await client.query(retarget(statement, target));
-        await client.query(`INSERT INTO ${book} (table_name, tag, hash) VALUES ($1, $2, $3)`, [
-          target.table,
-          m.tag,
-          m.hash,
-        ]);
+        for (const statement of m.statements) {
+          // pg's client-side timeout (the exporter's pool sets one) would cut a long index build.
+          const query: pg.QueryConfig & { query_timeout: number } = {
+            text: retarget(statement, target),
+            query_timeout: MIGRATION_TIMEOUT_MS + 60_000,
+          };
+          await client.query(query);
+        }
+        await client.query(
+          `INSERT INTO ${book} (table_name, tag, hash) VALUES ($1, $2, $3)
+           ON CONFLICT (table_name, tag) DO UPDATE SET hash = EXCLUDED.hash, applied_at = now()`,
+          [target.table, m.tag, m.hash],
+        );
         done.push(`applied migration ${m.tag} to ${name}`);
       }
       const after = await columnsOf(client, target);
