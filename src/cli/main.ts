@@ -18,30 +18,32 @@ export function reportError(err: unknown): number {
 }
 
 export function buildCli(argv: string[]): Argv {
-  return yargs(argv)
-    .scriptName('monitor')
-    .usage('$0 <command>\n\nMonitor HTTP/S services on schedules; results go to SQLite, then PostgreSQL.')
-    .command(configCommand)
-    .command(startCommand)
-    .command(probeCommand)
-    .command(dbCommand)
-    .command(demoCommand)
-    .completion('completion', 'Print a shell completion script (bash/zsh): monitor completion >> ~/.bashrc')
-    .demandCommand(1, 'Name a command; see monitor --help.')
-    .recommendCommands()
-    .strict()
-    // Without this, yargs names an unknown --some-option twice (some-option, someOption).
-    .parserConfiguration({ 'camel-case-expansion': false })
-    .version(packageVersion())
-    .help()
-    .alias('help', 'h')
-    .wrap(Math.min(110, process.stdout.columns || 100))
-    .fail((msg, err) => {
-      if (err) throw err;
-      // yargs usage problems: one line, exit 2, nothing touched.
-      process.stderr.write(`monitor: error: ${msg} (see monitor --help)\n`);
-      process.exit(2);
-    });
+  return (
+    yargs(argv)
+      .scriptName('monitor')
+      .usage('$0 <command>\n\nMonitor HTTP/S services on schedules; results go to SQLite, then PostgreSQL.')
+      .command(configCommand)
+      .command(startCommand)
+      .command(probeCommand)
+      .command(dbCommand)
+      .command(demoCommand)
+      .completion('completion', 'Print a shell completion script (bash/zsh): monitor completion >> ~/.bashrc')
+      .demandCommand(1, 'Name a command; see monitor --help.')
+      .recommendCommands()
+      .strict()
+      // Without this, yargs names an unknown --some-option twice (some-option, someOption).
+      .parserConfiguration({ 'camel-case-expansion': false })
+      .version(packageVersion())
+      .help()
+      .alias('help', 'h')
+      .wrap(Math.min(110, process.stdout.columns || 100))
+      .fail((msg, err) => {
+        if (err) throw err;
+        // yargs usage problems: one line, exit 2, nothing touched.
+        process.stderr.write(`monitor: error: ${msg} (see monitor --help)\n`);
+        process.exit(2);
+      })
+  );
 }
 
 export async function main(argv: string[]): Promise<void> {
