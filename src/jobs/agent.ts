@@ -143,7 +143,7 @@ export function createAgent(options: AgentOptions): Agent {
       // The runner first: a job claimed between the two calls then finds its new settings.
       runner.setServices(services);
       scheduler.setServices(services);
-      logger.info({ module: 'scheduler', services: services.length }, 'services reloaded');
+      logger.debug({ module: 'scheduler', services: services.length }, 'services reloaded');
       logRates(services);
     },
     async stop(stopOptions) {
