@@ -2,7 +2,7 @@ import { Cron } from 'croner';
 import type { ResolvedService } from '../config/resolve.js';
 import { toError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import { slotsBetween } from './phase.js';
+import { type Slot, slotsBetween } from './phase.js';
 import type { JobStore, NewJob } from './store.js';
 
 /**
@@ -55,6 +55,8 @@ interface Entry {
   service: ResolvedService;
   /** Slots before this time are already enqueued. */
   horizon: number;
+  /** Its schedule threw once (logged); skipped until a reload replaces it. */
+  broken?: boolean;
 }
 
 export function probeDedupeKey(serviceKey: string, scheduledAt: number): string {
@@ -91,7 +93,21 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     for (const entry of entries.values()) {
       if (entry.horizon >= to) continue;
       advanced.push(entry);
-      for (const slot of slotsBetween(entry.service, entry.horizon, to)) {
+      let slots: Slot[];
+      try {
+        slots = slotsBetween(entry.service, entry.horizon, to);
+      } catch (e: unknown) {
+        // One unusable schedule (a cron pattern croner rejects) must not stop the others.
+        if (!entry.broken) {
+          entry.broken = true;
+          logger.error(
+            { err: toError(e), service: entry.service.url, cron: entry.service.cron },
+            'service schedule is invalid: it is not probed',
+          );
+        }
+        continue;
+      }
+      for (const slot of slots) {
         jobs.push({
           kind: 'probe',
           payload: {

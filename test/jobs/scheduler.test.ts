@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { phaseOf, slotsBetween } from '../../src/jobs/phase.js';
 import { createScheduler } from '../../src/jobs/scheduler.js';
-import { silentLogger } from '../../src/log/logger.js';
+import { createLogger, silentLogger } from '../../src/log/logger.js';
 import { jobRows, service, tempStore } from './fixtures.js';
 
 const T0 = 1_900_000_000_000;
@@ -142,4 +143,30 @@ test('the croner-driven loop ticks on its own, in small transactions, and stop()
   }
   await new Promise((r) => setTimeout(r, 1200));
   assert.equal(s.stats().ticks, ticks, 'no tick after stop');
+});
+
+test('a service with an invalid cron pattern is logged once and the others are still scheduled', (t) => {
+  const db = tempStore();
+  t.after(() => db.cleanup());
+  const good = service('http://127.0.0.1:1/good', { intervalMs: 200 });
+  const bad = service('http://127.0.0.1:1/bad', { cron: 'every now and then' });
+  const lines: string[] = [];
+  const logger = createLogger({
+    format: 'json',
+    stream: new Writable({
+      write(chunk, _enc, cb) {
+        lines.push(String(chunk));
+        cb();
+      },
+    }),
+  });
+  let clock = T0;
+  const s = createScheduler({ store: db.store, services: [bad, good], logger, now: () => clock });
+  assert.equal(s.tick(), 10);
+  clock += 1000;
+  assert.equal(s.tick(), 5);
+  const errors = lines.filter((l) => l.includes('service schedule is invalid'));
+  assert.equal(errors.length, 1);
+  assert.match(errors[0]!, /every now and then/);
+  assert.equal(jobRows(db.ldb, 'probe').filter((r) => r.dedupe_key?.includes(bad.key)).length, 0);
 });
