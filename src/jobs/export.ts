@@ -61,6 +61,9 @@ export interface Exporter {
   close(): Promise<void>;
 }
 
+/** Every row of a batch failed alike: the table, not the rows, is the problem. */
+class AllRowsRejected extends Error {}
+
 /** Carries an error that must leave exportOnce as is (local failures, injected crashes). */
 class Escape {
   constructor(readonly error: unknown) {}
@@ -130,6 +133,8 @@ export function createExporter(options: ExporterOptions): Exporter {
   interface Progress {
     exported: number;
     setAside: number;
+    /** Rows PostgreSQL rejected on their own, with the reason; set aside only if others went through. */
+    rejected: Array<{ id: string; reason: string; code: string }>;
   }
 
   function local<T>(fn: () => T): T {
@@ -150,11 +155,7 @@ export function createExporter(options: ExporterOptions): Exporter {
       const failure = classifyRemoteError(e);
       if (failure.kind !== 'data') throw e;
       if (rows.length === 1) {
-        const row = rows[0]!;
-        const reason = `PostgreSQL rejected the row: ${describeRemoteError(e)}`;
-        local(() => source.setAside(row.id, reason, Date.now()));
-        progress.setAside += 1;
-        logger.warn({ module: 'export', id: row.id, code: failure.code }, `result set aside: ${reason}`);
+        progress.rejected.push({ id: rows[0]!.id, reason: describeRemoteError(e), code: failure.code });
         return;
       }
       const mid = rows.length >>> 1;
@@ -216,14 +217,14 @@ export function createExporter(options: ExporterOptions): Exporter {
   }
 
   async function exportBatch(): Promise<ExportOutcome> {
-    const progress: Progress = { exported: 0, setAside: 0 };
+    const progress: Progress = { exported: 0, setAside: 0, rejected: [] };
     if (closed || options.signal?.aborted) {
       prefetched = null;
-      return { ...progress, full: false, retryAfterMs: null };
+      return { exported: 0, setAside: 0, full: false, retryAfterMs: null };
     }
     const batch = takeBatch();
     const rows = batch.rows;
-    if (rows.length === 0) return { ...progress, full: false, retryAfterMs: null };
+    if (rows.length === 0) return { exported: 0, setAside: 0, full: false, retryAfterMs: null };
     const full = rows.length >= batchSize;
     try {
       if (!migrated) await migrate();
@@ -242,18 +243,38 @@ export function createExporter(options: ExporterOptions): Exporter {
         }
       }
       await sending;
+      if (progress.rejected.length > 0) {
+        // Rows are set aside only when others got through: when every row fails alike, the
+        // table is at fault (a NOT NULL or CHECK added by hand …) and draining the queue into the
+        // set-aside pile would be the worst answer. A real poison row waits for the next good one.
+        if (progress.exported === 0) {
+          const first = progress.rejected[0]!;
+          throw new AllRowsRejected(`PostgreSQL rejected every row of the batch: ${first.reason}`);
+        }
+        for (const r of progress.rejected) {
+          const reason = `PostgreSQL rejected the row: ${r.reason}`;
+          local(() => source.setAside(r.id, reason, Date.now()));
+          progress.setAside += 1;
+          logger.warn({ module: 'export', id: r.id, code: r.code }, `result set aside: ${reason}`);
+        }
+      }
       if (progress.setAside === 0 && next && next.rows.length > 0) prefetched = next;
       connection.succeeded();
       backoff.reset();
-      return { ...progress, full, retryAfterMs: null };
+      return { exported: progress.exported, setAside: progress.setAside, full, retryAfterMs: null };
     } catch (err) {
       if (err instanceof Escape) throw err.error;
       const e = toError(err);
-      const failure = classifyRemoteError(e);
+      const failure = e instanceof AllRowsRejected ? { kind: 'schema' as const } : classifyRemoteError(e);
       // A dropped or altered table is re-created/extended on the next attempt.
       if (failure.kind === 'schema' || failure.kind === 'data') migrated = false;
       connection.failed(failure.kind === 'data' ? 'schema' : failure.kind, describeRemoteError(e));
-      return { ...progress, full: false, retryAfterMs: backoff.next() };
+      return {
+        exported: progress.exported,
+        setAside: progress.setAside,
+        full: false,
+        retryAfterMs: backoff.next(),
+      };
     }
   }
 

@@ -300,3 +300,65 @@ test('draining a backlog (next batch read while the current one is inserted): ev
     'exported in local insertion order',
   );
 });
+
+test('when every row fails alike the table is at fault: nothing is set aside, the batch waits', async (t) => {
+  const url = await getTestDatabaseUrl();
+  const local = openLocal();
+  t.after(() => local.close());
+  const { logger, lines, text } = capturingLogger();
+  const exporter = createExporter({
+    uri: url,
+    source: local.source,
+    logger,
+    backoff: { baseMs: 1, capMs: 5 },
+  });
+  t.after(() => exporter.close());
+  await exporter.migrate();
+  // A constraint added by hand that no row can satisfy.
+  await query(url, `ALTER TABLE monitoring ADD CONSTRAINT impossible CHECK (url = 'nothing')`);
+  local.add(Array.from({ length: 6 }, (_, i) => makeResult(i)));
+  for (let i = 0; i < 3; i++) {
+    const out = await exporter.exportOnce();
+    assert.equal(out.exported, 0);
+    assert.equal(out.setAside, 0);
+    assert.equal(typeof out.retryAfterMs, 'number');
+  }
+  assert.equal(local.source.countUnexported(), 6, 'nothing set aside');
+  const msgs = messages(lines).filter((m) => m.startsWith('PostgreSQL table unusable'));
+  assert.equal(msgs.length, 1, text());
+  assert.match(msgs[0]!, /rejected every row of the batch: .*impossible.*23514/);
+
+  await query(url, 'ALTER TABLE monitoring DROP CONSTRAINT impossible');
+  assert.deepEqual(await exporter.exportOnce(), {
+    exported: 6,
+    full: false,
+    setAside: 0,
+    retryAfterMs: null,
+  });
+});
+
+test('a poison row alone waits; it is set aside once a good row gets through beside it', async (t) => {
+  const url = await getTestDatabaseUrl();
+  const local = openLocal();
+  t.after(() => local.close());
+  const exporter = createExporter({
+    uri: url,
+    source: local.source,
+    logger: silentLogger(),
+    backoff: { baseMs: 1, capMs: 5 },
+  });
+  t.after(() => exporter.close());
+  const poison = makeResult(0, { errorMessage: 'nul \u0000 byte' });
+  local.add([poison]);
+  const alone = await exporter.exportOnce();
+  assert.equal(alone.setAside, 0);
+  assert.equal(typeof alone.retryAfterMs, 'number');
+  local.add([makeResult(1)]);
+  assert.deepEqual(await exporter.exportOnce(), {
+    exported: 1,
+    full: false,
+    setAside: 1,
+    retryAfterMs: null,
+  });
+  assert.equal(local.source.countUnexported(), 0);
+});

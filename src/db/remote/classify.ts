@@ -3,14 +3,14 @@ import type { FailureKind } from '../../jobs/connection-state.js';
 
 /**
  * What a PostgreSQL failure means for the export:
- * - `data`: this batch holds a row PostgreSQL rejects for its values (SQLSTATE classes 22 and 23,
- *   and the row-level errors of class 42); bisect and set the bad row aside.
+ * - `data`: this batch holds a row PostgreSQL rejects for its values (SQLSTATE classes 22 and 23);
+ *   bisect and set the bad row aside.
  * - anything else: the remote is not usable right now; back off and retry the same batch.
  */
 export type RemoteFailure = { kind: 'data'; code: string } | { kind: FailureKind; code: string | undefined };
 
-/** Class-42 errors that concern the table, not a row: setting rows aside would drain the queue. */
-const SCHEMA_CODES = new Set(['42P01', '42703', '42501', '42883', '42P10', '3F000']);
+/** Errors that concern the table, not a row: setting rows aside would drain the queue. */
+const SCHEMA_CODES = new Set(['3F000']);
 const AUTH_CODES = new Set(['28P01', '28000']);
 
 export function classifyRemoteError(err: unknown): RemoteFailure {
@@ -20,7 +20,10 @@ export function classifyRemoteError(err: unknown): RemoteFailure {
     if (code === '3D000') return { kind: 'database', code };
     if (SCHEMA_CODES.has(code)) return { kind: 'schema', code };
     const cls = code.slice(0, 2);
-    if (cls === '22' || cls === '23' || cls === '42') return { kind: 'data', code };
+    if (cls === '22' || cls === '23') return { kind: 'data', code };
+    // Class 42 (syntax, undefined objects, privileges, type mismatches) concerns the statement or
+    // the table, never one row's values: our values are typed, so a bad value is a class-22 error.
+    if (cls === '42') return { kind: 'schema', code };
   }
   // Node socket errors (ECONNREFUSED, ECONNRESET, ETIMEDOUT …), pg's own timeouts and
   // "Connection terminated", and server states (57P01-03 shutting down/starting, 53300 too many
