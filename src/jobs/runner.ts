@@ -415,10 +415,19 @@ export function createRunner(options: RunnerOptions): Runner {
     busyServices.add(service.key);
     counters.executed++;
     lag.record(t - job.payload.scheduledAt);
-    prober.probe(service, { scheduledAt: job.payload.scheduledAt, agent, signal: abort.signal }).then(
-      (result) => probeDone(job, service, result),
-      (e: unknown) => probeDone(job, service, failedProbe(job, service, t, toError(e))),
-    );
+    let pending: Promise<ProbeResult>;
+    try {
+      pending = prober.probe(service, { scheduledAt: job.payload.scheduledAt, agent, signal: abort.signal });
+    } catch (e: unknown) {
+      // The contract says probe() never throws; if it does, the slot still gets its one result.
+      pending = Promise.reject(e);
+    }
+    pending
+      .then(
+        (result) => probeDone(job, service, result),
+        (e: unknown) => probeDone(job, service, failedProbe(job, service, t, toError(e))),
+      )
+      .catch(internalError);
   }
 
   function probeDone(job: ProbeJob, service: ResolvedService, result: ProbeResult): void {
@@ -491,11 +500,20 @@ export function createRunner(options: RunnerOptions): Runner {
     dispatchAt = Number.POSITIVE_INFINITY;
     if (stopping) return;
     const t = now();
-    for (let top = heap.peek(); top !== undefined && top.runAt <= t; top = heap.peek()) {
-      heap.pop();
-      admit(top, t);
+    try {
+      for (let top = heap.peek(); top !== undefined && top.runAt <= t; top = heap.peek()) {
+        heap.pop();
+        admit(top, t);
+      }
+    } catch (e: unknown) {
+      internalError(e);
     }
     armDispatch();
+  }
+
+  /** A bug in this file must cost a slot, not the process (timer callbacks have no caller to catch). */
+  function internalError(e: unknown): void {
+    logger.error({ err: toError(e) }, 'runner internal error');
   }
 
   function armDispatch(): void {
@@ -605,7 +623,7 @@ export function createRunner(options: RunnerOptions): Runner {
       if (waiting > 0 && t - lastSweep >= SWEEP_EVERY_MS) sweep(t);
       pump(t);
     } catch (e: unknown) {
-      logger.error({ err: toError(e) }, 'runner poll failed');
+      internalError(e);
     }
     pollTimer = setTimeout(poll, pollMs);
   }
