@@ -75,7 +75,7 @@ export function createExporter(options: ExporterOptions): Exporter {
     table: options.table ?? DEFAULT_REMOTE_TABLE.table,
   });
   const { source, logger } = options;
-  const batchSize = options.batchSize ?? 5000;
+  const batchSize = Math.max(1, Math.floor(Number.isFinite(options.batchSize) ? options.batchSize! : 5000));
   const statementTimeoutMs = options.statementTimeoutMs ?? 30_000;
   registerSecret(passwordOf(options.uri));
 
