@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { MonitorConfig } from '../config/types.js';
 import { registerSecret } from '../log/secrets.js';
-import { startDemoPostgres } from './embedded-postgres.js';
+import { startEmbeddedPostgres } from './embedded-postgres.js';
 import { startExampleApp } from './example-app.js';
 
 export interface DemoOptions {
@@ -48,8 +48,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoRow[]> {
   process.once('SIGINT', onInterrupt);
   try {
     say('Starting PostgreSQL (embedded) and the example app on free local ports…');
-    const db = await startDemoPostgres(dir);
-    cleanups.push(() => db.stop());
+    const pgDir = join(dir, 'postgres');
+    mkdirSync(pgDir);
+    const db = await startEmbeddedPostgres({ baseDir: pgDir });
+    cleanups.push(() => db.destroy());
     registerSecret(new URL(db.url).password);
     const app = await startExampleApp({ port: 0, host: '127.0.0.1' });
     cleanups.push(() => app.close());

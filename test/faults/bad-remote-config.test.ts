@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { service, startCountingServer, startDaemon, tempConfig } from '../helpers/daemon.js';
-import { assertSameIds, readLocal, readRemote, until } from '../helpers/local-db.js';
+import { assertSameIds, readLocal, readRemote, waitDrained } from '../helpers/local-db.js';
 import { freePort, getTestDatabaseUrl } from '../helpers/pg.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -51,7 +51,7 @@ for (const c of cases) {
 
       cfg.write({ ...cfg.config, external_database_uri: good });
       await d.waitFor(/Configuration reloaded/, 5_000);
-      const drained = await until(() => readLocal(cfg.dbPath).unexported === 0, 30_000, 300);
+      const drained = await waitDrained(cfg.dbPath, 30_000);
       const stop = await d.stop('SIGTERM', 30_000);
       assert.equal(stop.code, 0);
       assert.ok(drained, 'exported after the fix');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { service, startCountingServer, startDaemon, tempConfig } from '../helpers/daemon.js';
-import { assertSameIds, readLocal, readRemote, until } from '../helpers/local-db.js';
+import { assertSameIds, readLocal, readRemote, waitDrained } from '../helpers/local-db.js';
 import { getTestDatabaseUrl } from '../helpers/pg.js';
 import { startTcpProxy } from '../helpers/tcp-proxy.js';
 
@@ -24,7 +24,7 @@ test('a PostgreSQL connection that hangs mid-batch times out, is retried, and no
     await new Promise((r) => setTimeout(r, 8_000));
     assert.equal(d.child.exitCode, null, 'still running while the connection hangs');
     proxy.thaw();
-    const drained = await until(() => readLocal(cfg.dbPath).unexported === 0, 60_000, 500);
+    const drained = await waitDrained(cfg.dbPath, 60_000);
     const stop = await d.stop('SIGTERM', 30_000);
     assert.equal(stop.code, 0, d.output().slice(-2000));
     assert.ok(drained, `backlog drained after the hang:\n${d.output().slice(-2000)}`);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { service, startCountingServer, startDaemon, tempConfig } from '../helpers/daemon.js';
-import { assertSameIds, readLocal, readRemote, until } from '../helpers/local-db.js';
+import { assertSameIds, readLocal, readRemote, waitDrained } from '../helpers/local-db.js';
 import { createDatabaseOn, startTestPostgres } from '../helpers/pg.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -27,7 +27,7 @@ test('PostgreSQL stopped for 10 s, then restarted fast 10 times: no crash, nothi
       await server.start();
       await sleep(700);
     }
-    const drained = await until(() => readLocal(cfg.dbPath).unexported === 0, 40_000, 500);
+    const drained = await waitDrained(cfg.dbPath, 40_000);
     const stop = await d.stop('SIGTERM', 30_000);
     assert.equal(stop.code, 0, d.output().slice(-2000));
     assert.ok(drained, 'backlog drained after the restarts');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { service, startCountingServer, startDaemon, tempConfig } from '../helpers/daemon.js';
-import { assertSameIds, readLocal, readRemote, until } from '../helpers/local-db.js';
+import { assertSameIds, readLocal, readRemote, waitDrained } from '../helpers/local-db.js';
 import { getTestDatabaseUrl } from '../helpers/pg.js';
 
 const KILLS = 25;
@@ -23,7 +23,7 @@ test(`SIGKILL of monitor start at random moments under load, ${KILLS} times: eve
     }
     const last = startDaemon(cfg.configPath, ['--no-collect']);
     await last.waitFor(/Starting Agent worker/, 20_000);
-    const drained = await until(() => readLocal(cfg.dbPath).unexported === 0, 60_000, 500);
+    const drained = await waitDrained(cfg.dbPath, 60_000);
     const stop = await last.stop('SIGTERM', 30_000);
     assert.equal(stop.code, 0);
     assert.ok(drained, 'the backlog drained');

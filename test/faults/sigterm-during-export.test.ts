@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { service, startCountingServer, startDaemon, tempConfig } from '../helpers/daemon.js';
-import { assertSameIds, readLocal, readRemote, until } from '../helpers/local-db.js';
+import { assertSameIds, readLocal, readRemote, until, waitDrained } from '../helpers/local-db.js';
 import { getTestDatabaseUrl } from '../helpers/pg.js';
 import { startTcpProxy } from '../helpers/tcp-proxy.js';
 
@@ -42,7 +42,7 @@ test('SIGTERM during an export: exit 0 within the bound; each result either comm
     cfg.write({ ...cfg.config, external_database_uri: uri });
     const again = startDaemon(cfg.configPath, ['--no-collect']);
     await again.waitFor(/Starting Agent worker/, 20_000);
-    const drained = await until(() => readLocal(cfg.dbPath).unexported === 0, 30_000, 300);
+    const drained = await waitDrained(cfg.dbPath, 30_000);
     assert.equal((await again.stop('SIGTERM', 30_000)).code, 0);
     assert.ok(drained);
     const finalLocal = readLocal(cfg.dbPath);

@@ -71,6 +71,30 @@ export function assertSameIds(
   return { missing, extra, dupes: remote.length - remoteSet.size };
 }
 
+/**
+ * Unexported results that finished more than `ageMs` ago. While probing goes on there is always a
+ * fresh result waiting for the next export tick, so "drained" means nothing old is left behind.
+ */
+export function staleUnexported(path: string, ageMs = 3_000): number {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    db.pragma('busy_timeout = 5000');
+    const row = db
+      .prepare(
+        'SELECT count(*) AS n FROM results WHERE exported_at IS NULL AND set_aside_reason IS NULL AND finished_at < ?',
+      )
+      .get(Date.now() - ageMs) as { n: number };
+    return row.n;
+  } finally {
+    db.close();
+  }
+}
+
+/** Wait until the exporter has caught up with everything older than a few seconds. */
+export function waitDrained(path: string, timeoutMs: number): Promise<boolean> {
+  return until(() => staleUnexported(path) === 0, timeoutMs, 300);
+}
+
 export async function until(
   cond: () => boolean | Promise<boolean>,
   timeoutMs: number,
