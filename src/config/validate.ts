@@ -143,6 +143,33 @@ export function assertValidService(s: ServiceConfig): void {
   if (problem) throw new UsageError(problem);
 }
 
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+/** The optional `runner`, `export` and `buffer` settings: caught when the file is read, not mid-run. */
+function settingsProblems(config: MonitorConfig): string[] {
+  const problems: string[] = [];
+  const positiveInt = (where: string, v: unknown) => {
+    if (v !== undefined && !(typeof v === 'number' && Number.isInteger(v) && v > 0)) {
+      problems.push(`${where} must be a positive whole number, got ${JSON.stringify(v)}`);
+    }
+  };
+  const ident = (where: string, v: unknown) => {
+    if (v !== undefined && !(typeof v === 'string' && IDENTIFIER.test(v))) {
+      problems.push(
+        `${where} must be a plain identifier (letters, digits, _; at most 63 characters), got ${JSON.stringify(v)}`,
+      );
+    }
+  };
+  positiveInt('runner.concurrency', config.runner?.concurrency);
+  positiveInt('runner.per_origin', config.runner?.per_origin);
+  positiveInt('export.batch_size', config.export?.batch_size);
+  positiveInt('export.statement_timeout_ms', config.export?.statement_timeout_ms);
+  ident('export.schema', config.export?.schema);
+  ident('export.table', config.export?.table);
+  positiveInt('buffer.max_rows', config.buffer?.max_rows);
+  return problems;
+}
+
 /**
  * Problems of a whole loaded config, one line each, naming the service by position in the file.
  * The daemon refuses to start on any; the config commands still load such a file so it can be fixed.
@@ -153,6 +180,7 @@ export function configProblems(config: MonitorConfig): string[] {
     const uri = checkExternalUri(config.external_database_uri);
     if (uri) problems.push(uri);
   }
+  problems.push(...settingsProblems(config));
   const seen = new Map<string, number>();
   config.services.forEach((s, i) => {
     const where = `services[${i}] (${preview(s.url, 60)} ${s.method})`;
