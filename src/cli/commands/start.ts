@@ -1,5 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
-import { defaultConfigPath } from '../../config/file.js';
+import { defaultConfigPath, tildePath } from '../../config/file.js';
 import { runDaemon } from '../../daemon/daemon.js';
 import { UsageError } from '../../errors.js';
 import { createLogger, type LogFormat, levelForVerbosity } from '../../log/logger.js';
@@ -73,7 +73,7 @@ export const startCommand: CommandModule<object, StartArgs> = {
       }) as unknown as Argv<StartArgs>,
   handler: async (args) => {
     const configPath = args['config-path'];
-    const ok = await confirm(`Are you sure want to start monitoring? Config path: ${configPath}`, {
+    const ok = await confirm(`Are you sure want to start monitoring? Config path: ${tildePath(configPath)}`, {
       yes: args.yes,
     });
     if (!ok) {
