@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { test } from 'node:test';
+import { MONITOR_BIN, service, startCountingServer, tempConfig } from '../helpers/daemon.js';
+
+function startRaw(args: string[]): { wait(ms: number): Promise<{ out: string; code: number | null }> } {
+  const child = spawn(process.execPath, [MONITOR_BIN, 'start', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (b: Buffer) => {
+    out += b.toString();
+  });
+  child.stderr.on('data', (b: Buffer) => {
+    out += b.toString();
+  });
+  const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+  return {
+    async wait(ms) {
+      await new Promise((r) => setTimeout(r, ms));
+      child.kill('SIGTERM');
+      return { out, code: await exited };
+    },
+  };
+}
+
+test('no services: refused with one line and exit 2', () => {
+  const cfg = tempConfig({ external_database_uri: null, services: [] });
+  try {
+    const r = spawnSync(process.execPath, [MONITOR_BIN, 'start', '--yes', '--config-path', cfg.configPath], {
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /no services in .*monitor config services add/);
+    assert.equal(r.stderr.trim().split('\n').length, 1);
+  } finally {
+    cfg.remove();
+  }
+});
+
+test('no external database: monitors locally and says so; pretty lines have the original shape', async () => {
+  const target = await startCountingServer();
+  const cfg = tempConfig({ external_database_uri: null, services: [service(`${target.url}/local`)] });
+  try {
+    const r = await startRaw([
+      '--yes',
+      '-vvvv',
+      '--log-format',
+      'pretty',
+      '--config-path',
+      cfg.configPath,
+    ]).wait(6_000);
+    assert.equal(r.code, 0, r.out);
+    assert.match(
+      r.out,
+      /^WARNING \| \d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} \| export \| No external database configured/m,
+    );
+    assert.match(
+      r.out,
+      /^INFO \| .* \| scheduler \| Total requests per minute \(RPM\) across all services: 12\.00$/m,
+    );
+    assert.ok((target.counts.get('/local') ?? 0) >= 1, 'probed while local-only');
+  } finally {
+    await target.close();
+    cfg.remove();
+  }
+});
+
+test('verbosity like the original: without -v only critical lines; --log-format json gives JSON lines', async () => {
+  const target = await startCountingServer();
+  const cfg = tempConfig({ external_database_uri: null, services: [service(`${target.url}/quiet`)] });
+  try {
+    const quiet = await startRaw(['--yes', '--log-format', 'pretty', '--config-path', cfg.configPath]).wait(
+      1_500,
+    );
+    assert.equal(quiet.code, 0);
+    assert.equal(quiet.out, '', 'nothing below critical is printed');
+    const json = await startRaw([
+      '--yes',
+      '-vvvv',
+      '--log-format',
+      'json',
+      '--config-path',
+      cfg.configPath,
+    ]).wait(1_500);
+    assert.equal(json.code, 0);
+    const lines = json.out.trim().split('\n');
+    assert.ok(lines.length >= 3);
+    for (const l of lines) assert.equal(typeof JSON.parse(l).msg, 'string');
+  } finally {
+    await target.close();
+    cfg.remove();
+  }
+});
