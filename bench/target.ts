@@ -3,7 +3,10 @@ import { fileURLToPath } from 'node:url';
 
 /** A running target-server child process. */
 export interface Target {
+  /** The first origin's port. */
   port: number;
+  /** One port per origin (all on 127.0.0.1). */
+  ports: number[];
   pid: number;
   /** Requests the target has answered so far. */
   served(): Promise<number>;
@@ -27,13 +30,17 @@ function once<T>(child: ChildProcess, pick: (m: unknown) => T | undefined, ms = 
   });
 }
 
-export async function startTarget(): Promise<Target> {
-  const child = fork(fileURLToPath(new URL('./target-server.js', import.meta.url)), [], { stdio: 'inherit' });
-  const port = await once(child, (m) =>
-    m && typeof m === 'object' && 'port' in m ? (m as { port: number }).port : undefined,
+/** `origins`: ports the target listens on, one origin each. Default 1. */
+export async function startTarget(origins = 1): Promise<Target> {
+  const child = fork(fileURLToPath(new URL('./target-server.js', import.meta.url)), [String(origins)], {
+    stdio: 'inherit',
+  });
+  const ports = await once(child, (m) =>
+    m && typeof m === 'object' && 'ports' in m ? (m as { ports: number[] }).ports : undefined,
   );
   return {
-    port,
+    port: ports[0]!,
+    ports,
     pid: child.pid ?? 0,
     async served() {
       const p = once(child, (m) =>
@@ -54,6 +61,11 @@ export async function startTarget(): Promise<Target> {
 }
 
 /** CPU seconds (user + system) a process has used, from /proc (Linux); null elsewhere. */
+/** The URL of service `i` when services are spread round-robin over the target's origins. */
+export function serviceUrl(target: Target, i: number): string {
+  return `http://127.0.0.1:${target.ports[i % target.ports.length]}/svc/${i}`;
+}
+
 export async function processCpuSeconds(pid: number): Promise<number | null> {
   try {
     const { readFile } = await import('node:fs/promises');

@@ -1,0 +1,142 @@
+/**
+ * The sections of `npm run bench` (issue 6), each with its full-size inputs and a `--quick`
+ * variant (shorter, smaller: a smoke run, not a measurement). Options given on the command line
+ * override both.
+ */
+import { cpus } from 'node:os';
+import { agentBench } from './agent.js';
+import { exportBench } from './export.js';
+import { maxBench } from './max.js';
+import { outageBench } from './outage.js';
+import { rawBench } from './raw.js';
+import type { BenchResult, Scalar } from './result.js';
+
+export type Options = Record<string, number>;
+export type Section = (o: Options, quick: boolean) => Promise<BenchResult>;
+
+/** `o[key]` when given, else the full or quick default. */
+const pick = (o: Options, key: string, full: number, quick: number, isQuick: boolean): number =>
+  o[key] ?? (isQuick ? quick : full);
+
+export const sections: Record<string, Section> = {
+  raw: async (o, q) => {
+    const r = await rawBench({
+      concurrency: o['concurrency'],
+      connections: o['per-origin'],
+      origins: pick(o, 'origins', 32, 32, q),
+      seconds: pick(o, 'seconds', 20, 5, q),
+    });
+    return { ...r, title: 'the limit: a bare undici loop against the target (same caps as the runner)' };
+  },
+  seed: (o, q) =>
+    agentBench({
+      services: o['services'] ?? 300,
+      seconds: pick(o, 'seconds', 60, 15, q),
+      warmupSeconds: o['warmup'],
+      origins: o['origins'],
+      name: 'seed',
+      title: `the original's load: ${o['services'] ?? 300} services at 5 s`,
+    }),
+  '10k': (o, q) => {
+    const services = pick(o, 'services', 10_000, 2000, q);
+    return agentBench({
+      services,
+      seconds: pick(o, 'seconds', 120, 15, q),
+      // Past the collect grace (10 s), so the database size at the window's start is the steady one.
+      warmupSeconds: pick(o, 'warmup', 15, 12, q),
+      origins: o['origins'],
+      postgres: true,
+      name: '10k',
+      title: `${services.toLocaleString('en-US')} services at 5 s with export to a local PostgreSQL`,
+    });
+  },
+  max: (o, q) =>
+    maxBench({
+      from: pick(o, 'from', 10_000, 2000, q),
+      step: pick(o, 'step', 5000, 2000, q),
+      to: pick(o, 'to', 60_000, 4000, q),
+      seconds: pick(o, 'seconds', 20, 5, q),
+      concurrency: o['concurrency'],
+      perOrigin: o['per-origin'],
+      origins: o['origins'],
+    }),
+  export: async (o, q) => exportSection(pick(o, 'rows', 1_000_000, 50_000, q), o['batch-size']),
+  outage: (o, q) =>
+    outageBench({
+      services: pick(o, 'services', 10_000, 2000, q),
+      warmupSeconds: pick(o, 'warmup', 15, 12, q),
+      origins: o['origins'],
+      beforeSeconds: pick(o, 'before', 30, 5, q),
+      outageSeconds: pick(o, 'outage', 60, 10, q),
+      drainLimitSeconds: pick(o, 'drain-limit', 90, 30, q),
+      afterSeconds: pick(o, 'after', 70, 20, q),
+    }),
+  /** Ad hoc: N services (default 2000) through the agent; not part of the default run. */
+  agent: (o) =>
+    agentBench({
+      services: o['services'],
+      seconds: o['seconds'],
+      warmupSeconds: o['warmup'],
+      concurrency: o['concurrency'],
+      perOrigin: o['per-origin'],
+      origins: o['origins'],
+      intervalMs: o['interval-ms'],
+      localExport: o['local-export'] === undefined ? undefined : o['local-export'] !== 0,
+      postgres: o['postgres'] === 1,
+      name: `${o['services'] !== undefined && o['services'] !== 2000 ? `agent-${o['services']}` : 'agent'}${
+        o['postgres'] === 1 ? '-pg' : ''
+      }`,
+    }),
+};
+
+/** What `npm run bench` runs without names, in this order. */
+export const DEFAULT_SECTIONS = ['raw', 'seed', '10k', 'max', 'export', 'outage'];
+
+interface ExportReport {
+  rows: number;
+  batchSize: number;
+  batches: number;
+  postgres: string;
+  preloadSeconds: number;
+  exporter: { seconds: number; rowsPerSec: number };
+  copy: { seconds: number; rowsPerSec: number };
+  copy_staging: { seconds: number; rowsPerSec: number };
+  ratioToCopy: number;
+}
+
+async function exportSection(rows: number, batchSize: number | undefined): Promise<BenchResult> {
+  const r = (await exportBench({ rows, batchSize })) as ExportReport;
+  const figures: Record<string, Scalar> = {
+    exporterRowsPerSec: r.exporter.rowsPerSec,
+    exporterSeconds: r.exporter.seconds,
+    copyRowsPerSec: r.copy.rowsPerSec,
+    copySeconds: r.copy.seconds,
+    copyStagingRowsPerSec: r.copy_staging.rowsPerSec,
+    ratioToCopy: r.ratioToCopy,
+  };
+  return {
+    name: 'export',
+    title: `the exporter draining ${rows.toLocaleString('en-US')} local results vs COPY of the same rows`,
+    at: new Date().toISOString(),
+    inputs: {
+      rows: r.rows,
+      batchSize: r.batchSize,
+      batches: r.batches,
+      postgres: r.postgres,
+      preloadSeconds: r.preloadSeconds,
+      copy: 'server-side COPY FROM a CSV file of the same rows into an identical table, same run',
+      copyStaging: 'COPY into a temp table, then INSERT … ON CONFLICT DO NOTHING',
+      cpus: cpus().length,
+      node: process.version,
+    },
+    figures,
+    goals: [
+      {
+        figure: 'exporterRowsPerSec',
+        goal: '≥ 50,000 rows/s (issue 4)',
+        pass: r.exporter.rowsPerSec >= 50_000,
+      },
+      { figure: 'ratioToCopy', goal: '≥ 0.5 (issue 4)', pass: r.ratioToCopy >= 0.5 },
+    ],
+  };
+}
