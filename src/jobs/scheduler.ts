@@ -7,7 +7,7 @@ import type { JobStore, NewJob } from './store.js';
 
 /**
  * Turns schedules into queued jobs. Every second (croner) it enqueues, for each service, the
- * slots that fall in the next `lookaheadMs`, with dedupe key `probe:<serviceKey>:<scheduledAt>`:
+ * slots that fall in the next `lookaheadMs`, with dedupe key `probe:<scheduledAt>:<serviceKey>`:
  * a double tick or a restart re-offers the same keys and the store ignores them, so one slot is
  * never two jobs. It also enqueues the periodic `export` and `collect` jobs when they are on.
  */
@@ -59,8 +59,12 @@ interface Entry {
   broken?: boolean;
 }
 
+/**
+ * Time first: slots are enqueued in time order, so the unique index on the key is appended to; with
+ * the (random) service key first every insert landed on a different page of a large index.
+ */
 export function probeDedupeKey(serviceKey: string, scheduledAt: number): string {
-  return `probe:${serviceKey}:${scheduledAt}`;
+  return `probe:${scheduledAt}:${serviceKey}`;
 }
 
 export function createScheduler(options: SchedulerOptions): Scheduler {

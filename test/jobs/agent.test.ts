@@ -132,6 +132,6 @@ test('reload: a removed service stops, an added one starts, a kept one keeps its
   for (let i = 1; i < kept.length; i++)
     assert.equal(kept[i]! - kept[i - 1]!, 200, 'kept service: one grid, no gap');
   // The removed service's jobs that were still queued were completed without results.
-  const dropJobs = jobRows(db.ldb, 'probe').filter((j) => j.dedupe_key?.startsWith(`probe:${drop.key}:`));
+  const dropJobs = jobRows(db.ldb, 'probe').filter((j) => j.dedupe_key?.endsWith(`:${drop.key}`));
   assert.ok(dropJobs.length > of(drop.key).length);
 });

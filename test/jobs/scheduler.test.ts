@@ -41,7 +41,7 @@ test('a slot is one job: a second tick and a restart on a reopened database add 
   assert.equal(keys.size, after.length);
   for (const s of services) {
     const phase = phaseOf(s.key, 200);
-    const own = after.filter((r) => r.dedupe_key?.startsWith(`probe:${s.key}:`));
+    const own = after.filter((r) => r.dedupe_key?.endsWith(`:${s.key}`));
     assert.ok(own.every((r) => (r.run_at - phase) % 200 === 0));
     assert.ok(own.every((r) => r.max_attempts === 1));
   }
@@ -94,8 +94,7 @@ test('reload: added services start, removed stop, unchanged keep their slots, ch
   clock += 1000;
   s.tick();
   const rows = jobRows(db.ldb, 'probe');
-  const times = (key: string) =>
-    rows.filter((r) => r.dedupe_key?.startsWith(`probe:${key}:`)).map((r) => r.run_at);
+  const times = (key: string) => rows.filter((r) => r.dedupe_key?.endsWith(`:${key}`)).map((r) => r.run_at);
 
   assert.deepEqual(
     times(keep.key),
@@ -137,7 +136,7 @@ test('the croner-driven loop ticks on its own, in small transactions, and stop()
   const rows = jobRows(db.ldb, 'probe');
   assert.equal(s.stats().scheduled, rows.length);
   for (const svc of services) {
-    const times = rows.filter((r) => r.dedupe_key?.startsWith(`probe:${svc.key}:`)).map((r) => r.run_at);
+    const times = rows.filter((r) => r.dedupe_key?.endsWith(`:${svc.key}`)).map((r) => r.run_at);
     assert.ok(times.length >= 15, `slots of one service: ${times.length}`);
     for (let i = 1; i < times.length; i++) assert.equal(times[i]! - times[i - 1]!, 200, 'no gap, no repeat');
   }

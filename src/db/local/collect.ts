@@ -1,4 +1,5 @@
 import type { CollectStats } from '../../jobs/store.js';
+import { UNEXPORTED } from './export-source.js';
 import type { LocalDatabase } from './open.js';
 import { prepared } from './statements.js';
 
@@ -25,11 +26,18 @@ export interface CollectResult extends CollectStats {
   freePages: number;
 }
 
+// Exported rows are a prefix of the seq order (export takes the oldest first), so they are found by
+// walking seq up to the oldest unexported row: no index on exported_at to maintain on every export
+// and delete. The bound keeps a large unexported backlog out of the walk.
 const DELETE_RESULTS_SQL = `DELETE FROM results WHERE seq IN (
-  SELECT seq FROM results WHERE exported_at IS NOT NULL AND exported_at < ? LIMIT ?)`;
+  SELECT seq FROM results
+  WHERE seq < coalesce((SELECT seq FROM results WHERE ${UNEXPORTED} ORDER BY seq LIMIT 1), 9223372036854775807)
+    AND exported_at IS NOT NULL AND exported_at < ?
+  ORDER BY seq LIMIT ?)`;
 // Dead jobs go after the grace too: their last_error has been logged by the runner already.
+// Finished jobs are in no index (see schema.ts); the oldest ids come first in the table itself.
 const DELETE_JOBS_SQL = `DELETE FROM jobs WHERE id IN (
-  SELECT id FROM jobs WHERE state IN ('done', 'dead') AND updated_at < ? LIMIT ?)`;
+  SELECT id FROM jobs WHERE state IN ('done', 'dead') AND updated_at < ? ORDER BY id LIMIT ?)`;
 
 interface CheckpointRow {
   busy: number;

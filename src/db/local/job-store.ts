@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import type { ClaimedJob, ClaimOptions, JobRef, JobStore, NewJob, RecordedProbe } from '../../jobs/store.js';
 import type { JobKind, JobPayloads, JobState } from '../../jobs/types.js';
 import type { Logger } from '../../log/logger.js';
@@ -27,29 +28,40 @@ const DEFAULT_MAX_ATTEMPTS: Record<JobKind, number> = { probe: 1, export: 10, co
 const INSERT_JOB_SQL = `INSERT INTO jobs (kind, payload, run_at, state, attempts, max_attempts, dedupe_key, created_at, updated_at)
 VALUES (?, ?, ?, 'queued', 0, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING`;
 
-const KIND_FILTER = '(@kinds IS NULL OR kind IN (SELECT value FROM json_each(@kinds)))';
+const KINDS: readonly JobKind[] = ['probe', 'export', 'collect'];
+
+/** `AND kind IN (…)` with literals (checked against the known kinds), cheaper than a json_each per row. */
+function kindFilter(kinds: readonly JobKind[] | undefined): string {
+  if (kinds === undefined) return '';
+  for (const k of kinds) if (!KINDS.includes(k)) throw new TypeError(`unknown job kind ${String(k)}`);
+  return `AND kind IN (${kinds.map((k) => `'${k}'`).join(', ')})`;
+}
 
 // A running job whose lease ran out on its last allowed attempt is not retried: it is dead.
-const BURY_EXPIRED_SQL = `UPDATE jobs SET state = 'dead', last_error = 'lease expired on the last attempt',
+const burySql = (
+  kinds: string,
+) => `UPDATE jobs SET state = 'dead', last_error = 'lease expired on the last attempt',
   lease_until = NULL, lease_token = NULL, updated_at = @now
-WHERE state = 'running' AND lease_until <= @now AND attempts >= max_attempts AND ${KIND_FILTER}`;
+WHERE state = 'running' AND lease_until <= @now AND attempts >= max_attempts ${kinds}`;
 
 // One statement: concurrent claimers (even in other processes) can never lease the same row twice.
-// The two kinds of claimable rows are taken as two ordered scans of jobs_state_run_at merged by
-// the outer ORDER BY: a single `OR` would read and sort every due row on each claim, which is
-// slow exactly when a backlog has built up.
-const CLAIM_SQL = `UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_until = @leaseUntil,
+// The two kinds of claimable rows are two partial indexes: queued rows by run_at, so the due ones
+// come in order without a sort, and running rows by lease_until, so only expired leases
+// are read (not every running job on every claim). The outer ORDER BY merges them.
+const claimSql = (
+  kinds: string,
+) => `UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_until = @leaseUntil,
   lease_token = lower(hex(randomblob(16))), updated_at = @now
 WHERE id IN (
   SELECT id FROM (
     SELECT id, run_at FROM (
       SELECT id, run_at FROM jobs
-      WHERE state = 'queued' AND run_at <= @runAtBefore AND ${KIND_FILTER}
+      WHERE state = 'queued' AND run_at <= @runAtBefore ${kinds}
       ORDER BY run_at, id LIMIT @limit)
     UNION ALL
     SELECT id, run_at FROM (
       SELECT id, run_at FROM jobs
-      WHERE state = 'running' AND lease_until <= @now AND attempts < max_attempts AND ${KIND_FILTER}
+      WHERE state = 'running' AND lease_until <= @now AND attempts < max_attempts ${kinds}
       ORDER BY run_at, id LIMIT @limit)
   )
   ORDER BY run_at, id
@@ -57,19 +69,21 @@ WHERE id IN (
 )
 RETURNING id, kind, payload, run_at, state, attempts, max_attempts, lease_until, lease_token, last_error, dedupe_key`;
 
+// One execution per job: measured faster than one UPDATE … FROM (VALUES …) per batch in
+// better-sqlite3 (2.0 vs 2.3 µs a job), and multi-row INSERTs lost the same way (15 vs 21 µs a result).
 const FENCE = "id = ? AND lease_token = ? AND state = 'running'";
 
 const COMPLETE_SQL = `UPDATE jobs SET state = 'done', lease_until = NULL, lease_token = NULL, updated_at = ? WHERE ${FENCE}`;
+
+// The claim counted an attempt; giving the lease back un-counts it.
+const RELEASE_SQL = `UPDATE jobs SET state = 'queued', attempts = max(attempts - 1, 0), lease_until = NULL,
+  lease_token = NULL, updated_at = ? WHERE ${FENCE}`;
 
 const FAIL_SQL = `UPDATE jobs SET
   state = CASE WHEN @retryAt IS NULL OR attempts >= max_attempts THEN 'dead' ELSE 'queued' END,
   run_at = COALESCE(@retryAt, run_at), last_error = @error, lease_until = NULL, lease_token = NULL,
   updated_at = @now
 WHERE id = @id AND lease_token = @token AND state = 'running'`;
-
-// The claim counted an attempt; giving the lease back un-counts it.
-const RELEASE_SQL = `UPDATE jobs SET state = 'queued', attempts = max(attempts - 1, 0), lease_until = NULL,
-  lease_token = NULL, updated_at = ? WHERE ${FENCE}`;
 
 interface JobRow {
   id: number;
@@ -112,16 +126,26 @@ export function createJobStore(ldb: LocalDatabase, opts: JobStoreOptions = {}): 
   const logger = opts.logger ?? ldb.logger;
 
   const insertJob = prepared(sqlite, INSERT_JOB_SQL);
-  const bury = prepared(sqlite, BURY_EXPIRED_SQL);
-  const claimStmt = prepared(sqlite, CLAIM_SQL);
   const completeStmt = prepared(sqlite, COMPLETE_SQL);
   const failStmt = prepared(sqlite, FAIL_SQL);
   const releaseStmt = prepared(sqlite, RELEASE_SQL);
   const insertResult = prepared(sqlite, INSERT_RESULT_SQL);
   const incrementCounter = prepared(sqlite, INCREMENT_COUNTER_SQL);
+  const claimStatements = new Map<string, { bury: Database.Statement; claim: Database.Statement }>();
 
   let diskFull = false;
   let pendingDiskFullDrops = 0;
+
+  function claimStatementsFor(kinds: readonly JobKind[] | undefined) {
+    const key = kinds === undefined ? '*' : kinds.join(',');
+    let stmts = claimStatements.get(key);
+    if (stmts === undefined) {
+      const filter = kindFilter(kinds);
+      stmts = { bury: prepared(sqlite, burySql(filter)), claim: prepared(sqlite, claimSql(filter)) };
+      claimStatements.set(key, stmts);
+    }
+    return stmts;
+  }
 
   const enqueueTx = sqlite.transaction((list: readonly NewJob[], now: number): number => {
     let inserted = 0;
@@ -140,13 +164,12 @@ export function createJobStore(ldb: LocalDatabase, opts: JobStoreOptions = {}): 
   });
 
   const claimTx = sqlite.transaction((o: ClaimOptions): ClaimedJob[] => {
-    const kinds = o.kinds ? JSON.stringify(o.kinds) : null;
-    bury.run({ now: o.now, kinds });
-    const rows = claimStmt.all({
+    const { bury, claim } = claimStatementsFor(o.kinds);
+    bury.run({ now: o.now });
+    const rows = claim.all({
       now: o.now,
       leaseUntil: o.now + o.leaseMs,
       runAtBefore: o.runAtBefore ?? o.now,
-      kinds,
       limit: o.limit,
     }) as JobRow[];
     // RETURNING has no defined order.
@@ -154,7 +177,7 @@ export function createJobStore(ldb: LocalDatabase, opts: JobStoreOptions = {}): 
     return rows.map(toClaimed);
   });
 
-  const fenceTx = sqlite.transaction((stmt: typeof completeStmt, refs: readonly JobRef[], now: number) => {
+  const fenceTx = sqlite.transaction((stmt: Database.Statement, refs: readonly JobRef[], now: number) => {
     let changed = 0;
     for (const r of refs) changed += stmt.run(now, r.id, r.token).changes;
     return changed;

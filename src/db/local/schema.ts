@@ -26,7 +26,13 @@ export const jobs = sqliteTable(
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
   },
-  (t) => [index('jobs_state_run_at').on(t.state, t.runAt)],
+  (t) => [
+    // Claimable rows only: done and dead jobs (most of the table) are in neither index, so
+    // completing a job touches one index entry and the claim's trees stay as small as the queue.
+    // Not (kind, run_at): a claim of every kind would then read and sort all due rows.
+    index('jobs_queued_run_at').on(t.runAt).where(sql`${t.state} = 'queued'`),
+    index('jobs_running_lease_until').on(t.leaseUntil).where(sql`${t.state} = 'running'`),
+  ],
 );
 
 export const results = sqliteTable(
@@ -57,12 +63,15 @@ export const results = sqliteTable(
     setAsideAt: integer('set_aside_at'),
   },
   (t) => [
-    uniqueIndex('results_service_slot_unique').on(t.serviceKey, t.scheduledAt),
+    // One result per slot. Time first: rows arrive in scheduled_at order, so inserts and collect's
+    // deletes stay at the edges of the tree; (service_key, …) scattered them over every leaf
+    // (16 µs instead of 0.7 µs per insert with 15,000 services).
+    uniqueIndex('results_slot_unique').on(t.scheduledAt, t.serviceKey),
     // The export queue: unexported rows in insertion order. Partial, so it stays as small as the backlog.
     index('results_unexported_seq')
       .on(t.seq)
       .where(sql`${t.exportedAt} IS NULL AND ${t.setAsideReason} IS NULL`),
-    index('results_exported_at').on(t.exportedAt).where(sql`${t.exportedAt} IS NOT NULL`),
+    // No index on exported_at: collect walks the exported prefix in seq order instead (see collect.ts).
   ],
 );
 
