@@ -89,6 +89,8 @@ export function outageScenario(options: OutageOptions = {}): Scenario {
   let startMs: number | null = null;
   let backlogAtRestart: number | null = null;
   let drainMs: number | null = null;
+  // The exporter's retry wait (backoff with jitter) ends here: the backlog's head moves.
+  let firstExportMs: number | null = null;
 
   return {
     // Results wait while PostgreSQL is down, and the backlog sits in the local file meanwhile.
@@ -119,8 +121,10 @@ export function outageScenario(options: OutageOptions = {}): Scenario {
       }
       const restarted = Date.now();
       backlogAtRestart = rig.source.countUnexported();
+      const headAtRestart = rig.source.selectUnexported(1)[0]?.id;
       while (Date.now() - restarted < drainLimitMs) {
         const [oldest] = rig.source.selectUnexported(1);
+        if (firstExportMs === null && oldest?.id !== headAtRestart) firstExportMs = Date.now() - restarted;
         if (!oldest || oldest.finishedAt >= Date.now() - drainedLagMs) {
           drainMs = Date.now() - restarted;
           break;
@@ -146,6 +150,7 @@ export function outageScenario(options: OutageOptions = {}): Scenario {
         postgresStopMs: stopMs === null ? null : Math.round(stopMs),
         postgresStartMs: startMs === null ? null : Math.round(startMs),
         backlogAtRestart,
+        firstExportAfterRestartSeconds: firstExportMs === null ? null : firstExportMs / 1000,
         drainSeconds: drainMs === null ? null : drainMs / 1000,
         resultsWrittenLocally: ids.size,
         localUnexportedAtEnd: localLeft,
