@@ -386,6 +386,11 @@ export async function agentBench(options: AgentBenchOptions = {}): Promise<Bench
       goals,
       notes: [
         ...(extra?.notes ?? []),
+        ...(remote
+          ? [
+              'exportLag: exported_at (the exporting transaction’s now() in PostgreSQL) − finished_at, over the window’s slots; remoteRows and remoteDuplicateSlots over the same slots',
+            ]
+          : []),
         ...(Object.keys(byClass).some((k) => k !== 'none')
           ? [`result classes in the window: ${JSON.stringify(byClass)}`]
           : []),
