@@ -56,9 +56,13 @@ export interface RunnerOptions {
   claimLeadMs?: number;
   /** Most jobs per claim statement. Default 1000. */
   claimBatch?: number;
-  /** Results are written when this many are waiting. Default 200. */
+  /**
+   * Results are written when this many are waiting. Default 500: each write is one transaction,
+   * and a commit rewrites the hot pages (tree edges, the completed jobs' pages) into the WAL
+   * whatever the batch size, so fewer, larger writes cost less per result.
+   */
   flushRows?: number;
-  /** …or when the oldest has waited this long. Default 50 ms. */
+  /** …or when the oldest has waited this long. Default 100 ms (the exporter looks once a second). */
   flushMs?: number;
   /** Results kept in memory while the local database refuses writes; the oldest go first. Default 100,000. */
   maxBufferedResults?: number;
@@ -158,8 +162,8 @@ export function createRunner(options: RunnerOptions): Runner {
   const pollMs = options.pollMs ?? 100;
   const claimLeadMs = options.claimLeadMs ?? 300;
   const claimBatch = options.claimBatch ?? 1000;
-  const flushRows = options.flushRows ?? 200;
-  const flushMs = options.flushMs ?? 50;
+  const flushRows = options.flushRows ?? 500;
+  const flushMs = options.flushMs ?? 100;
   const maxBuffered = options.maxBufferedResults ?? 100_000;
   const handlerLeaseMs = options.handlerLeaseMs ?? 120_000;
 

@@ -13,7 +13,11 @@ export interface CollectOptions {
    * loop for seconds; a run that hit it returns `more: true`. Default 50,000.
    */
   maxDeletes?: number;
-  /** Free pages handed back to the file system per run (`incremental_vacuum`); 0 skips it. Default 2,048. */
+  /**
+   * Free pages handed back to the file system per run (`incremental_vacuum`); 0 skips it. Default
+   * 256: moving pages costs ~18 µs each (2,048 held the loop ~40 ms), and in a steady state the
+   * pages freed by the deletes are reused by the next inserts anyway.
+   */
   vacuumPages?: number;
 }
 
@@ -60,7 +64,7 @@ export function collect(ldb: LocalDatabase, opts: CollectOptions): CollectResult
   }))();
 
   const walFramesLeft = checkpoint(ldb);
-  const vacuumPages = Math.floor(opts.vacuumPages ?? 2048);
+  const vacuumPages = Math.floor(opts.vacuumPages ?? 256);
   // incremental_vacuum(0) would free the whole list at once: 0 means "skip" here.
   if (vacuumPages > 0) sqlite.pragma(`incremental_vacuum(${vacuumPages})`);
   const freePages = Number(sqlite.pragma('freelist_count', { simple: true }));
