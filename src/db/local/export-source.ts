@@ -14,7 +14,7 @@ export function createExportSource(ldb: LocalDatabase): ExportSource {
   const select = prepared(
     sqlite,
     `SELECT ${SELECT_RESULT_COLUMNS} FROM results WHERE ${UNEXPORTED} ORDER BY seq LIMIT ?`,
-  );
+  ).raw(true);
   const mark = prepared(sqlite, 'UPDATE results SET exported_at = ? WHERE id = ? AND exported_at IS NULL');
   const aside = prepared(
     sqlite,

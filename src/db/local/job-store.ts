@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { ClaimedJob, ClaimOptions, JobRef, JobStore, NewJob, RecordedProbe } from '../../jobs/store.js';
-import type { JobKind, JobPayloads, JobState } from '../../jobs/types.js';
+import type { JobKind, JobPayloads } from '../../jobs/types.js';
 import type { Logger } from '../../log/logger.js';
 import { COUNTER, INCREMENT_COUNTER_SQL } from './counters.js';
 import type { LocalDatabase } from './open.js';
@@ -44,6 +44,12 @@ const burySql = (
   lease_until = NULL, lease_token = NULL, updated_at = @now
 WHERE state = 'running' AND lease_until <= @now AND attempts >= max_attempts ${kinds}`;
 
+// state and lease_until are known (running, @leaseUntil); rows come back as arrays (raw mode):
+// RETURNING cost more than the update itself with all eleven columns as objects (6.2 vs 3.0 µs a job).
+const CLAIM_COLUMNS =
+  'id, kind, payload, run_at, attempts, max_attempts, lease_token, last_error, dedupe_key';
+type ClaimRow = [number, string, string, number, number, number, string, string | null, string | null];
+
 // One statement: concurrent claimers (even in other processes) can never lease the same row twice.
 // The two kinds of claimable rows are two partial indexes: queued rows by run_at, so the due ones
 // come in order without a sort, and running rows by lease_until, so only expired leases
@@ -67,7 +73,7 @@ WHERE id IN (
   ORDER BY run_at, id
   LIMIT @limit
 )
-RETURNING id, kind, payload, run_at, state, attempts, max_attempts, lease_until, lease_token, last_error, dedupe_key`;
+RETURNING ${CLAIM_COLUMNS}`;
 
 // One execution per job: measured faster than one UPDATE … FROM (VALUES …) per batch in
 // better-sqlite3 (2.0 vs 2.3 µs a job), and multi-row INSERTs lost the same way (15 vs 21 µs a result).
@@ -85,33 +91,20 @@ const FAIL_SQL = `UPDATE jobs SET
   updated_at = @now
 WHERE id = @id AND lease_token = @token AND state = 'running'`;
 
-interface JobRow {
-  id: number;
-  kind: string;
-  payload: string;
-  run_at: number;
-  state: string;
-  attempts: number;
-  max_attempts: number;
-  lease_until: number | null;
-  lease_token: string;
-  last_error: string | null;
-  dedupe_key: string | null;
-}
-
-function toClaimed(row: JobRow): ClaimedJob {
+function toClaimed(row: ClaimRow, leaseUntil: number): ClaimedJob {
+  const [id, kind, payload, runAt, attempts, maxAttempts, leaseToken, lastError, dedupeKey] = row;
   return {
-    id: row.id,
-    kind: row.kind as JobKind,
-    payload: JSON.parse(row.payload) as JobPayloads[JobKind],
-    runAt: row.run_at,
-    state: row.state as JobState,
-    attempts: row.attempts,
-    maxAttempts: row.max_attempts,
-    leaseUntil: row.lease_until,
-    leaseToken: row.lease_token,
-    lastError: row.last_error,
-    dedupeKey: row.dedupe_key,
+    id,
+    kind: kind as JobKind,
+    payload: JSON.parse(payload) as JobPayloads[JobKind],
+    runAt,
+    state: 'running',
+    attempts,
+    maxAttempts,
+    leaseUntil,
+    leaseToken,
+    lastError,
+    dedupeKey,
   };
 }
 
@@ -141,7 +134,10 @@ export function createJobStore(ldb: LocalDatabase, opts: JobStoreOptions = {}): 
     let stmts = claimStatements.get(key);
     if (stmts === undefined) {
       const filter = kindFilter(kinds);
-      stmts = { bury: prepared(sqlite, burySql(filter)), claim: prepared(sqlite, claimSql(filter)) };
+      stmts = {
+        bury: prepared(sqlite, burySql(filter)),
+        claim: prepared(sqlite, claimSql(filter)).raw(true),
+      };
       claimStatements.set(key, stmts);
     }
     return stmts;
@@ -166,15 +162,16 @@ export function createJobStore(ldb: LocalDatabase, opts: JobStoreOptions = {}): 
   const claimTx = sqlite.transaction((o: ClaimOptions): ClaimedJob[] => {
     const { bury, claim } = claimStatementsFor(o.kinds);
     bury.run({ now: o.now });
+    const leaseUntil = o.now + o.leaseMs;
     const rows = claim.all({
       now: o.now,
-      leaseUntil: o.now + o.leaseMs,
+      leaseUntil,
       runAtBefore: o.runAtBefore ?? o.now,
       limit: o.limit,
-    }) as JobRow[];
+    }) as ClaimRow[];
     // RETURNING has no defined order.
-    rows.sort((a, b) => a.run_at - b.run_at || a.id - b.id);
-    return rows.map(toClaimed);
+    rows.sort((a, b) => a[3] - b[3] || a[0] - b[0]);
+    return rows.map((row) => toClaimed(row, leaseUntil));
   });
 
   const fenceTx = sqlite.transaction((stmt: Database.Statement, refs: readonly JobRef[], now: number) => {

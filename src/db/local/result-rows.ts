@@ -57,46 +57,69 @@ export function resultParams(r: ProbeResult): SqlValue[] {
   ];
 }
 
-export interface ResultRow {
-  id: string;
-  agent: string;
-  service_key: string;
-  url: string;
-  method: string;
-  scheduled_at: number;
-  started_at: number | null;
-  finished_at: number;
-  duration_ms: number | null;
-  status_code: number | null;
-  ok: number;
-  regex_required: number;
-  regex: string | null;
-  regex_matched: number | null;
-  error_class: string | null;
-  error_message: string | null;
-  bytes_read: number;
-  truncated: number;
-}
+/** A row of SELECT_RESULT_COLUMNS in raw (array) mode: no object with 18 named keys per row. */
+export type ResultRow = [
+  id: string,
+  agent: string,
+  serviceKey: string,
+  url: string,
+  method: string,
+  scheduledAt: number,
+  startedAt: number | null,
+  finishedAt: number,
+  durationMs: number | null,
+  statusCode: number | null,
+  ok: number,
+  regexRequired: number,
+  regex: string | null,
+  regexMatched: number | null,
+  errorClass: string | null,
+  errorMessage: string | null,
+  bytesRead: number,
+  truncated: number,
+];
 
 export function rowToResult(row: ResultRow): ProbeResult {
+  const [id, agent, serviceKey, url, method, scheduledAt, startedAt, finishedAt, durationMs, statusCode] =
+    row;
+  const [
+    ,
+    ,
+    ,
+    ,
+    ,
+    ,
+    ,
+    ,
+    ,
+    ,
+    ok,
+    regexRequired,
+    regex,
+    regexMatched,
+    errorClass,
+    errorMessage,
+    bytesRead,
+    truncated,
+  ] = row;
   return {
-    id: row.id,
-    agent: row.agent,
-    serviceKey: row.service_key,
-    url: row.url,
-    method: row.method as HttpMethod,
-    scheduledAt: row.scheduled_at,
-    startedAt: row.started_at,
-    finishedAt: row.finished_at,
-    durationMs: row.duration_ms,
-    statusCode: row.status_code,
-    ok: row.ok === 1,
-    regexRequired: row.regex_required === 1,
-    regex: row.regex,
-    regexMatched: row.regex_matched === null ? null : row.regex_matched === 1,
-    errorClass: row.error_class as ErrorClass | null,
-    errorMessage: row.error_message,
-    bytesRead: row.bytes_read,
-    truncated: row.truncated === 1,
+    id,
+    agent,
+    serviceKey,
+    url,
+    method: method as HttpMethod,
+    scheduledAt,
+    startedAt,
+    finishedAt,
+    durationMs,
+    statusCode,
+    ok: ok === 1,
+    regexRequired: regexRequired === 1,
+    regex,
+    regexMatched: regexMatched === null ? null : regexMatched === 1,
+    errorClass: errorClass as ErrorClass | null,
+    errorMessage,
+    bytesRead,
+    truncated: truncated === 1,
   };
 }
