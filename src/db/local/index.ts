@@ -1,5 +1,5 @@
 export { type BufferLimitOptions, enforceBufferLimit } from './buffer-limit.js';
-export { type CollectOptions, type CollectResult, collect } from './collect.js';
+export { COLLECT_SLICE_ROWS, type CollectOptions, type CollectResult, collect } from './collect.js';
 export { COUNTER, incrementCounter, readCounters } from './counters.js';
 export { createExportSource } from './export-source.js';
 export { acquireInstanceLock, type InstanceLock } from './instance-lock.js';
