@@ -1,4 +1,9 @@
 export { type BufferLimitOptions, enforceBufferLimit } from './buffer-limit.js';
+export {
+  type BackgroundCheckpointOptions,
+  type BackgroundCheckpoints,
+  startBackgroundCheckpoints,
+} from './checkpointer.js';
 export { COLLECT_SLICE_ROWS, type CollectOptions, type CollectResult, collect } from './collect.js';
 export { COUNTER, incrementCounter, readCounters } from './counters.js';
 export { createExportSource } from './export-source.js';

@@ -5,6 +5,7 @@ import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { errorCode, LocalDatabaseError, toError } from '../../errors.js';
 import { type Logger, silentLogger } from '../../log/logger.js';
+import { type BackgroundCheckpoints, startBackgroundCheckpoints } from './checkpointer.js';
 import { localMigrationsFolder } from './migrations-folder.js';
 import { localSchema, OWN_TABLES } from './schema.js';
 
@@ -26,6 +27,11 @@ export interface OpenLocalDatabaseOptions {
   logger?: Logger;
   /** Where the migrations are. Default: drizzle/local of this package (tests point it elsewhere). */
   migrationsFolder?: string;
+  /**
+   * Checkpoint the WAL from a worker thread (see checkpointer.ts), stopped by close(). Default
+   * false; the daemon and the benchmarks want it on.
+   */
+  backgroundCheckpoints?: boolean;
 }
 
 const MIGRATIONS_TABLE = '__drizzle_migrations';
@@ -75,7 +81,8 @@ export function openLocalDatabase(path: string, opts: OpenLocalDatabaseOptions =
     }
 
     let closed = false;
-    return {
+    let checkpoints: BackgroundCheckpoints | null = null;
+    const ldb: LocalDatabase = {
       sqlite,
       db,
       path: file,
@@ -83,6 +90,7 @@ export function openLocalDatabase(path: string, opts: OpenLocalDatabaseOptions =
       close() {
         if (closed) return;
         closed = true;
+        checkpoints?.stop();
         try {
           sqlite.pragma('optimize');
         } catch {
@@ -91,6 +99,8 @@ export function openLocalDatabase(path: string, opts: OpenLocalDatabaseOptions =
         sqlite.close();
       },
     };
+    if (opts.backgroundCheckpoints) checkpoints = startBackgroundCheckpoints(ldb);
+    return ldb;
   } catch (e) {
     sqlite.close();
     if (e instanceof LocalDatabaseError) throw e;
