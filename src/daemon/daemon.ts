@@ -4,6 +4,7 @@ import type { MonitorConfig } from '../config/types.js';
 import { maskUri, passwordOf } from '../config/uri.js';
 import {
   acquireInstanceLock,
+  COLLECT_SLICE_ROWS,
   collect,
   createExportSource,
   createJobStore,
@@ -39,8 +40,8 @@ export interface DaemonOptions {
 /** Exported rows are kept this long before collect deletes them (a short grace, like the original's 2 s loop). */
 const COLLECT_GRACE_MS = 5_000;
 const BUFFER_CHECK_MS = 5_000;
-/** Bounded collect runs per collect job (each deletes at most 50,000 rows). */
-const MAX_COLLECT_RUNS = 20;
+/** Bounded collect slices per collect job, a loop turn between slices. */
+const MAX_COLLECT_RUNS = 25;
 const STATUS_EVERY_MS = 10_000;
 const DEFAULT_MAX_ROWS = 5_000_000;
 /** How long closing the remote pool or the HTTP pools may take at shutdown. */
@@ -166,7 +167,11 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
           // so probes keep their start times.
           let deleted = 0;
           for (let run = 0; run < MAX_COLLECT_RUNS; run++) {
-            const stats = collect(ldb, { now: Date.now(), graceMs: COLLECT_GRACE_MS });
+            const stats = collect(ldb, {
+              now: Date.now(),
+              graceMs: COLLECT_GRACE_MS,
+              maxDeletes: COLLECT_SLICE_ROWS,
+            });
             deleted += stats.resultsDeleted;
             if (!stats.more) break;
             await new Promise((r) => setImmediate(r));
