@@ -15,7 +15,13 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { type ResolvedService, resolveService } from '../src/config/resolve.js';
-import { collect, createExportSource, createJobStore, openLocalDatabase } from '../src/db/local/index.js';
+import {
+  COLLECT_SLICE_ROWS,
+  collect,
+  createExportSource,
+  createJobStore,
+  openLocalDatabase,
+} from '../src/db/local/index.js';
 import { createAgent, type ExportOutcome } from '../src/jobs/agent.js';
 import { createExporter, type Exporter } from '../src/jobs/export.js';
 import { MAX_WINDOW_MS, slotsBetween } from '../src/jobs/phase.js';
@@ -93,6 +99,9 @@ export interface AgentBenchOptions {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The daemon's collect settings (src/daemon/daemon.ts keeps them private). */
+const COLLECT_GRACE_MS = 5_000;
+const COLLECT_RUNS = 25;
 
 export async function agentBench(options: AgentBenchOptions = {}): Promise<BenchResult> {
   const count = options.services ?? 2000;
@@ -222,9 +231,16 @@ export async function agentBench(options: AgentBenchOptions = {}): Promise<Bench
             return { exported: batch, full: batch === 5000, retryAfterMs: null };
           }
         : undefined,
-    collectHandler: timed('collect', () => {
-      collect(ldb, { now: Date.now(), graceMs: 10_000 });
-    }),
+    // As the daemon collects (src/daemon/daemon.ts): bounded slices with a loop turn between.
+    collectHandler: async () => {
+      for (let run = 0; run < COLLECT_RUNS; run++) {
+        const { more } = timed('collect (one slice)', () =>
+          collect(ldb, { now: Date.now(), graceMs: COLLECT_GRACE_MS, maxDeletes: COLLECT_SLICE_ROWS }),
+        )();
+        if (!more) break;
+        await new Promise((r) => setImmediate(r));
+      }
+    },
     logger: silentLogger(),
   });
 

@@ -42,7 +42,7 @@ export const sections: Record<string, Section> = {
     return agentBench({
       services,
       seconds: pick(o, 'seconds', 120, 15, q),
-      // Past the collect grace (10 s), so the database size at the window's start is the steady one.
+      // Past the collect grace (5 s) and a few collects, so the size at the window's start is the steady one.
       warmupSeconds: pick(o, 'warmup', 15, 12, q),
       origins: o['origins'],
       postgres: true,
