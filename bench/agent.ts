@@ -20,6 +20,7 @@ import {
   collect,
   createExportSource,
   createJobStore,
+  enforceBufferLimit,
   openLocalDatabase,
 } from '../src/db/local/index.js';
 import { createAgent, type ExportOutcome } from '../src/jobs/agent.js';
@@ -102,6 +103,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The daemon's collect settings (src/daemon/daemon.ts keeps them private). */
 const COLLECT_GRACE_MS = 5_000;
 const COLLECT_RUNS = 25;
+const BUFFER_CHECK_MS = 5_000;
+const BUFFER_MAX_ROWS = 5_000_000;
 
 export async function agentBench(options: AgentBenchOptions = {}): Promise<BenchResult> {
   const count = options.services ?? 2000;
@@ -251,6 +254,11 @@ export async function agentBench(options: AgentBenchOptions = {}): Promise<Bench
     wal: existsSync(walPath) ? statSync(walPath).size : 0,
   });
 
+  // The daemon's buffer-limit check runs beside the agent (a count of the backlog every 5 s).
+  const bufferTimer = setInterval(
+    timed('buffer limit check', () => enforceBufferLimit(ldb, { maxRows: BUFFER_MAX_ROWS })),
+    BUFFER_CHECK_MS,
+  );
   let scenarioRun: Promise<void> | null = null;
   try {
     log(
@@ -415,6 +423,7 @@ export async function agentBench(options: AgentBenchOptions = {}): Promise<Bench
       ],
     };
   } finally {
+    clearInterval(bufferTimer);
     await scenarioRun;
     await agent.stop({ graceMs: 1000 });
     await exporter?.close();
