@@ -121,7 +121,8 @@ export async function agentBench(options: AgentBenchOptions = {}): Promise<Bench
 
   const target = await startTarget(origins);
   const dir = mkdtempSync(join(tmpdir(), 'monitor-bench-'));
-  const ldb = openLocalDatabase(join(dir, 'local.sqlite3'));
+  // As the daemon opens it: WAL checkpoints from a worker thread.
+  const ldb = openLocalDatabase(join(dir, 'local.sqlite3'), { backgroundCheckpoints: true });
   const timings: Record<string, number[]> = {};
   // Delegates to the real store; records how long each call blocks the event loop.
   const realStore = createJobStore(ldb);
