@@ -126,7 +126,8 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   const lock = acquireInstanceLock(config.local_database_path);
   const ldb = (() => {
     try {
-      return openLocalDatabase(config.local_database_path, { logger: log });
+      // WAL checkpoints from a worker thread keep their copying and fsyncs off the probes' event loop.
+      return openLocalDatabase(config.local_database_path, { logger: log, backgroundCheckpoints: true });
     } catch (err) {
       lock.release();
       throw err;

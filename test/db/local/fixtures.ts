@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { localMigrationsFolder } from '../../../src/db/local/index.js';
 import type { ProbeResult } from '../../../src/results/types.js';
 import { uuidv7 } from '../../../src/util/uuidv7.js';
 
@@ -45,4 +46,26 @@ export function makeResult(
 
 export function probePayload(serviceKey: string, scheduledAt: number) {
   return { serviceKey, scheduledAt, windowEndsAt: scheduledAt + 5000 };
+}
+
+interface Journal {
+  entries: Array<{ idx: number; when: number; tag: string }>;
+  [k: string]: unknown;
+}
+
+/** The shipped migration journal. */
+export function migrationJournal(): Journal {
+  return JSON.parse(readFileSync(join(localMigrationsFolder(), 'meta', '_journal.json'), 'utf8')) as Journal;
+}
+
+/** A copy of the migrations folder holding only the first `n` migrations: a database "of release n". */
+export function folderUpTo(root: string, n: number): string {
+  const folder = localMigrationsFolder();
+  const journal = migrationJournal();
+  const out = join(root, `upto-${n}`);
+  mkdirSync(join(out, 'meta'), { recursive: true });
+  const entries = journal.entries.slice(0, n);
+  for (const e of entries) copyFileSync(join(folder, `${e.tag}.sql`), join(out, `${e.tag}.sql`));
+  writeFileSync(join(out, 'meta', '_journal.json'), JSON.stringify({ ...journal, entries }));
+  return out;
 }

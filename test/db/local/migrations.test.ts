@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { localMigrationsFolder, openLocalDatabase } from '../../../src/db/local/index.js';
-import { tempDir } from './fixtures.js';
+import { folderUpTo, tempDir } from './fixtures.js';
 
 interface Journal {
   entries: { idx: number; when: number; tag: string }[];
@@ -38,15 +38,6 @@ test('the migrations contain no PRAGMA (it would do nothing inside the migrator 
 });
 
 /** The migrations folder cut after its first `n` entries: the state of an older release. */
-function folderUpTo(root: string, n: number): string {
-  const out = join(root, `upto-${n}`);
-  mkdirSync(join(out, 'meta'), { recursive: true });
-  const entries = journal.entries.slice(0, n);
-  for (const e of entries) copyFileSync(join(folder, `${e.tag}.sql`), join(out, `${e.tag}.sql`));
-  writeFileSync(join(out, 'meta', '_journal.json'), JSON.stringify({ ...journal, entries }));
-  return out;
-}
-
 function schemaOf(path: string): unknown[] {
   const db = new Database(path, { readonly: true });
   try {
