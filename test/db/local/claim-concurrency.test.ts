@@ -8,19 +8,28 @@ import { probePayload, tempDir } from './fixtures.js';
 const moduleUrl = new URL('../../../src/db/local/index.js', import.meta.url).href;
 
 /** A separate process that claims and completes in small batches until the queue is empty. */
-function claimer(dbPath: string, startAt: number): Promise<number[]> {
+function claimer(dbPath: string, barrierDir: string, n: number, of: number): Promise<number[]> {
   const code = `
+    const fs = await import('node:fs');
     const m = await import(${JSON.stringify(moduleUrl)});
     const ldb = m.openLocalDatabase(${JSON.stringify(dbPath)});
     const store = m.createJobStore(ldb);
     const ids = [];
-    // All claimers start together, so that their claims really interleave.
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Math.max(0, ${startAt} - Date.now()));
+    // A barrier: every claimer is loaded and has the database open before any claims, so that their
+    // claims really interleave even when one process is slow to start (a busy CI machine).
+    fs.writeFileSync(${JSON.stringify(barrierDir)} + '/ready-${n}', '');
+    const until = Date.now() + 30000;
+    while (fs.readdirSync(${JSON.stringify(barrierDir)}).filter((f) => f.startsWith('ready-')).length < ${of} && Date.now() < until) {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+    }
     for (;;) {
       const jobs = store.claim({ limit: 7, now: Date.now(), leaseMs: 600000 });
       if (jobs.length === 0) break;
       for (const j of jobs) ids.push(j.id);
       store.complete(jobs.map((j) => ({ id: j.id, token: j.leaseToken })));
+      // A pause between claims, as the runner polls: without it one process can take the write
+      // lock back-to-back while the others sit in SQLite's busy back-off.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
     }
     ldb.close();
     process.stdout.write(JSON.stringify(ids));`;
@@ -57,8 +66,7 @@ test('claimers in separate processes never lease the same job twice, and togethe
   );
   ldb.close();
 
-  const startAt = Date.now() + 1500;
-  const results = await Promise.all([claimer(path, startAt), claimer(path, startAt), claimer(path, startAt)]);
+  const results = await Promise.all([0, 1, 2].map((n) => claimer(path, dir, n, 3)));
   const all = results.flat();
   assert.ok(
     results.every((ids) => ids.length > 0),
