@@ -16,6 +16,12 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { type ResolvedService, resolveService } from '../src/config/resolve.js';
 import {
+  BUFFER_CHECK_MS,
+  COLLECT_GRACE_MS,
+  DEFAULT_MAX_ROWS,
+  MAX_COLLECT_RUNS,
+} from '../src/daemon/daemon.js';
+import {
   COLLECT_SLICE_ROWS,
   collect,
   createExportSource,
@@ -100,11 +106,6 @@ export interface AgentBenchOptions {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** The daemon's collect settings (src/daemon/daemon.ts keeps them private). */
-const COLLECT_GRACE_MS = 5_000;
-const COLLECT_RUNS = 25;
-const BUFFER_CHECK_MS = 5_000;
-const BUFFER_MAX_ROWS = 5_000_000;
 
 export async function agentBench(options: AgentBenchOptions = {}): Promise<BenchResult> {
   const count = options.services ?? 2000;
@@ -237,7 +238,7 @@ export async function agentBench(options: AgentBenchOptions = {}): Promise<Bench
         : undefined,
     // As the daemon collects (src/daemon/daemon.ts): bounded slices with a loop turn between.
     collectHandler: async () => {
-      for (let run = 0; run < COLLECT_RUNS; run++) {
+      for (let run = 0; run < MAX_COLLECT_RUNS; run++) {
         const { more } = timed('collect (one slice)', () =>
           collect(ldb, { now: Date.now(), graceMs: COLLECT_GRACE_MS, maxDeletes: COLLECT_SLICE_ROWS }),
         )();
@@ -257,7 +258,7 @@ export async function agentBench(options: AgentBenchOptions = {}): Promise<Bench
 
   // The daemon's buffer-limit check runs beside the agent (a count of the backlog every 5 s).
   const bufferTimer = setInterval(
-    timed('buffer limit check', () => enforceBufferLimit(ldb, { maxRows: BUFFER_MAX_ROWS })),
+    timed('buffer limit check', () => enforceBufferLimit(ldb, { maxRows: DEFAULT_MAX_ROWS })),
     BUFFER_CHECK_MS,
   );
   let scenarioRun: Promise<void> | null = null;

@@ -38,12 +38,12 @@ export interface DaemonOptions {
 }
 
 /** Exported rows are kept this long before collect deletes them (a short grace, like the original's 2 s loop). */
-const COLLECT_GRACE_MS = 5_000;
-const BUFFER_CHECK_MS = 5_000;
+export const COLLECT_GRACE_MS = 5_000;
+export const BUFFER_CHECK_MS = 5_000;
 /** Bounded collect slices per collect job, a loop turn between slices. */
-const MAX_COLLECT_RUNS = 25;
+export const MAX_COLLECT_RUNS = 25;
 const STATUS_EVERY_MS = 10_000;
-const DEFAULT_MAX_ROWS = 5_000_000;
+export const DEFAULT_MAX_ROWS = 5_000_000;
 /** How long closing the remote pool or the HTTP pools may take at shutdown. */
 const CLOSE_BOUND_MS = 2_000;
 
