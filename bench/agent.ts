@@ -31,10 +31,11 @@ import {
 } from '../src/db/local/index.js';
 import { createAgent, type ExportOutcome } from '../src/jobs/agent.js';
 import { createExporter, type Exporter } from '../src/jobs/export.js';
+import { LagHistogram } from '../src/jobs/lag-histogram.js';
 import { MAX_WINDOW_MS, slotsBetween } from '../src/jobs/phase.js';
 import type { ExportSource, JobStore } from '../src/jobs/store.js';
 import { silentLogger } from '../src/log/logger.js';
-import { createProber } from '../src/probe/prober.js';
+import { createThreadedProber } from '../src/probe/threaded-prober.js';
 import type { Prober } from '../src/probe/types.js';
 import { createDatabaseOn, type EmbeddedServer, startEmbeddedPostgres } from '../test/helpers/pg.js';
 import type { BenchResult, Goal, Scalar } from './result.js';
@@ -159,7 +160,7 @@ export async function agentBench(options: AgentBenchOptions = {}): Promise<Bench
     }),
   };
   const stored = ldb.sqlite.prepare('SELECT 1 FROM results WHERE id = ?');
-  const real = createProber({ perOrigin });
+  const real = createThreadedProber({ perOrigin });
   const source = createExportSource(ldb);
   let pgServer: EmbeddedServer | null = null;
   let exporter: Exporter | null = null;
@@ -192,7 +193,9 @@ export async function agentBench(options: AgentBenchOptions = {}): Promise<Bench
   let executed = 0;
   // Results are deleted once the stand-in exporter marked them: count them on the way instead.
   const byClass: Record<string, number> = {};
-  const durations: number[] = [];
+  // A histogram, not an array of every duration: the harness's memory counts in the monitor's RSS.
+  const durations = new LagHistogram();
+  const requestLag = new LagHistogram();
   // Delegates to the real prober; only counts which slots it was asked to run.
   const prober: Prober = {
     probe(service, opts) {
@@ -200,9 +203,11 @@ export async function agentBench(options: AgentBenchOptions = {}): Promise<Bench
       if (opts.scheduledAt < t0 || opts.scheduledAt >= t1) return real.probe(service, opts);
       executed++;
       return real.probe(service, opts).then((r) => {
+        // When the request really started (in the probe worker), not when the runner handed it over.
+        if (r.startedAt !== null) requestLag.record(r.startedAt - opts.scheduledAt);
         const cls = r.errorClass ?? 'none';
         byClass[cls] = (byClass[cls] ?? 0) + 1;
-        if (r.durationMs !== null) durations.push(r.durationMs);
+        if (r.durationMs !== null) durations.record(r.durationMs);
         return r;
       });
     },
@@ -323,8 +328,7 @@ export async function agentBench(options: AgentBenchOptions = {}): Promise<Bench
 
     let scheduled = 0;
     for (const s of services) scheduled += slotsBetween(s, t0, t1).length;
-    durations.sort((a, b) => a - b);
-    const durationAt = (q: number) => durations[Math.max(0, Math.ceil(durations.length * q) - 1)] ?? null;
+    const durationAt = (q: number) => (durations.count > 0 ? durations.percentile(q) : null);
     const MB = 2 ** 20;
     const cpuPct = ((cpu.user + cpu.system) / 1000 / wallMs) * 100;
     const targetCpuPct =
@@ -341,9 +345,12 @@ export async function agentBench(options: AgentBenchOptions = {}): Promise<Bench
         .filter(([k]) => k !== 'none')
         .reduce((n, [, v]) => n + v, 0),
       probesPerSecond: (executed / wallMs) * 1000,
-      startLagP50Ms: stats.startLagP50Ms,
-      startLagP99Ms: stats.startLagP99Ms,
-      startLagMaxMs: stats.startLagMaxMs,
+      // Start lag where the request starts (the probe worker's startedAt − scheduled), which also
+      // counts the hand-over between threads; the runner's own figure is dispatchLagP99Ms.
+      startLagP50Ms: requestLag.percentile(0.5),
+      startLagP99Ms: requestLag.percentile(0.99),
+      startLagMaxMs: requestLag.max,
+      dispatchLagP99Ms: stats.startLagP99Ms,
       probeDurationP50Ms: durationAt(0.5),
       probeDurationP99Ms: durationAt(0.99),
       eventLoopDelayP99Ms: stats.eventLoopDelayP99Ms,

@@ -27,6 +27,8 @@ export interface OutageOptions {
   afterSeconds?: number;
   /** The backlog counts as drained when its oldest result finished less than this ago. Default 5000 ms. */
   drainedLagMs?: number;
+  /** Results the run will write (sizes the id ledger up front). Default: grown as needed. */
+  expectedResults?: number;
 }
 
 /**
@@ -34,7 +36,7 @@ export interface OutageOptions {
  * monitor's RSS, measured in this process, is not inflated by the bookkeeping.
  */
 class IdLedger {
-  private buf = Buffer.alloc(16 * 65_536);
+  private buf: Buffer;
   private n = 0;
   /** Ids that are not UUIDs (none expected): kept as they are. */
   private readonly other: string[] = [];
@@ -52,6 +54,11 @@ class IdLedger {
     }
     this.buf.write(hex, this.n * 16, 'hex');
     this.n++;
+  }
+
+  /** @param expected ids the run will write: allocated once, so no doubling copy mid-run. */
+  constructor(expected: number) {
+    this.buf = Buffer.alloc(16 * Math.max(65_536, Math.ceil(expected)));
   }
 
   get size(): number {
@@ -79,7 +86,7 @@ export function outageScenario(options: OutageOptions = {}): Scenario {
   const drainLimitMs = (options.drainLimitSeconds ?? 90) * 1000;
   const drainedLagMs = options.drainedLagMs ?? 5000;
 
-  const ids = new IdLedger();
+  const ids = new IdLedger(options.expectedResults ?? 0);
   const lag = new LagHistogram();
   let executedInOutage = 0;
   // The outage window on the slot grid: slots scheduled in [down, up) are judged.
@@ -226,11 +233,12 @@ export function outageBench(options: AgentBenchOptions & OutageOptions = {}): Pr
   const before = options.beforeSeconds ?? 30;
   const outage = options.outageSeconds ?? 60;
   const drainLimit = options.drainLimitSeconds ?? 90;
+  const seconds = options.seconds ?? before + outage + (options.afterSeconds ?? 70);
   return agentBench({
     ...options,
     services: options.services ?? 10_000,
     // The window spans the load before, the outage and a drain that meets its goal, plus margin.
-    seconds: options.seconds ?? before + outage + (options.afterSeconds ?? 70),
+    seconds,
     postgres: true,
     name: options.name ?? 'outage',
     title:
@@ -238,6 +246,11 @@ export function outageBench(options: AgentBenchOptions & OutageOptions = {}): Pr
       `${options.services ?? 10_000} services at 5 s, PostgreSQL stopped for ${outage} s under load`,
     scenario: outageScenario({
       ...options,
+      // Every slot of warm-up, window and wind-down, with 10 % to spare.
+      expectedResults:
+        (((options.services ?? 10_000) * ((options.warmupSeconds ?? 5) + seconds + 10)) /
+          ((options.intervalMs ?? 5000) / 1000)) *
+        1.1,
       beforeSeconds: before,
       outageSeconds: outage,
       drainLimitSeconds: drainLimit,

@@ -15,7 +15,7 @@ import { ConfigError, toError } from '../errors.js';
 import { createAgent } from '../jobs/agent.js';
 import type { Logger } from '../log/logger.js';
 import { registerSecret } from '../log/secrets.js';
-import { createProber } from '../probe/prober.js';
+import { createThreadedProber } from '../probe/threaded-prober.js';
 import { createNotifier } from '../systemd/notify.js';
 import { watchConfig } from './config-watcher.js';
 import { RemoteExport } from './remote-export.js';
@@ -136,7 +136,8 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
 
   const store = createJobStore(ldb);
   const source = createExportSource(ldb);
-  const prober = createProber({ perOrigin: config.runner?.per_origin });
+  // HTTP in a worker thread: the main thread keeps the scheduler, the runner and SQLite.
+  const prober = createThreadedProber({ perOrigin: config.runner?.per_origin });
   const remote = new RemoteExport(source, log);
   remote.configure(config, exportEnabled);
 

@@ -72,8 +72,11 @@ export interface JobStore {
 
 /** What the exporter needs from the local database. */
 export interface ExportSource {
-  /** Oldest unexported results (insertion order), not set aside. */
-  selectUnexported(limit: number): ProbeResult[];
+  /**
+   * Oldest unexported results (insertion order), not set aside; with `afterId`, only those
+   * inserted after that result (the next batch while one is in flight).
+   */
+  selectUnexported(limit: number, afterId?: string): ProbeResult[];
   /** Mark as exported; called only after the remote COMMIT. */
   markExported(ids: readonly string[], at: number): number;
   /** Keep a row PostgreSQL rejected for its data out of the export queue, with the reason. */

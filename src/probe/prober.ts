@@ -7,6 +7,7 @@ import { uuidv7 } from '../util/uuidv7.js';
 import { readBodyPrefix } from './body.js';
 import { classifyError, ProbeAbortedError, ProbeDeadlineError, type ProbePhase } from './classify.js';
 import { createTrackingConnector, hostPortKey, type TrackingConnector } from './connector.js';
+import { Deadline } from './deadline.js';
 import { type BoundedResolverOptions, createBoundedResolver, DnsError } from './dns.js';
 import { parseExpectStatus, type StatusSet } from './status.js';
 import type { ProbeOptions, Prober } from './types.js';
@@ -93,18 +94,18 @@ export function createProber(options: ProberOptions = {}): Prober {
   const dispatchers = new Map<string, Dispatcher>();
   const regexes = new Map<string, RegExp | string>();
   const plans = new WeakMap<ResolvedService, Plan>();
-  const shutdownWatchers = new WeakMap<AbortSignal, Set<AbortController>>();
+  const shutdownWatchers = new WeakMap<AbortSignal, Set<Deadline>>();
 
   // One listener per shutdown signal, fanned out to the probes in flight: a listener per probe
   // on the runner's shared signal would be hundreds at once (and Node's leak warning).
-  function watchShutdown(signal: AbortSignal, controller: AbortController): () => void {
+  function watchShutdown(signal: AbortSignal, controller: Deadline): () => void {
     if (signal.aborted) {
       controller.abort(new ProbeAbortedError());
       return noop;
     }
     let inFlight = shutdownWatchers.get(signal);
     if (!inFlight) {
-      const set = new Set<AbortController>();
+      const set = new Set<Deadline>();
       inFlight = set;
       shutdownWatchers.set(signal, set);
       signal.addEventListener(
@@ -220,10 +221,10 @@ export function createProber(options: ProberOptions = {}): Prober {
     let phase: ProbePhase = 'dns';
     const progress = { bytesRead: 0 };
 
-    // One deadline for everything. A plain controller + timer rather than AbortSignal.any: the
+    // One deadline for everything. A light Deadline + timer rather than AbortSignal.any: the
     // timer is cleared as soon as the probe ends, and nothing accumulates on the long-lived
     // shutdown signal (AbortSignal.any keeps dependants on its sources in Node 20).
-    const controller = new AbortController();
+    const controller = new Deadline();
     const timer = setTimeout(
       () => controller.abort(new ProbeDeadlineError(service.timeoutMs)),
       service.timeoutMs,

@@ -15,6 +15,11 @@ export function createExportSource(ldb: LocalDatabase): ExportSource {
     sqlite,
     `SELECT ${SELECT_RESULT_COLUMNS} FROM results WHERE ${UNEXPORTED} ORDER BY seq LIMIT ?`,
   ).raw(true);
+  const selectAfter = prepared(
+    sqlite,
+    `SELECT ${SELECT_RESULT_COLUMNS} FROM results
+     WHERE ${UNEXPORTED} AND seq > (SELECT seq FROM results WHERE id = ?) ORDER BY seq LIMIT ?`,
+  ).raw(true);
   const mark = prepared(sqlite, 'UPDATE results SET exported_at = ? WHERE id = ? AND exported_at IS NULL');
   const aside = prepared(
     sqlite,
@@ -33,9 +38,10 @@ export function createExportSource(ldb: LocalDatabase): ExportSource {
   });
 
   return {
-    selectUnexported(limit: number): ProbeResult[] {
+    selectUnexported(limit: number, afterId?: string): ProbeResult[] {
       if (limit <= 0) return [];
-      return (select.all(limit) as ResultRow[]).map(rowToResult);
+      const rows = afterId === undefined ? select.all(limit) : selectAfter.all(afterId, limit);
+      return (rows as ResultRow[]).map(rowToResult);
     },
     markExported(ids, at) {
       if (ids.length === 0) return 0;

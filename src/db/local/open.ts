@@ -18,6 +18,8 @@ export interface LocalDatabase {
   /** Absolute path of the database file. */
   path: string;
   logger: Logger;
+  /** A worker thread checkpoints the WAL (openLocalDatabase's backgroundCheckpoints). */
+  checkpointsInBackground: boolean;
   /** Closes the connection (SQLite checkpoints the WAL on the last close). Safe to call twice. */
   close(): void;
 }
@@ -87,6 +89,7 @@ export function openLocalDatabase(path: string, opts: OpenLocalDatabaseOptions =
       db,
       path: file,
       logger,
+      checkpointsInBackground: opts.backgroundCheckpoints === true,
       close() {
         if (closed) return;
         closed = true;

@@ -57,6 +57,12 @@ test('background checkpoints copy WAL frames into the file off the main thread, 
     statSync(path).size > before + 1_000_000,
     `main file grew from ${before} to ${statSync(path).size}`,
   );
+  // Collect leaves the checkpoint to the worker (-1), and still deletes and vacuums.
+  ldb.sqlite.prepare('UPDATE results SET exported_at = 1').run();
+  const collected = collect(ldb, { now: now + 10_000_000, graceMs: 0 });
+  assert.equal(collected.resultsDeleted, 4_000);
+  assert.equal(collected.walFramesLeft, -1);
+  assert.ok(collected.freePages >= 0);
 
   ldb.close();
   // The last connection to close removes the WAL; the worker's connection must be gone too.

@@ -48,6 +48,10 @@ test('export source: oldest first in insertion order, mark exported, set aside w
   src.setAside(rs[4]!.id, 'value too long for type character varying(10)', 5001);
   src.setAside(rs[4]!.id, 'again', 5002); // not counted twice
   assert.deepEqual(ids(src.selectUnexported(100)), ids(rs.slice(5)));
+  // The batch after one in flight: only rows inserted after it, the exported ones skipped.
+  assert.deepEqual(ids(src.selectUnexported(2, rs[6]!.id)), ids(rs.slice(7, 9)));
+  assert.deepEqual(ids(src.selectUnexported(3, rs[1]!.id)), ids(rs.slice(5, 8)));
+  assert.deepEqual(src.selectUnexported(3, 'no-such-id'), []);
   assert.equal(src.countUnexported(), 5);
   assert.equal(readCounters(ldb)[COUNTER.setAside], 1);
   const aside = ldb.sqlite

@@ -1,0 +1,89 @@
+import type { ResolvedService } from '../config/resolve.js';
+import type { ErrorClass, ProbeResult } from '../results/types.js';
+import type { ProberOptions } from './prober.js';
+
+/**
+ * The messages between the threaded prober (main thread) and its probe worker. Both directions
+ * are batched and flat: one structured clone of a few arrays of numbers costs far less than one
+ * message, or one object, per probe. Everything a result shares with its service (url, method,
+ * key, regex) stays on the main thread and is filled back in there.
+ */
+
+export interface ProbeWorkerData {
+  options: ProberOptions;
+}
+
+/** Main → worker. */
+export interface ToWorker {
+  /** Services the worker has not seen yet, by the id that the starts use. */
+  services?: [number, ResolvedService][];
+  /** Ids of services no longer used on the main thread. */
+  forget?: number[];
+  /** START_STRIDE numbers per probe: seq, service id, scheduledAt, shutdown-signal id (0 = none). */
+  starts?: number[];
+  /** Shutdown signals that aborted: every probe started with one of them is aborted. */
+  abort?: number[];
+  /** Close the pools and exit. */
+  close?: true;
+}
+
+export const START_STRIDE = 4;
+
+/** One result without what the main thread already knows, RESULT_STRIDE cells per probe. */
+type ResultCell = number | string | boolean | null;
+export const RESULT_STRIDE = 11;
+
+/** Worker → main. */
+export interface FromWorker {
+  results?: ResultCell[];
+  /** The worker closed its pools (answer to `close`). */
+  closed?: true;
+}
+
+export function encodeResult(out: ResultCell[], seq: number, r: ProbeResult): void {
+  out.push(
+    seq,
+    r.id,
+    r.startedAt,
+    r.finishedAt,
+    r.durationMs,
+    r.statusCode,
+    r.regexMatched,
+    r.errorClass,
+    r.errorMessage,
+    r.bytesRead,
+    r.truncated,
+  );
+}
+
+export interface ProbeContext {
+  service: ResolvedService;
+  scheduledAt: number;
+  agent: string;
+}
+
+/** The result at `offset` of a results array; `seq` is cells[offset]. */
+export function decodeResult(cells: readonly ResultCell[], offset: number, ctx: ProbeContext): ProbeResult {
+  const { service } = ctx;
+  const errorClass = cells[offset + 7] as ErrorClass | null;
+  return {
+    id: cells[offset + 1] as string,
+    agent: ctx.agent,
+    serviceKey: service.key,
+    url: service.url,
+    method: service.method,
+    scheduledAt: ctx.scheduledAt,
+    startedAt: cells[offset + 2] as number | null,
+    finishedAt: cells[offset + 3] as number,
+    durationMs: cells[offset + 4] as number | null,
+    statusCode: cells[offset + 5] as number | null,
+    ok: errorClass === null,
+    regexRequired: service.checkRegex,
+    regex: service.regex,
+    regexMatched: cells[offset + 6] as boolean | null,
+    errorClass,
+    errorMessage: cells[offset + 8] as string | null,
+    bytesRead: cells[offset + 9] as number,
+    truncated: cells[offset + 10] as boolean,
+  };
+}

@@ -1,0 +1,156 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, test } from 'node:test';
+import { createProber } from '../../src/probe/prober.js';
+import { createThreadedProber } from '../../src/probe/threaded-prober.js';
+import type { Prober } from '../../src/probe/types.js';
+import type { ProbeResult } from '../../src/results/types.js';
+import { refusedUrl, startOkServer, startSlowServer } from '../helpers/http-servers.js';
+import { service, timedProbe } from './fixtures.js';
+
+let threaded: Prober;
+let direct: Prober;
+before(() => {
+  threaded = createThreadedProber();
+  direct = createProber();
+});
+after(async () => {
+  await threaded.close();
+  await direct.close();
+});
+
+/** The fields that do not depend on when or how fast the probe ran. */
+function verdict(r: ProbeResult) {
+  const { id: _id, startedAt: _s, finishedAt: _f, durationMs: _d, ...rest } = r;
+  return rest;
+}
+
+/** Answers /code/N with status N and a body naming N, so a result can be matched to its request. */
+async function startCodeServer(): Promise<{ url: string; close(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    const code = Number(req.url?.split('/')[2] ?? 500);
+    res.writeHead(code, { 'content-type': 'text/plain' });
+    res.end(`code=${code}`);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+test('a probe in the worker thread gives the same result as one on the main thread', async () => {
+  const ok = await startOkServer({ body: 'hello world' });
+  const refused = await refusedUrl();
+  try {
+    const cases = [
+      service(ok.url, { check_regex: true, regex: 'wor+ld' }),
+      service(ok.url, { check_regex: true, regex: '^bye' }),
+      service(ok.url, { expect_status: '204' }),
+      service(ok.url, { method: 'HEAD' }),
+      service(refused),
+      service('http://127.0.0.1:1/[', { check_regex: true, regex: '(' }),
+    ];
+    for (const s of cases) {
+      const opts = { scheduledAt: 1_700_000_000_000, agent: 'agent-7' };
+      const [a, b] = await Promise.all([threaded.probe(s, opts), direct.probe(s, opts)]);
+      assert.deepEqual(verdict(a), verdict(b), `${s.method} ${s.url} regex=${s.regex}`);
+      assert.match(a.id, /^[0-9a-f-]{36}$/);
+      assert.ok(a.startedAt !== null && a.finishedAt >= a.startedAt);
+      assert.equal(a.durationMs, a.finishedAt - a.startedAt);
+    }
+  } finally {
+    await ok.close();
+  }
+});
+
+test('hundreds of concurrent probes each get their own result', async () => {
+  const server = await startCodeServer();
+  try {
+    const codes = [200, 201, 202, 204, 301, 404, 418, 500, 503];
+    const jobs = Array.from({ length: 400 }, (_, i) => {
+      const code = codes[i % codes.length]!;
+      // A new service object each time, so the worker also learns 400 services.
+      const s = service(`${server.url}/code/${code}/${i}`, { expect_status: '200-599' });
+      return threaded.probe(s, { scheduledAt: i, agent: 'a' }).then((r) => ({ r, code, i, s }));
+    });
+    const done = await Promise.all(jobs);
+    for (const { r, code, i, s } of done) {
+      assert.equal(r.statusCode, code, `probe ${i}`);
+      assert.equal(r.scheduledAt, i);
+      assert.equal(r.serviceKey, s.key);
+      assert.equal(r.url, s.url);
+      assert.equal(r.ok, true);
+    }
+    assert.equal(new Set(done.map((d) => d.r.id)).size, done.length);
+  } finally {
+    await server.close();
+  }
+});
+
+test('the shutdown signal reaches probes in the worker: they end at once, classified as aborted', async () => {
+  const slow = await startSlowServer(30_000);
+  try {
+    const s = service(slow.url, { timeout: 20 });
+    const controller = new AbortController();
+    const pending = timedProbe(threaded, s, controller.signal);
+    const reference = timedProbe(direct, s, controller.signal);
+    setTimeout(() => controller.abort(), 200);
+    const [{ result, elapsedMs }, ref] = await Promise.all([pending, reference]);
+    assert.ok(elapsedMs < 3000, `took ${elapsedMs} ms`);
+    assert.equal(result.ok, false);
+    assert.equal(result.errorClass, ref.result.errorClass);
+    assert.equal(result.errorMessage, ref.result.errorMessage);
+    // A signal that is already aborted: the probe does not wait for its deadline either.
+    const late = await timedProbe(threaded, s, controller.signal);
+    assert.ok(late.elapsedMs < 3000, `took ${late.elapsedMs} ms`);
+    assert.equal(late.result.errorClass, ref.result.errorClass);
+  } finally {
+    await slow.close();
+  }
+});
+
+test('a worker stuck in a regex is replaced: its probe fails as other, the next probe works', async () => {
+  // (a+)+$ against a run of a's ending in '!' backtracks for longer than anyone will wait.
+  const evil = await startOkServer({ body: `${'a'.repeat(40)}!` });
+  const ok = await startOkServer({ body: 'fine' });
+  const prober = createThreadedProber({ hangMs: 1500 });
+  try {
+    const stuck = await timedProbe(prober, service(evil.url, { check_regex: true, regex: '^(a+)+$' }));
+    assert.equal(stuck.result.ok, false);
+    assert.equal(stuck.result.errorClass, 'other');
+    assert.match(stuck.result.errorMessage ?? '', /probe worker stopped answering/);
+    assert.ok(stuck.elapsedMs >= 1500 && stuck.elapsedMs < 6000, `took ${stuck.elapsedMs} ms`);
+    const next = await prober.probe(service(ok.url, { check_regex: true, regex: 'fine' }), {
+      scheduledAt: 0,
+      agent: 'a',
+    });
+    assert.equal(next.ok, true, next.errorMessage ?? '');
+  } finally {
+    await prober.close();
+    await evil.close();
+    await ok.close();
+  }
+});
+
+test('after close() a probe is answered as other without a request', async () => {
+  const ok = await startOkServer();
+  const prober = createThreadedProber();
+  try {
+    const first = await prober.probe(service(ok.url), { scheduledAt: 0, agent: 'a' });
+    assert.equal(first.ok, true);
+    await prober.close();
+    const afterClose = await prober.probe(service(ok.url), { scheduledAt: 1, agent: 'a' });
+    assert.equal(afterClose.errorClass, 'other');
+    assert.match(afterClose.errorMessage ?? '', /closed/);
+    assert.equal(ok.requests(), 1);
+  } finally {
+    await ok.close();
+  }
+});
