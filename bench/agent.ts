@@ -230,15 +230,17 @@ export async function agentBench(options: AgentBenchOptions = {}): Promise<Bench
         )
       : localExport
         ? async () => {
-            const batch = timed('export (select + mark)', () => {
-              const rows = source.selectUnexported(5000);
+            // As the real exporter: the select, then (after the remote insert, here one loop turn)
+            // the mark, as two separate blocking calls.
+            const rows = timed('export: select', () => source.selectUnexported(5000))();
+            await new Promise((r) => setImmediate(r));
+            timed('export: mark', () =>
               source.markExported(
                 rows.map((r) => r.id),
                 Date.now(),
-              );
-              return rows.length;
-            })();
-            return { exported: batch, full: batch === 5000, retryAfterMs: null };
+              ),
+            )();
+            return { exported: rows.length, full: rows.length === 5000, retryAfterMs: null };
           }
         : undefined,
     // As the daemon collects (src/daemon/daemon.ts): bounded slices with a loop turn between.

@@ -64,8 +64,9 @@ export interface JobStore {
   /** Give leases back without counting an attempt (shutdown). Returns how many changed. */
   release(refs: readonly JobRef[]): number;
   /**
-   * Insert probe results and complete their jobs in one transaction. A result whose job token is
-   * stale is not written (another worker owns that slot). Returns how many results were written.
+   * Insert probe results and finish their jobs in one transaction (the job row is deleted: the
+   * result now stands for the slot). A result whose job token is stale is not written (another
+   * worker owns that slot). Returns how many results were written.
    */
   recordProbeResults(items: readonly RecordedProbe[]): number;
 }

@@ -19,7 +19,7 @@ const HEARTBEAT_MS = 1000;
 const port = parentPort;
 if (port === null) throw new Error('probe-worker.js must run as a worker thread');
 
-const { options } = workerData as ProbeWorkerData;
+const { options, batchMs } = workerData as ProbeWorkerData;
 const prober = createProber(options);
 const services = new Map<number, ResolvedService>();
 const shutdown = new Map<number, AbortController>();
@@ -39,7 +39,8 @@ function done(seq: number, result: ProbeResult): void {
   encodeResult(outgoing, seq, result);
   if (!flushQueued) {
     flushQueued = true;
-    setImmediate(flush);
+    if (batchMs > 0) setTimeout(flush, batchMs);
+    else setImmediate(flush);
   }
 }
 

@@ -94,6 +94,8 @@ export function createProber(options: ProberOptions = {}): Prober {
   const dispatchers = new Map<string, Dispatcher>();
   const regexes = new Map<string, RegExp | string>();
   const plans = new WeakMap<ResolvedService, Plan>();
+  // Shared by spec: nearly every service says '200-399', and a bitmap each was ~30 MB at 40,000.
+  const statusSets = new Map<string, StatusSet>();
   const shutdownWatchers = new WeakMap<AbortSignal, Set<Deadline>>();
 
   // One listener per shutdown signal, fanned out to the probes in flight: a listener per probe
@@ -177,7 +179,11 @@ export function createProber(options: ProberOptions = {}): Prober {
       const u = new URL(s.url);
       hostname = u.hostname.replace(/^\[|\]$/g, '');
       hostPort = hostPortKey(u.hostname, u.port, u.protocol);
-      status = parseExpectStatus(s.expectStatus);
+      status = statusSets.get(s.expectStatus) ?? null;
+      if (status === null) {
+        status = parseExpectStatus(s.expectStatus);
+        statusSets.set(s.expectStatus, status);
+      }
     } catch (err) {
       invalid = toError(err).message;
     }

@@ -11,6 +11,8 @@ import type { ProberOptions } from './prober.js';
 
 export interface ProbeWorkerData {
   options: ProberOptions;
+  /** Results are sent at most this long after the first of a batch finished (see ThreadedProberOptions). */
+  batchMs: number;
 }
 
 /** Main → worker. */

