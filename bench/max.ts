@@ -17,7 +17,7 @@ export interface MaxBenchOptions {
   from?: number;
   /** Added per step. Default 5000. */
   step?: number;
-  /** Last step tried. Default 60,000. */
+  /** Last step tried. Default 80,000. */
   to?: number;
   /** Measured seconds per step (after a 5 s warm-up). Default 20. */
   seconds?: number;
@@ -38,7 +38,7 @@ interface Step {
 export async function maxBench(options: MaxBenchOptions = {}): Promise<BenchResult> {
   const from = options.from ?? 10_000;
   const step = options.step ?? 5000;
-  const to = options.to ?? 60_000;
+  const to = options.to ?? 80_000;
   const seconds = options.seconds ?? 20;
   const concurrency = options.concurrency ?? 512;
   const perOrigin = options.perOrigin ?? 16;

@@ -54,7 +54,7 @@ export const sections: Record<string, Section> = {
     maxBench({
       from: pick(o, 'from', 10_000, 2000, q),
       step: pick(o, 'step', 5000, 2000, q),
-      to: pick(o, 'to', 60_000, 4000, q),
+      to: pick(o, 'to', 80_000, 4000, q),
       seconds: pick(o, 'seconds', 20, 5, q),
       concurrency: o['concurrency'],
       perOrigin: o['per-origin'],
