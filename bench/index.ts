@@ -11,6 +11,7 @@
  *   export  1,000,000 results exported vs COPY (--rows, --batch-size)
  *   outage  the 10k load with PostgreSQL stopped for 60 s (--before --outage --after --drain-limit)
  *   agent   ad hoc: N services (--services, --postgres 1, --local-export 0)
+ *   prober  ad hoc: the prober alone in a closed loop (in-thread, threaded) vs a bare undici loop
  * --quick shrinks every section to a smoke run and writes to a temp dir, not bench/results.
  */
 import { mkdirSync } from 'node:fs';

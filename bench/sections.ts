@@ -8,6 +8,7 @@ import { agentBench } from './agent.js';
 import { exportBench } from './export.js';
 import { maxBench } from './max.js';
 import { outageBench } from './outage.js';
+import { proberLoopBench } from './prober-loop.js';
 import { rawBench } from './raw.js';
 import type { BenchResult, Scalar } from './result.js';
 
@@ -86,6 +87,14 @@ export const sections: Record<string, Section> = {
       name: `${o['services'] !== undefined && o['services'] !== 2000 ? `agent-${o['services']}` : 'agent'}${
         o['postgres'] === 1 ? '-pg' : ''
       }`,
+    }),
+  /** Ad hoc: the prober alone in a closed loop (in-thread and threaded) vs a bare undici loop. */
+  prober: (o, q) =>
+    proberLoopBench({
+      seconds: pick(o, 'seconds', 10, 3, q),
+      concurrency: o['concurrency'],
+      perOrigin: o['per-origin'],
+      origins: o['origins'],
     }),
 };
 
