@@ -30,7 +30,7 @@ import {
   openLocalDatabase,
 } from '../src/db/local/index.js';
 import { createAgent, type ExportOutcome } from '../src/jobs/agent.js';
-import { createExporter, type Exporter } from '../src/jobs/export.js';
+import { createExporter, DEFAULT_EXPORT_BATCH, type Exporter } from '../src/jobs/export.js';
 import { LagHistogram } from '../src/jobs/lag-histogram.js';
 import { MAX_WINDOW_MS, slotsBetween } from '../src/jobs/phase.js';
 import type { ExportSource, JobStore } from '../src/jobs/store.js';
@@ -232,7 +232,7 @@ export async function agentBench(options: AgentBenchOptions = {}): Promise<Bench
         ? async () => {
             // As the real exporter: the select, then (after the remote insert, here one loop turn)
             // the mark, as two separate blocking calls.
-            const rows = timed('export: select', () => source.selectUnexported(5000))();
+            const rows = timed('export: select', () => source.selectUnexported(DEFAULT_EXPORT_BATCH))();
             await new Promise((r) => setImmediate(r));
             timed('export: mark', () =>
               source.markExported(
@@ -240,7 +240,7 @@ export async function agentBench(options: AgentBenchOptions = {}): Promise<Bench
                 Date.now(),
               ),
             )();
-            return { exported: rows.length, full: rows.length === 5000, retryAfterMs: null };
+            return { exported: rows.length, full: rows.length === DEFAULT_EXPORT_BATCH, retryAfterMs: null };
           }
         : undefined,
     // As the daemon collects (src/daemon/daemon.ts): bounded slices with a loop turn between.

