@@ -35,6 +35,8 @@ export interface DaemonOptions {
   finalExportMs?: number;
   /** Stops the daemon like SIGTERM (demo, tests). */
   signal?: AbortSignal;
+  /** Cap of the local database in pages (see openLocalDatabase's maxPageCount). Default: none. */
+  localMaxPageCount?: number;
 }
 
 /** Exported rows are kept this long before collect deletes them (a short grace, like the original's 2 s loop). */
@@ -127,7 +129,11 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   const ldb = (() => {
     try {
       // WAL checkpoints from a worker thread keep their copying and fsyncs off the probes' event loop.
-      return openLocalDatabase(config.local_database_path, { logger: log, backgroundCheckpoints: true });
+      return openLocalDatabase(config.local_database_path, {
+        logger: log,
+        backgroundCheckpoints: true,
+        maxPageCount: options.localMaxPageCount,
+      });
     } catch (err) {
       lock.release();
       throw err;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import { MONITOR_BIN, service, startCountingServer, tempConfig } from '../helpers/daemon.js';
 
@@ -33,6 +34,31 @@ test('no services: refused with one line and exit 2', () => {
     assert.equal(r.status, 2);
     assert.match(r.stderr, /no services in .*monitor config services add/);
     assert.equal(r.stderr.trim().split('\n').length, 1);
+  } finally {
+    cfg.remove();
+  }
+});
+
+test('a bad MONITOR_SQLITE_MAX_PAGE_COUNT: refused with one line naming it, exit 2, no database made', () => {
+  const cfg = tempConfig({ external_database_uri: null, services: [service('http://127.0.0.1:9/x')] });
+  try {
+    for (const bad of ['0', '-5', '1.5', 'lots']) {
+      const r = spawnSync(
+        process.execPath,
+        [MONITOR_BIN, 'start', '--yes', '--config-path', cfg.configPath],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, MONITOR_SQLITE_MAX_PAGE_COUNT: bad },
+        },
+      );
+      assert.equal(r.status, 2, `${bad}: ${r.stderr}`);
+      assert.match(
+        r.stderr,
+        new RegExp(`MONITOR_SQLITE_MAX_PAGE_COUNT must be a positive whole number.*'${bad}'`),
+      );
+      assert.equal(r.stderr.trim().split('\n').length, 1);
+      assert.equal(existsSync(cfg.dbPath), false, 'the local database was created');
+    }
   } finally {
     cfg.remove();
   }

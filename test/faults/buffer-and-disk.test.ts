@@ -61,7 +61,8 @@ test('disk full under the local database: SQLITE_FULL handled, counted, no corru
   const cfg = tempConfig({ external_database_uri: null, services });
   const mnt = join(cfg.dir, 'small');
   mkdirSync(mnt);
-  const mounted = tryMountTmpfs(mnt, '3m');
+  // MONITOR_TEST_NO_MOUNT=1 takes the page-cap path even where mount is permitted (to check it).
+  const mounted = process.env['MONITOR_TEST_NO_MOUNT'] !== '1' && tryMountTmpfs(mnt, '3m');
   // Without mount rights (unprivileged CI), the same SQLITE_FULL path is driven by a page cap.
   const env: NodeJS.ProcessEnv = mounted ? {} : { MONITOR_SQLITE_MAX_PAGE_COUNT: '600' };
   t.diagnostic(mounted ? 'local database on a 3 MB tmpfs' : 'mount not permitted: using a SQLite page cap');

@@ -5,6 +5,22 @@ import { UsageError } from '../../errors.js';
 import { createLogger, type LogFormat, levelForVerbosity } from '../../log/logger.js';
 import { confirm } from '../prompt.js';
 
+/**
+ * MONITOR_SQLITE_MAX_PAGE_COUNT caps the local database at that many pages, so that SQLITE_FULL
+ * (the disk-full path) can be driven where a small file system cannot be mounted. Default: unset.
+ */
+export function maxPageCountFromEnv(env: NodeJS.ProcessEnv): number | undefined {
+  const raw = env['MONITOR_SQLITE_MAX_PAGE_COUNT'];
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 1) {
+    throw new UsageError(
+      `MONITOR_SQLITE_MAX_PAGE_COUNT must be a positive whole number of pages, got '${raw}'`,
+    );
+  }
+  return n;
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 
 interface StartArgs {
@@ -73,6 +89,7 @@ export const startCommand: CommandModule<object, StartArgs> = {
       }) as unknown as Argv<StartArgs>,
   handler: async (args) => {
     const configPath = args['config-path'];
+    const localMaxPageCount = maxPageCountFromEnv(process.env);
     const ok = await confirm(`Are you sure want to start monitoring? Config path: ${tildePath(configPath)}`, {
       yes: args.yes,
     });
@@ -92,6 +109,7 @@ export const startCommand: CommandModule<object, StartArgs> = {
       exportEnabled: args.export,
       collectEnabled: args.collect,
       drainMs: args['drain-timeout'] * 1000,
+      localMaxPageCount,
     });
     // Everything is closed or was given up after its bound (a hung PostgreSQL socket, say):
     // do not let a leftover handle keep a stopped daemon alive.

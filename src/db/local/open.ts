@@ -34,6 +34,11 @@ export interface OpenLocalDatabaseOptions {
    * false; the daemon and the benchmarks want it on.
    */
   backgroundCheckpoints?: boolean;
+  /**
+   * A hard cap on the database file, in pages (SQLite's `max_page_count`): past it every write
+   * fails with SQLITE_FULL, exactly as on a full disk. Default: no cap (SQLite's own limit).
+   */
+  maxPageCount?: number;
 }
 
 const MIGRATIONS_TABLE = '__drizzle_migrations';
@@ -67,6 +72,14 @@ export function openLocalDatabase(path: string, opts: OpenLocalDatabaseOptions =
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('foreign_keys = ON');
+    if (opts.maxPageCount !== undefined) {
+      if (!Number.isSafeInteger(opts.maxPageCount) || opts.maxPageCount < 1) {
+        throw new LocalDatabaseError(
+          `maxPageCount must be a positive whole number, got ${opts.maxPageCount}`,
+        );
+      }
+      sqlite.pragma(`max_page_count = ${opts.maxPageCount}`);
+    }
 
     const migrationsFolder = opts.migrationsFolder ?? localMigrationsFolder();
     refuseNewer(sqlite, tables, migrationsFolder, file);
