@@ -5,7 +5,8 @@
  * process.memoryUsage.rss(); the target's CPU is read from /proc separately.
  *
  * Figures cover a measurement window after a warm-up: slots scheduled in [t0, t1) are counted as
- * scheduled (from the grid), and as executed when the prober was called for them.
+ * scheduled (from the grid), and as executed when the prober ran them (was called for them and
+ * did not write them off as missed while they waited for its caps).
  *
  * A scenario (bench/outage.ts) can run alongside the window: it sees every probe start and every
  * result id the local database accepted, and adds its own figures.
@@ -160,7 +161,7 @@ export async function agentBench(options: AgentBenchOptions = {}): Promise<Bench
     }),
   };
   const stored = ldb.sqlite.prepare('SELECT 1 FROM results WHERE id = ?');
-  const real = createThreadedProber({ perOrigin });
+  const real = createThreadedProber({ perOrigin, concurrency });
   const source = createExportSource(ldb);
   let pgServer: EmbeddedServer | null = null;
   let exporter: Exporter | null = null;
@@ -196,13 +197,16 @@ export async function agentBench(options: AgentBenchOptions = {}): Promise<Bench
   // A histogram, not an array of every duration: the harness's memory counts in the monitor's RSS.
   const durations = new LagHistogram();
   const requestLag = new LagHistogram();
-  // Delegates to the real prober; only counts which slots it was asked to run.
+  // Delegates to the real prober; only counts which slots it ran (asked for, less those its
+  // per-origin gate wrote off as missed).
   const prober: Prober = {
+    gatesRequests: real.gatesRequests,
     probe(service, opts) {
       scenario?.onProbeStart?.(opts.scheduledAt, Date.now());
       if (opts.scheduledAt < t0 || opts.scheduledAt >= t1) return real.probe(service, opts);
       executed++;
       return real.probe(service, opts).then((r) => {
+        if (r.errorClass === 'missed') executed--;
         // When the request really started (in the probe worker), not when the runner handed it over.
         if (r.startedAt !== null) requestLag.record(r.startedAt - opts.scheduledAt);
         const cls = r.errorClass ?? 'none';

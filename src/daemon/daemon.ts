@@ -143,7 +143,10 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   const store = createJobStore(ldb);
   const source = createExportSource(ldb);
   // HTTP in a worker thread: the main thread keeps the scheduler, the runner and SQLite.
-  const prober = createThreadedProber({ perOrigin: config.runner?.per_origin });
+  const prober = createThreadedProber({
+    perOrigin: config.runner?.per_origin,
+    concurrency: config.runner?.concurrency,
+  });
   const remote = new RemoteExport(source, log);
   remote.configure(config, exportEnabled);
 

@@ -4,6 +4,7 @@ import type { ResolvedService } from '../config/resolve.js';
 import { MonitorError, toError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Prober } from '../probe/types.js';
+import { missedResult } from '../results/missed-result.js';
 import type { ProbeResult } from '../results/types.js';
 import { uuidv7 } from '../util/uuidv7.js';
 import { LagHistogram } from './lag-histogram.js';
@@ -40,9 +41,9 @@ export interface RunnerOptions {
   services: readonly ResolvedService[];
   logger: Logger;
   handlers?: Partial<Record<HandlerKind, JobHandler>>;
-  /** Probes in flight across all services. Default 512. */
+  /** Probes in flight across all services. Default 512 (left to a prober with gatesRequests). */
   concurrency?: number;
-  /** Probes in flight per origin. Default 16. */
+  /** Probes in flight per origin. Default 16 (left to a prober with gatesRequests). */
   perOrigin?: number;
   /**
    * Claim loop period. Default 100 ms: each claim has a fixed cost in SQLite (it scans the running
@@ -157,8 +158,12 @@ function runAtOf(job: ProbeJob): number {
 export function createRunner(options: RunnerOptions): Runner {
   const { store, prober, logger, agent } = options;
   const now = options.now ?? Date.now;
-  const concurrency = options.concurrency ?? 512;
-  const perOrigin = options.perOrigin ?? 16;
+  // A prober that applies the caps itself (the threaded one, where requests finish) gets every due
+  // probe at once: caps held here would also count the hand-over back to this thread. It is
+  // bounded all the same, by one probe in flight per service.
+  const gated = prober.gatesRequests === true;
+  const concurrency = gated ? Number.POSITIVE_INFINITY : (options.concurrency ?? 512);
+  const perOrigin = gated ? Number.POSITIVE_INFINITY : (options.perOrigin ?? 16);
   const pollMs = options.pollMs ?? 100;
   const claimLeadMs = options.claimLeadMs ?? 300;
   const claimBatch = options.claimBatch ?? 1000;
@@ -317,27 +322,7 @@ export function createRunner(options: RunnerOptions): Runner {
   /** `cause` completes "slot not started before its window ended: …". */
   function missed(job: ProbeJob, service: ResolvedService, cause: string): void {
     counters.missed++;
-    const t = now();
-    addResult(job, {
-      id: uuidv7(t),
-      agent,
-      serviceKey: service.key,
-      url: service.url,
-      method: service.method,
-      scheduledAt: job.payload.scheduledAt,
-      startedAt: null,
-      finishedAt: t,
-      durationMs: null,
-      statusCode: null,
-      ok: false,
-      regexRequired: service.checkRegex,
-      regex: service.regex,
-      regexMatched: null,
-      errorClass: 'missed',
-      errorMessage: `slot not started before its window ended: ${cause}`,
-      bytesRead: 0,
-      truncated: false,
-    });
+    addResult(job, missedResult(service, job.payload.scheduledAt, agent, cause, now()));
   }
 
   function failedProbe(job: ProbeJob, service: ResolvedService, startedAt: number, e: Error): ProbeResult {
@@ -421,7 +406,12 @@ export function createRunner(options: RunnerOptions): Runner {
     lag.record(t - job.payload.scheduledAt);
     let pending: Promise<ProbeResult>;
     try {
-      pending = prober.probe(service, { scheduledAt: job.payload.scheduledAt, agent, signal: abort.signal });
+      pending = prober.probe(service, {
+        scheduledAt: job.payload.scheduledAt,
+        windowEndsAt: job.payload.windowEndsAt,
+        agent,
+        signal: abort.signal,
+      });
     } catch (e: unknown) {
       // The contract says probe() never throws; if it does, the slot still gets its one result.
       pending = Promise.reject(e);
@@ -440,6 +430,11 @@ export function createRunner(options: RunnerOptions): Runner {
     if (n === 0) originInFlight.delete(service.origin);
     else originInFlight.set(service.origin, n);
     busyServices.delete(service.key);
+    if (result.errorClass === 'missed') {
+      // The prober's own caps held it past its window: it never started.
+      counters.executed--;
+      counters.missed++;
+    }
     addResult(job, result);
     if (stopping) {
       checkIdle();

@@ -5,8 +5,10 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ResolvedService } from '../config/resolve.js';
+import { missedResult } from '../results/missed-result.js';
 import type { ProbeResult } from '../results/types.js';
 import { createProber } from './prober.js';
+import { createRequestGate } from './request-gate.js';
 import {
   encodeResult,
   type FromWorker,
@@ -19,8 +21,10 @@ const HEARTBEAT_MS = 1000;
 const port = parentPort;
 if (port === null) throw new Error('probe-worker.js must run as a worker thread');
 
-const { options, batchMs } = workerData as ProbeWorkerData;
+const { options, batchMs, concurrency } = workerData as ProbeWorkerData;
 const prober = createProber(options);
+const gate = createRequestGate({ perOrigin: options.perOrigin, concurrency });
+const CAPS_FULL = 'the concurrency caps stayed full';
 const services = new Map<number, ResolvedService>();
 const shutdown = new Map<number, AbortController>();
 
@@ -54,20 +58,32 @@ function controllerFor(id: number): AbortController {
   return c;
 }
 
-function start(seq: number, serviceId: number, scheduledAt: number, signalId: number): void {
+function start(
+  seq: number,
+  serviceId: number,
+  scheduledAt: number,
+  signalId: number,
+  windowEndsAt: number,
+): void {
   const service = services.get(serviceId);
   if (service === undefined) {
     // Cannot happen while the main thread sends a service before its first start.
     throw new Error(`probe worker: unknown service id ${serviceId}`);
   }
-  // The agent name is filled in on the main thread.
-  prober
-    .probe(service, {
-      scheduledAt,
-      agent: '',
-      signal: signalId === 0 ? undefined : controllerFor(signalId).signal,
-    })
-    .then((r) => done(seq, r));
+  const { origin } = service;
+  const signal = signalId === 0 ? undefined : controllerFor(signalId).signal;
+  gate.enter(
+    origin,
+    windowEndsAt,
+    () => {
+      // The agent name is filled in on the main thread.
+      prober.probe(service, { scheduledAt, agent: '', signal }).then((r) => {
+        gate.release(origin);
+        done(seq, r);
+      });
+    },
+    () => done(seq, missedResult(service, scheduledAt, '', CAPS_FULL, Date.now())),
+  );
 }
 
 // The main thread takes a silent worker for a stuck one (see ThreadedProberOptions.hangMs).
@@ -76,12 +92,17 @@ setInterval(() => port.postMessage({} satisfies FromWorker), HEARTBEAT_MS).unref
 port.on('message', (m: ToWorker) => {
   if (m.services) for (const [id, s] of m.services) services.set(id, s);
   if (m.forget) for (const id of m.forget) services.delete(id);
-  if (m.abort) for (const id of m.abort) controllerFor(id).abort();
+  if (m.abort) {
+    for (const id of m.abort) controllerFor(id).abort();
+    // Shutdown: probes still waiting for their origin start now and end at once (aborted).
+    gate.flush();
+  }
   if (m.starts) {
     const s = m.starts;
-    for (let i = 0; i < s.length; i += START_STRIDE) start(s[i]!, s[i + 1]!, s[i + 2]!, s[i + 3]!);
+    for (let i = 0; i < s.length; i += START_STRIDE) start(s[i]!, s[i + 1]!, s[i + 2]!, s[i + 3]!, s[i + 4]!);
   }
   if (m.close) {
+    gate.close();
     void prober.close().finally(() => {
       port.postMessage({ closed: true } satisfies FromWorker);
       port.close();

@@ -8,6 +8,7 @@ import type { ProbeOptions, Prober } from './types.js';
 import {
   decodeResult,
   type FromWorker,
+  NO_WINDOW_END,
   type ProbeContext,
   type ProbeWorkerData,
   RESULT_STRIDE,
@@ -19,13 +20,19 @@ import {
  * scheduler, the runner and every SQLite write; at thousands of probes a second, undici's request
  * and response handling was a third of that one thread's time, and moving it off is what lets the
  * two cores share the work. Starts and results cross in batches (one message per turn of the
- * event loop each way).
+ * event loop each way). The concurrency caps are applied in the worker (gatesRequests), where a
+ * finished request can hand its slot to the next probe without waiting for this thread.
  *
  * If the worker dies, the probes it had are answered as `other` failures and the next probe
  * starts a fresh worker: the promise contract (never rejects, one result per call) holds.
  */
 
 export interface ThreadedProberOptions extends ProberOptions {
+  /**
+   * Requests in flight in all (the config's runner.concurrency), applied in the worker with the
+   * per-origin cap (perOrigin). Default 512.
+   */
+  concurrency?: number;
   /** How long close() waits for the worker to close its pools before terminating it. Default 2000 ms. */
   closeTimeoutMs?: number;
   /**
@@ -63,6 +70,7 @@ export function createThreadedProber(options: ThreadedProberOptions = {}): Probe
     hangMs = 15_000,
     youngGenerationMb = 32,
     batchMs = 2,
+    concurrency = 512,
     ...proberOptions
   } = options;
   let worker: Worker | null = null;
@@ -113,7 +121,7 @@ export function createThreadedProber(options: ThreadedProberOptions = {}): Probe
 
   function spawn(): Worker {
     const w = new Worker(WORKER_URL, {
-      workerData: { options: proberOptions, batchMs } satisfies ProbeWorkerData,
+      workerData: { options: proberOptions, batchMs, concurrency } satisfies ProbeWorkerData,
       ...(youngGenerationMb > 0 ? { resourceLimits: { maxYoungGenerationSizeMb: youngGenerationMb } } : {}),
     });
     w.on('message', (m: FromWorker) => {
@@ -201,13 +209,21 @@ export function createThreadedProber(options: ThreadedProberOptions = {}): Probe
       pending.set(seq, ctx);
       const m = queue();
       const sid = signalId(opts.signal);
-      listIn(m, 'starts').push(seq, serviceId(worker, service, m), opts.scheduledAt, sid);
+      listIn(m, 'starts').push(
+        seq,
+        serviceId(worker, service, m),
+        opts.scheduledAt,
+        sid,
+        opts.windowEndsAt ?? NO_WINDOW_END,
+      );
       if (opts.signal?.aborted) listIn(m, 'abort').push(sid);
     });
   }
 
   return {
     probe,
+    // The worker applies both caps (request-gate.ts): a slot frees the moment its request ends.
+    gatesRequests: true,
     async close() {
       if (closed) return;
       closed = true;

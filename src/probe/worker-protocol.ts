@@ -13,6 +13,8 @@ export interface ProbeWorkerData {
   options: ProberOptions;
   /** Results are sent at most this long after the first of a batch finished (see ThreadedProberOptions). */
   batchMs: number;
+  /** Requests in flight in all (the per-origin cap is options.perOrigin). */
+  concurrency: number;
 }
 
 /** Main → worker. */
@@ -21,7 +23,10 @@ export interface ToWorker {
   services?: [number, ResolvedService][];
   /** Ids of services no longer used on the main thread. */
   forget?: number[];
-  /** START_STRIDE numbers per probe: seq, service id, scheduledAt, shutdown-signal id (0 = none). */
+  /**
+   * START_STRIDE numbers per probe: seq, service id, scheduledAt, shutdown-signal id (0 = none),
+   * windowEndsAt (NO_WINDOW_END = none).
+   */
   starts?: number[];
   /** Shutdown signals that aborted: every probe started with one of them is aborted. */
   abort?: number[];
@@ -29,7 +34,8 @@ export interface ToWorker {
   close?: true;
 }
 
-export const START_STRIDE = 4;
+export const START_STRIDE = 5;
+export const NO_WINDOW_END = Number.MAX_SAFE_INTEGER;
 
 /** One result without what the main thread already knows, RESULT_STRIDE cells per probe. */
 type ResultCell = number | string | boolean | null;

@@ -6,60 +6,67 @@ import { createRunner } from '../../src/jobs/runner.js';
 import { createScheduler } from '../../src/jobs/scheduler.js';
 import { createLogger, silentLogger } from '../../src/log/logger.js';
 import { createProber } from '../../src/probe/prober.js';
+import { createThreadedProber } from '../../src/probe/threaded-prober.js';
 import { jobRows, resultRows, service, sleep, startServer, tempStore, waitFor } from './fixtures.js';
 
-test('a slow origin does not delay the others: per-origin cap holds it, the rest run on time', async (t) => {
-  const db = tempStore();
-  const slow = await startServer(() => 1500);
-  const fast = await startServer();
-  const prober = createProber({ perOrigin: 3 });
-  t.after(async () => {
-    await prober.close();
-    await slow.close();
-    await fast.close();
-    db.cleanup();
-  });
-  const slowServices = Array.from({ length: 12 }, (_, i) =>
-    service(`${slow.url}/slow/${i}`, { intervalMs: 500, timeoutMs: 4000 }),
-  );
-  const fastServices = Array.from({ length: 4 }, (_, i) =>
-    service(`${fast.url}/fast/${i}`, { intervalMs: 200 }),
-  );
-  const agent = createAgent({
-    store: db.store,
-    prober,
-    services: [...slowServices, ...fastServices],
-    agentName: 'test',
-    runner: { concurrency: 8, per_origin: 3 },
-    logger: silentLogger(),
-  });
-  const started = Date.now();
-  agent.start();
-  await sleep(4000);
-  const stopped = Date.now();
-  await agent.stop({ graceMs: 5000 });
+for (const [where, makeProber] of [
+  ['in the runner (in-thread prober)', () => createProber({ perOrigin: 3 })],
+  ['in the probe worker (threaded prober)', () => createThreadedProber({ perOrigin: 3 })],
+] as const) {
+  test(`a slow origin does not delay the others: per-origin cap ${where} holds it, the rest run on time`, async (t) => {
+    const db = tempStore();
+    const slow = await startServer(() => 1500);
+    const fast = await startServer();
+    const prober = makeProber();
+    t.after(async () => {
+      await prober.close();
+      await slow.close();
+      await fast.close();
+      db.cleanup();
+    });
+    const slowServices = Array.from({ length: 12 }, (_, i) =>
+      service(`${slow.url}/slow/${i}`, { intervalMs: 500, timeoutMs: 4000 }),
+    );
+    const fastServices = Array.from({ length: 4 }, (_, i) =>
+      service(`${fast.url}/fast/${i}`, { intervalMs: 200 }),
+    );
+    const agent = createAgent({
+      store: db.store,
+      prober,
+      services: [...slowServices, ...fastServices],
+      agentName: 'test',
+      runner: { concurrency: 8, per_origin: 3 },
+      logger: silentLogger(),
+    });
+    const started = Date.now();
+    agent.start();
+    await sleep(4000);
+    const stopped = Date.now();
+    await agent.stop({ graceMs: 5000 });
 
-  assert.ok(slow.maxInFlight <= 3, `slow origin saw ${slow.maxInFlight} requests at once`);
-  const rows = resultRows(db.ldb);
-  const fastKeys = new Set(fastServices.map((s) => s.key));
-  const fastRows = rows.filter((r) => fastKeys.has(r.service_key));
-  const slowRows = rows.filter((r) => !fastKeys.has(r.service_key));
-  // Every fast slot well inside the run has an ok result, none missed.
-  const inside = fastRows.filter((r) => r.scheduled_at >= started + 500 && r.scheduled_at < stopped - 500);
-  assert.ok(inside.length >= 4 * 5, `fast results inside the run: ${inside.length}`);
-  assert.deepEqual(
-    inside.filter((r) => r.error_class !== null),
-    [],
-  );
-  assert.ok(inside.every((r) => r.ok === 1 && r.status_code === 200));
-  // The slow origin could not keep up with its schedule: it has missed slots, written as such.
-  const missed = slowRows.filter((r) => r.error_class === 'missed');
-  assert.ok(missed.length > 0);
-  assert.ok(missed.every((r) => r.started_at === null));
-  const stats = agent.stats();
-  assert.equal(stats.missed, rows.filter((r) => r.error_class === 'missed').length);
-  assert.equal(stats.inFlight, 0);
-});
+    assert.ok(slow.maxInFlight <= 3, `slow origin saw ${slow.maxInFlight} requests at once`);
+    const rows = resultRows(db.ldb);
+    const fastKeys = new Set(fastServices.map((s) => s.key));
+    const fastRows = rows.filter((r) => fastKeys.has(r.service_key));
+    const slowRows = rows.filter((r) => !fastKeys.has(r.service_key));
+    // Every fast slot well inside the run has an ok result, none missed.
+    const inside = fastRows.filter((r) => r.scheduled_at >= started + 500 && r.scheduled_at < stopped - 500);
+    assert.ok(inside.length >= 4 * 5, `fast results inside the run: ${inside.length}`);
+    assert.deepEqual(
+      inside.filter((r) => r.error_class !== null),
+      [],
+    );
+    assert.ok(inside.every((r) => r.ok === 1 && r.status_code === 200));
+    // The slow origin could not keep up with its schedule: it has missed slots, written as such.
+    const missed = slowRows.filter((r) => r.error_class === 'missed');
+    assert.ok(missed.length > 0);
+    assert.ok(missed.every((r) => r.started_at === null));
+    const stats = agent.stats();
+    assert.equal(stats.missed, rows.filter((r) => r.error_class === 'missed').length);
+    assert.equal(stats.executed, rows.filter((r) => r.started_at !== null).length);
+    assert.equal(stats.inFlight, 0);
+  });
+}
 
 test('a slot whose previous probe still runs is missed; one probe per service at a time', async (t) => {
   const db = tempStore();

@@ -154,3 +154,59 @@ test('after close() a probe is answered as other without a request', async () =>
     await ok.close();
   }
 });
+
+test('the worker holds an origin to perOrigin requests and writes off a probe whose window ends while it waits', async () => {
+  let active = 0;
+  let peak = 0;
+  const server = http.createServer((_req, res) => {
+    active++;
+    peak = Math.max(peak, active);
+    setTimeout(() => {
+      active--;
+      res.end('ok');
+    }, 300);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const prober = createThreadedProber({ perOrigin: 2 });
+  try {
+    assert.equal(prober.gatesRequests, true);
+    // The worker thread starts with the first probe (a few hundred ms): not inside the windows.
+    await prober.probe(service(`http://127.0.0.1:${port}/warm`), { scheduledAt: 0, agent: 'a' });
+    peak = 0;
+    const t0 = Date.now();
+    // Six probes of one origin, windows ending 450 ms from now: two start at once, two when
+    // those finish (~300 ms), and the last two would start at ~600 ms, after their window.
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        prober.probe(service(`http://127.0.0.1:${port}/p${i}`), {
+          scheduledAt: t0,
+          windowEndsAt: t0 + 450,
+          agent: 'a',
+        }),
+      ),
+    );
+    assert.equal(peak, 2, 'requests in flight at the server');
+    assert.deepEqual(
+      results.map((r) => r.errorClass),
+      [null, null, null, null, 'missed', 'missed'],
+    );
+    for (const r of results.slice(4)) {
+      assert.equal(r.startedAt, null);
+      assert.match(
+        r.errorMessage ?? '',
+        /slot not started before its window ended: the concurrency caps stayed full/,
+      );
+      assert.equal(r.url, `http://127.0.0.1:${port}/p${results.indexOf(r)}`);
+    }
+    // The waiting pair started as the first pair finished: their duration is the request alone.
+    for (const r of results.slice(2, 4)) {
+      assert.ok((r.startedAt ?? 0) - t0 >= 250, `started ${(r.startedAt ?? 0) - t0} ms in`);
+      assert.ok((r.durationMs ?? 0) < 600, `took ${r.durationMs} ms`);
+    }
+  } finally {
+    await prober.close();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+});
