@@ -64,7 +64,7 @@ test('disk full under the local database: SQLITE_FULL handled, counted, no corru
   // MONITOR_TEST_NO_MOUNT=1 takes the page-cap path even where mount is permitted (to check it).
   const mounted = process.env['MONITOR_TEST_NO_MOUNT'] !== '1' && tryMountTmpfs(mnt, '3m');
   // Without mount rights (unprivileged CI), the same SQLITE_FULL path is driven by a page cap.
-  const env: NodeJS.ProcessEnv = mounted ? {} : { MONITOR_SQLITE_MAX_PAGE_COUNT: '600' };
+  const env: NodeJS.ProcessEnv = mounted ? {} : { MONITOR_SQLITE_MAX_PAGE_COUNT: '48' };
   t.diagnostic(mounted ? 'local database on a 3 MB tmpfs' : 'mount not permitted: using a SQLite page cap');
   const dbPath = join(mnt, 'local.sqlite3');
   cfg.write({ ...cfg.config, local_database_path: dbPath });
