@@ -4,9 +4,8 @@ import type { ResolvedService } from '../config/resolve.js';
 import { MonitorError, toError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Prober } from '../probe/types.js';
-import { missedResult } from '../results/missed-result.js';
 import type { ProbeResult } from '../results/types.js';
-import { uuidv7 } from '../util/uuidv7.js';
+import { missedResult, resultWithoutResponse } from '../results/without-response.js';
 import { LagHistogram } from './lag-histogram.js';
 import { MAX_WINDOW_MS } from './phase.js';
 import { Fifo, MinHeap } from './queues.js';
@@ -326,27 +325,16 @@ export function createRunner(options: RunnerOptions): Runner {
   }
 
   function failedProbe(job: ProbeJob, service: ResolvedService, startedAt: number, e: Error): ProbeResult {
-    const t = now();
-    return {
-      id: uuidv7(t),
+    const { scheduledAt } = job.payload;
+    return resultWithoutResponse(
+      service,
+      scheduledAt,
       agent,
-      serviceKey: service.key,
-      url: service.url,
-      method: service.method,
-      scheduledAt: job.payload.scheduledAt,
+      now(),
       startedAt,
-      finishedAt: t,
-      durationMs: t - startedAt,
-      statusCode: null,
-      ok: false,
-      regexRequired: service.checkRegex,
-      regex: service.regex,
-      regexMatched: null,
-      errorClass: 'other',
-      errorMessage: `probe failed unexpectedly: ${e.message}`,
-      bytesRead: 0,
-      truncated: false,
-    };
+      'other',
+      `probe failed unexpectedly: ${e.message}`,
+    );
   }
 
   // ---- starting probes -------------------------------------------------------------------

@@ -5,8 +5,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ResolvedService } from '../config/resolve.js';
-import { missedResult } from '../results/missed-result.js';
 import type { ProbeResult } from '../results/types.js';
+import { missedResult } from '../results/without-response.js';
 import { createProber } from './prober.js';
 import { createRequestGate } from './request-gate.js';
 import {

@@ -11,6 +11,8 @@
  * `miss` is called instead (promptly, by a sweep, even if no slot frees up).
  */
 
+import { Fifo } from '../jobs/queues.js';
+
 export interface RequestGateOptions {
   /** Requests in flight per origin (the config's runner.per_origin). Default 16. */
   perOrigin?: number;
@@ -31,11 +33,7 @@ interface Waiting {
 interface Lane {
   origin: string;
   active: number;
-  /** FIFO: `head` is the next to start; spent cells are null and compacted away now and then. */
-  queue: (Waiting | null)[];
-  head: number;
-  /** Live entries in `queue`. */
-  waiting: number;
+  queue: Fifo<Waiting>;
 }
 
 export interface RequestGate {
@@ -69,41 +67,23 @@ export function createRequestGate(options: RequestGateOptions = {}): RequestGate
   function laneOf(origin: string): Lane {
     let lane = lanes.get(origin);
     if (lane === undefined) {
-      lane = { origin, active: 0, queue: [], head: 0, waiting: 0 };
+      lane = { origin, active: 0, queue: new Fifo<Waiting>() };
       lanes.set(origin, lane);
     }
     return lane;
   }
 
-  function take(lane: Lane): Waiting | undefined {
-    while (lane.head < lane.queue.length) {
-      const w = lane.queue[lane.head];
-      lane.queue[lane.head++] = null;
-      if (w) {
-        lane.waiting--;
-        waiting--;
-        if (lane.waiting === 0) {
-          lane.queue = [];
-          lane.head = 0;
-        } else if (lane.head > 1024 && lane.head * 2 > lane.queue.length) {
-          lane.queue = lane.queue.slice(lane.head);
-          lane.head = 0;
-        }
-        return w;
-      }
-    }
-    return undefined;
-  }
-
   function forgetIfIdle(lane: Lane): void {
-    if (lane.waiting === 0) queued.delete(lane);
-    if (lane.active === 0 && lane.waiting === 0) lanes.delete(lane.origin);
+    if (lane.queue.length > 0) return;
+    queued.delete(lane);
+    if (lane.active === 0) lanes.delete(lane.origin);
   }
 
   /** Starts waiting probes of `lane` while both caps allow; those past their window are missed. */
   function drain(lane: Lane, t: number): void {
-    while (lane.waiting > 0 && lane.active < perOrigin && active < concurrency) {
-      const w = take(lane)!;
+    while (lane.queue.length > 0 && lane.active < perOrigin && active < concurrency) {
+      const w = lane.queue.shift()!;
+      waiting--;
       if (t >= w.windowEndsAt) {
         w.miss();
         continue;
@@ -111,7 +91,7 @@ export function createRequestGate(options: RequestGateOptions = {}): RequestGate
       lane.active++;
       active++;
       w.start();
-      if (lane.waiting > 0) {
+      if (lane.queue.length > 0) {
         // Its turn is over: to the back of the line for the global cap.
         queued.delete(lane);
         queued.add(lane);
@@ -123,18 +103,9 @@ export function createRequestGate(options: RequestGateOptions = {}): RequestGate
   function sweep(): void {
     const t = now();
     for (const lane of queued) {
-      for (let i = lane.head; i < lane.queue.length; i++) {
-        const w = lane.queue[i];
-        if (w && t >= w.windowEndsAt) {
-          lane.queue[i] = null;
-          lane.waiting--;
-          waiting--;
-          w.miss();
-        }
-      }
-      if (lane.waiting === 0) {
-        lane.queue = [];
-        lane.head = 0;
+      for (const w of lane.queue.removeWhere((x) => t >= x.windowEndsAt)) {
+        waiting--;
+        w.miss();
       }
       forgetIfIdle(lane);
     }
@@ -156,7 +127,6 @@ export function createRequestGate(options: RequestGateOptions = {}): RequestGate
         return;
       }
       lane.queue.push({ windowEndsAt, start, miss });
-      lane.waiting++;
       waiting++;
       queued.add(lane);
       if (sweeper === null) {
@@ -186,7 +156,8 @@ export function createRequestGate(options: RequestGateOptions = {}): RequestGate
     },
     flush() {
       for (const lane of queued) {
-        for (let w = take(lane); w !== undefined; w = take(lane)) {
+        for (const w of lane.queue.drain()) {
+          waiting--;
           lane.active++;
           active++;
           w.start();

@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { ResolvedService } from '../config/resolve.js';
 import { toError } from '../errors.js';
 import type { ProbeResult } from '../results/types.js';
-import { uuidv7 } from '../util/uuidv7.js';
+import { resultWithoutResponse } from '../results/without-response.js';
 import type { ProberOptions } from './prober.js';
 import type { ProbeOptions, Prober } from './types.js';
 import {
@@ -256,25 +256,5 @@ function listIn<K extends ListKey>(m: ToWorker, key: K): NonNullable<ToWorker[K]
 }
 
 function workerFailure(p: Pending, t: number, reason: string): ProbeResult {
-  const { service } = p;
-  return {
-    id: uuidv7(t),
-    agent: p.agent,
-    serviceKey: service.key,
-    url: service.url,
-    method: service.method,
-    scheduledAt: p.scheduledAt,
-    startedAt: p.startedAt,
-    finishedAt: t,
-    durationMs: t - p.startedAt,
-    statusCode: null,
-    ok: false,
-    regexRequired: service.checkRegex,
-    regex: service.regex,
-    regexMatched: null,
-    errorClass: 'other',
-    errorMessage: reason,
-    bytesRead: 0,
-    truncated: false,
-  };
+  return resultWithoutResponse(p.service, p.scheduledAt, p.agent, t, p.startedAt, 'other', reason);
 }
