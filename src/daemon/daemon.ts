@@ -9,6 +9,7 @@ import {
   createExportSource,
   createJobStore,
   enforceBufferLimit,
+  type LocalJobStore,
   openLocalDatabase,
 } from '../db/local/index.js';
 import { ConfigError, toError } from '../errors.js';
@@ -48,6 +49,21 @@ const STATUS_EVERY_MS = 10_000;
 export const DEFAULT_MAX_ROWS = 5_000_000;
 /** How long closing the remote pool or the HTTP pools may take at shutdown. */
 const CLOSE_BOUND_MS = 2_000;
+
+/** Results lost while the disk was full are counted by the next write; at shutdown, now. */
+function countDiskFullDrops(store: LocalJobStore, log: Logger): void {
+  try {
+    const unsaved = store.saveDiskFullDrops();
+    if (unsaved > 0) {
+      log.error(
+        { module: 'monitoring', lost: unsaved },
+        `${unsaved} results lost while the local database was full are not in its disk_full_dropped counter (still full)`,
+      );
+    }
+  } catch (err) {
+    log.error({ module: 'monitoring', err: toError(err) }, 'could not save the disk_full_dropped counter');
+  }
+}
 
 /** Wait for `p` at most `ms`; never rejects. */
 async function withTimeout(p: Promise<unknown>, ms: number): Promise<void> {
@@ -260,6 +276,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   clearInterval(statusTimer);
   if (watchdogTimer) clearInterval(watchdogTimer);
   await agent.stop({ graceMs: drainMs });
+  countDiskFullDrops(store, log);
   // Everything after the drain is bounded: a PostgreSQL that hangs mid-batch must not hold the exit.
   // Leaving a remote transaction unfinished is safe: it either committed (the rows are re-sent and
   // absorbed by ON CONFLICT next time) or it is rolled back when the connection drops.

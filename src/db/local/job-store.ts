@@ -21,6 +21,11 @@ export interface LocalJobStore extends JobStore {
   readonly diskFull: boolean;
   /** Results lost to SQLITE_FULL and not yet added to the persisted counter. */
   readonly pendingDiskFullDrops: number;
+  /**
+   * Adds pendingDiskFullDrops to the persisted counter now (at shutdown: normally the next
+   * successful write does it). Returns how many are still not counted (0 unless still full).
+   */
+  saveDiskFullDrops(): number;
 }
 
 const DEFAULT_MAX_ATTEMPTS: Record<JobKind, number> = { probe: 1, export: 10, collect: 10 };
@@ -205,6 +210,17 @@ export function createJobStore(ldb: LocalDatabase, opts: JobStoreOptions = {}): 
       return diskFull;
     },
     get pendingDiskFullDrops() {
+      return pendingDiskFullDrops;
+    },
+
+    saveDiskFullDrops() {
+      if (pendingDiskFullDrops === 0) return 0;
+      try {
+        incrementCounter.run(COUNTER.diskFullDropped, pendingDiskFullDrops);
+        pendingDiskFullDrops = 0;
+      } catch (e) {
+        if (!isDiskFull(e)) throw e;
+      }
       return pendingDiskFullDrops;
     },
 

@@ -76,3 +76,30 @@ test('SQLITE_FULL in recordProbeResults: rolled back, counted, logged once per s
   assert.equal(back.length, 1);
   assert.equal(back[0]!.lost, lost);
 });
+
+test('results lost while full are counted at shutdown even when no write succeeded since', (t) => {
+  const { dir, cleanup } = tempDir();
+  t.after(cleanup);
+  const ldb = openLocalDatabase(join(dir, 'monitor.db'));
+  t.after(() => ldb.close());
+  const store = createJobStore(ldb);
+  ldb.sqlite.pragma(`max_page_count = ${Number(ldb.sqlite.pragma('page_count', { simple: true })) + 4}`);
+  const big = 'f'.repeat(3000);
+  let slot = 0;
+  for (let i = 0; i < 100 && !store.diskFull; i++) {
+    store.recordProbeResults([{ result: makeResult('s', slot++, { errorMessage: big }), job: null }]);
+  }
+  assert.equal(store.diskFull, true);
+  store.recordProbeResults([{ result: makeResult('s', slot++, { errorMessage: big }), job: null }]);
+  assert.equal(store.pendingDiskFullDrops, 2);
+  assert.equal(readCounters(ldb)[COUNTER.diskFullDropped], undefined);
+  // Nothing to save: no write, no change.
+  const empty = createJobStore(ldb);
+  assert.equal(empty.saveDiskFullDrops(), 0);
+  // Room for the counter only (results stay refused): the count is saved.
+  ldb.sqlite.pragma(`max_page_count = ${Number(ldb.sqlite.pragma('page_count', { simple: true })) + 1}`);
+  assert.equal(store.saveDiskFullDrops(), 0);
+  assert.equal(store.pendingDiskFullDrops, 0);
+  assert.equal(readCounters(ldb)[COUNTER.diskFullDropped], 2);
+  assert.equal(ldb.sqlite.pragma('integrity_check', { simple: true }), 'ok');
+});
