@@ -32,7 +32,7 @@ export interface ExporterOptions {
   statementTimeoutMs?: number | undefined;
   /** Stops starting new work (a batch in flight finishes or times out). */
   signal?: AbortSignal | undefined;
-  /** Retry timing after a remote failure. Default: base 250 ms, cap 30 s, full jitter. */
+  /** Retry timing after a remote failure. Default: base 250 ms, cap 10 s, full jitter. */
   backoff?: BackoffOptions | undefined;
   /**
    * Fault injection for tests: called after the remote COMMIT and before the local mark. Whatever
