@@ -1,7 +1,7 @@
 /**
  * The most probes per second the agent sustains: services (at 5 s) are raised step by step until
- * executed/scheduled falls below 99.9 % or start lag p99 exceeds 250 ms, then the midpoint below
- * the first failing step is tried. The raw undici loop is measured in the same run, with the same
+ * executed/scheduled falls below 99.9 % or start lag p99 exceeds 250 ms, then the gap below the
+ * first failing step is halved twice. The raw undici loop is measured in the same run, with the same
  * concurrency over the same origins, so the ratio is not skewed by a machine that got busier.
  *
  * Services are spread over several target origins (default 32): with every service on one origin
@@ -73,12 +73,17 @@ export async function maxBench(options: MaxBenchOptions = {}): Promise<BenchResu
     }
     best = s;
   }
-  // One finer step between the last good and the first failing load.
-  const lastGood = best?.services ?? 0;
-  if (firstOver !== null && firstOver - lastGood > step / 4) {
-    const s = await run(Math.round((lastGood + firstOver) / 2));
+  // Two halvings between the last good and the first failing load: the limit to a quarter step
+  // (one halving left up to half a step, ~10 % of the figure, on the table).
+  let low = best?.services ?? 0;
+  let high = firstOver;
+  for (let i = 0; i < 2 && high !== null && high - low > step / 4; i++) {
+    const s = await run(Math.round((low + high) / 2));
     steps.push(s);
-    if (s.pass) best = s;
+    if (s.pass) {
+      best = s;
+      low = s.services;
+    } else high = s.services;
   }
 
   return {
