@@ -296,9 +296,16 @@ export async function agentBench(options: AgentBenchOptions = {}): Promise<Bench
     let sizeMid = sizeStart;
     let walMax = sizeStart.wal;
     let rssMax = 0;
+    // What the main thread's V8 heap and its buffers held when RSS peaked (the rest is native:
+    // SQLite, the probe worker's heap, malloc).
+    let atRssMax = { heapTotal: 0, external: 0 };
     const mid = (t0 + t1) / 2;
     while (Date.now() < t1) {
-      rssMax = Math.max(rssMax, process.memoryUsage.rss());
+      const mem = process.memoryUsage();
+      if (mem.rss > rssMax) {
+        rssMax = mem.rss;
+        atRssMax = { heapTotal: mem.heapTotal, external: mem.external };
+      }
       const size = dbSize();
       walMax = Math.max(walMax, size.wal);
       if (Date.now() <= mid) sizeMid = size;
@@ -363,6 +370,8 @@ export async function agentBench(options: AgentBenchOptions = {}): Promise<Bench
       eventLoopDelayMaxMs: stats.eventLoopDelayMaxMs,
       monitorCpuPct: cpuPct,
       monitorRssMaxMB: Math.max(rssMax, rssEnd) / MB,
+      mainHeapAtRssMaxMB: atRssMax.heapTotal / MB,
+      mainExternalAtRssMaxMB: atRssMax.external / MB,
       targetCpuPct,
       targetServed: served1 - served0,
       // The database file at the window's start, middle and end (WAL apart: a checkpoint empties it).

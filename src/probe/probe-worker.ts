@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ResolvedService } from '../config/resolve.js';
 import type { ProbeResult } from '../results/types.js';
-import { missedResult } from '../results/without-response.js';
+import { missedResult, resultWithoutResponse } from '../results/without-response.js';
 import { createProber } from './prober.js';
 import { createRequestGate } from './request-gate.js';
 import {
@@ -25,6 +25,7 @@ const { options, batchMs, concurrency } = workerData as ProbeWorkerData;
 const prober = createProber(options);
 const gate = createRequestGate({ perOrigin: options.perOrigin, concurrency });
 const CAPS_FULL = 'the concurrency caps stayed full';
+const STOPPED_FIRST = 'slot not started: the monitor stopped while it waited for the concurrency caps';
 const services = new Map<number, ResolvedService>();
 const shutdown = new Map<number, AbortController>();
 
@@ -82,7 +83,13 @@ function start(
         done(seq, r);
       });
     },
-    () => done(seq, missedResult(service, scheduledAt, '', CAPS_FULL, Date.now())),
+    () =>
+      done(
+        seq,
+        signal?.aborted
+          ? resultWithoutResponse(service, scheduledAt, '', Date.now(), null, 'missed', STOPPED_FIRST)
+          : missedResult(service, scheduledAt, '', CAPS_FULL, Date.now()),
+      ),
   );
 }
 
@@ -94,8 +101,8 @@ port.on('message', (m: ToWorker) => {
   if (m.forget) for (const id of m.forget) services.delete(id);
   if (m.abort) {
     for (const id of m.abort) controllerFor(id).abort();
-    // Shutdown: probes still waiting for their origin start now and end at once (aborted).
-    gate.flush();
+    // Shutdown: probes still waiting for a slot never started, and now never will.
+    gate.abandon();
   }
   if (m.starts) {
     const s = m.starts;

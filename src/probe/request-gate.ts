@@ -47,8 +47,8 @@ export interface RequestGate {
   readonly waiting: number;
   /** Requests started and not yet released. */
   readonly active: number;
-  /** Every waiting probe is started at once (shutdown: the caller's signal makes them end fast). */
-  flush(): void;
+  /** Every waiting probe is answered with its `miss` now (shutdown: they never started). */
+  abandon(): void;
   close(): void;
 }
 
@@ -154,14 +154,13 @@ export function createRequestGate(options: RequestGateOptions = {}): RequestGate
     get active() {
       return active;
     },
-    flush() {
+    abandon() {
       for (const lane of queued) {
         for (const w of lane.queue.drain()) {
           waiting--;
-          lane.active++;
-          active++;
-          w.start();
+          w.miss();
         }
+        if (lane.active === 0) lanes.delete(lane.origin);
       }
       queued.clear();
     },

@@ -88,14 +88,17 @@ test('request gate: a probe whose window ends while it waits is missed, never st
   h.gate.close();
 });
 
-test('request gate: flush starts everything that waits (shutdown)', () => {
+test('request gate: abandon answers everything that waits with its miss (shutdown)', () => {
   const h = harness(1, 1);
   for (const n of ['x', 'y']) h.enter('http://a', n);
   h.enter('http://b', 'z');
   assert.equal(h.gate.waiting, 2);
-  h.gate.flush();
-  assert.deepEqual(h.log, ['start x', 'start y', 'start z']);
+  h.gate.abandon();
+  assert.deepEqual(h.log, ['start x', 'miss y', 'miss z']);
   assert.equal(h.gate.waiting, 0);
-  assert.equal(h.gate.active, 3);
+  assert.equal(h.gate.active, 1);
+  // The one in flight still releases normally.
+  h.gate.release('http://a');
+  assert.equal(h.gate.active, 0);
   h.gate.close();
 });

@@ -210,3 +210,34 @@ test('the worker holds an origin to perOrigin requests and writes off a probe wh
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 });
+
+test('at shutdown, probes still waiting for a slot in the worker end at once as missed, never started', async () => {
+  const slow = await startSlowServer(30_000);
+  const prober = createThreadedProber({ perOrigin: 1 });
+  try {
+    await prober.probe(service(`${slow.url}`, { timeout: 1 }), { scheduledAt: 0, agent: 'a' });
+    const controller = new AbortController();
+    const t0 = Date.now();
+    const pending = Array.from({ length: 3 }, (_, i) =>
+      prober.probe(service(`${slow.url}?n=${i}`, { timeout: 20 }), {
+        scheduledAt: t0,
+        windowEndsAt: t0 + 60_000,
+        agent: 'a',
+        signal: controller.signal,
+      }),
+    );
+    setTimeout(() => controller.abort(), 300);
+    const [first, ...waited] = await Promise.all(pending);
+    assert.ok(Date.now() - t0 < 3000, `took ${Date.now() - t0} ms`);
+    assert.notEqual(first!.startedAt, null, 'the first one was running');
+    assert.notEqual(first!.errorClass, 'missed');
+    for (const r of waited) {
+      assert.equal(r.errorClass, 'missed');
+      assert.equal(r.startedAt, null);
+      assert.match(r.errorMessage ?? '', /the monitor stopped while it waited/);
+    }
+  } finally {
+    await prober.close();
+    await slow.close();
+  }
+});
