@@ -13,7 +13,11 @@
  *   agent   ad hoc: N services (--services, --postgres 1, --local-export 0)
  *   prober  ad hoc: the prober alone in a closed loop (in-thread, threaded) vs a bare undici loop
  * --quick shrinks every section to a smoke run and writes to a temp dir, not bench/results.
+ * With more than one section, each runs in a process of its own: the monitor runs in the bench's
+ * process and its RSS is process.memoryUsage.rss(), which would otherwise carry what the sections
+ * before it left behind (a million exported rows, 25,000 services' worth of pools and heaps).
  */
+import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,6 +61,23 @@ function usage(): string {
   ].join('\n');
 }
 
+/** Runs one section in a fresh process (this file, that section alone); resolves with its exit code. */
+function runSectionInChild(name: string, opts: Options, flags: ReadonlySet<string>): Promise<number | null> {
+  const args = [
+    ...process.execArgv,
+    fileURLToPath(import.meta.url),
+    name,
+    ...Object.entries(opts).map(([k, v]) => `--${k}=${v}`),
+    ...[...flags].map((f) => `--${f}`),
+  ];
+  // The child prints its README on stdout; only the last one, printed here, is wanted.
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  return new Promise((resolve) => {
+    child.once('exit', (code) => resolve(code));
+    child.once('error', () => resolve(null));
+  });
+}
+
 async function main(): Promise<number> {
   let parsed: ReturnType<typeof parseArgs>;
   try {
@@ -84,6 +105,16 @@ async function main(): Promise<number> {
   for (const name of names) {
     const begin = Date.now();
     process.stderr.write(`[bench] ${name}${quick ? ' (quick)' : ''} …\n`);
+    if (names.length > 1) {
+      const code = await runSectionInChild(name, opts, flags);
+      if (code === 0)
+        process.stderr.write(`[bench] ${name} done in ${Math.round((Date.now() - begin) / 1000)} s\n`);
+      else {
+        failed++;
+        process.stderr.write(`[bench] ${name} failed (exit code ${code})\n`);
+      }
+      continue;
+    }
     try {
       saveResult(dir, await sections[name]!(opts, quick));
       process.stderr.write(`[bench] ${name} done in ${Math.round((Date.now() - begin) / 1000)} s\n`);
