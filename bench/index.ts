@@ -104,17 +104,16 @@ async function main(): Promise<number> {
   let failed = 0;
   for (const name of names) {
     const begin = Date.now();
-    process.stderr.write(`[bench] ${name}${quick ? ' (quick)' : ''} …\n`);
     if (names.length > 1) {
+      // The child says when it starts and ends; only a crash is said here.
       const code = await runSectionInChild(name, opts, flags);
-      if (code === 0)
-        process.stderr.write(`[bench] ${name} done in ${Math.round((Date.now() - begin) / 1000)} s\n`);
-      else {
+      if (code !== 0) {
         failed++;
         process.stderr.write(`[bench] ${name} failed (exit code ${code})\n`);
       }
       continue;
     }
+    process.stderr.write(`[bench] ${name}${quick ? ' (quick)' : ''} …\n`);
     try {
       saveResult(dir, await sections[name]!(opts, quick));
       process.stderr.write(`[bench] ${name} done in ${Math.round((Date.now() - begin) / 1000)} s\n`);
