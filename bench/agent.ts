@@ -197,8 +197,8 @@ export async function agentBench(options: AgentBenchOptions = {}): Promise<Bench
   // A histogram, not an array of every duration: the harness's memory counts in the monitor's RSS.
   const durations = new LagHistogram();
   const requestLag = new LagHistogram();
-  // Delegates to the real prober; only counts which slots it ran (asked for, less those its
-  // per-origin gate wrote off as missed).
+  // Delegates to the real prober; only counts which slots it ran (asked for, less those it wrote
+  // off as missed while they waited for its caps).
   const prober: Prober = {
     gatesRequests: real.gatesRequests,
     probe(service, opts) {

@@ -23,7 +23,7 @@ if (port === null) throw new Error('probe-worker.js must run as a worker thread'
 
 const { options, batchMs, concurrency } = workerData as ProbeWorkerData;
 const prober = createProber(options);
-const gate = createRequestGate({ perOrigin: options.perOrigin, concurrency });
+const gate = createRequestGate<GateItem>({ start: run, miss, perOrigin: options.perOrigin, concurrency });
 const CAPS_FULL = 'the concurrency caps stayed full';
 const STOPPED_FIRST = 'slot not started: the monitor stopped while it waited for the concurrency caps';
 const services = new Map<number, ResolvedService>();
@@ -59,6 +59,32 @@ function controllerFor(id: number): AbortController {
   return c;
 }
 
+/** A probe the worker was asked to run, as it waits at the gate. */
+interface GateItem {
+  seq: number;
+  service: ResolvedService;
+  scheduledAt: number;
+  signal: AbortSignal | undefined;
+}
+
+function run({ seq, service, scheduledAt, signal }: GateItem): void {
+  // The agent name is filled in on the main thread.
+  prober.probe(service, { scheduledAt, agent: '', signal }).then((r) => {
+    gate.release(service.origin);
+    done(seq, r);
+  });
+}
+
+function miss({ seq, service, scheduledAt, signal }: GateItem): void {
+  const t = Date.now();
+  done(
+    seq,
+    signal?.aborted
+      ? resultWithoutResponse(service, scheduledAt, '', t, null, 'missed', STOPPED_FIRST)
+      : missedResult(service, scheduledAt, '', CAPS_FULL, t),
+  );
+}
+
 function start(
   seq: number,
   serviceId: number,
@@ -71,26 +97,8 @@ function start(
     // Cannot happen while the main thread sends a service before its first start.
     throw new Error(`probe worker: unknown service id ${serviceId}`);
   }
-  const { origin } = service;
   const signal = signalId === 0 ? undefined : controllerFor(signalId).signal;
-  gate.enter(
-    origin,
-    windowEndsAt,
-    () => {
-      // The agent name is filled in on the main thread.
-      prober.probe(service, { scheduledAt, agent: '', signal }).then((r) => {
-        gate.release(origin);
-        done(seq, r);
-      });
-    },
-    () =>
-      done(
-        seq,
-        signal?.aborted
-          ? resultWithoutResponse(service, scheduledAt, '', Date.now(), null, 'missed', STOPPED_FIRST)
-          : missedResult(service, scheduledAt, '', CAPS_FULL, Date.now()),
-      ),
-  );
+  gate.enter(service.origin, windowEndsAt, { seq, service, scheduledAt, signal });
 }
 
 // The main thread takes a silent worker for a stuck one (see ThreadedProberOptions.hangMs).

@@ -13,7 +13,11 @@
 
 import { Fifo } from '../jobs/queues.js';
 
-export interface RequestGateOptions {
+export interface RequestGateOptions<T> {
+  /** Starts the request of `item`; whatever it launches must call `release(origin)` once done. */
+  start: (item: T) => void;
+  /** `item` waited past its window (or the gate was abandoned): it never started. */
+  miss: (item: T) => void;
   /** Requests in flight per origin (the config's runner.per_origin). Default 16. */
   perOrigin?: number;
   /** Requests in flight in all (the config's runner.concurrency). Default 512. */
@@ -24,24 +28,23 @@ export interface RequestGateOptions {
   now?: () => number;
 }
 
-interface Waiting {
+interface Waiting<T> {
   windowEndsAt: number;
-  start: () => void;
-  miss: () => void;
+  item: T;
 }
 
-interface Lane {
+interface Lane<T> {
   origin: string;
   active: number;
-  queue: Fifo<Waiting>;
+  queue: Fifo<Waiting<T>>;
 }
 
-export interface RequestGate {
+export interface RequestGate<T> {
   /**
-   * Calls `start` now if both caps leave room, else when they do, or `miss` if `windowEndsAt`
-   * passes first. Whatever `start` launches must call `release(origin)` once it is done.
+   * Starts `item` now if both caps leave room, else when they do, or misses it if `windowEndsAt`
+   * passes first. (Handlers fixed at creation, not closures per call: this runs for every probe.)
    */
-  enter(origin: string, windowEndsAt: number, start: () => void, miss: () => void): void;
+  enter(origin: string, windowEndsAt: number, item: T): void;
   release(origin: string): void;
   /** Probes waiting for a slot. */
   readonly waiting: number;
@@ -52,45 +55,46 @@ export interface RequestGate {
   close(): void;
 }
 
-export function createRequestGate(options: RequestGateOptions = {}): RequestGate {
+export function createRequestGate<T>(options: RequestGateOptions<T>): RequestGate<T> {
+  const { start, miss } = options;
   const perOrigin = options.perOrigin ?? 16;
   const concurrency = options.concurrency ?? 512;
   const sweepMs = options.sweepMs ?? 100;
   const now = options.now ?? Date.now;
-  const lanes = new Map<string, Lane>();
+  const lanes = new Map<string, Lane<T>>();
   /** Lanes with waiting probes, in turn order (a lane that starts one moves to the back). */
-  const queued = new Set<Lane>();
+  const queued = new Set<Lane<T>>();
   let active = 0;
   let waiting = 0;
   let sweeper: NodeJS.Timeout | null = null;
 
-  function laneOf(origin: string): Lane {
+  function laneOf(origin: string): Lane<T> {
     let lane = lanes.get(origin);
     if (lane === undefined) {
-      lane = { origin, active: 0, queue: new Fifo<Waiting>() };
+      lane = { origin, active: 0, queue: new Fifo<Waiting<T>>() };
       lanes.set(origin, lane);
     }
     return lane;
   }
 
-  function forgetIfIdle(lane: Lane): void {
+  function forgetIfIdle(lane: Lane<T>): void {
     if (lane.queue.length > 0) return;
     queued.delete(lane);
     if (lane.active === 0) lanes.delete(lane.origin);
   }
 
   /** Starts waiting probes of `lane` while both caps allow; those past their window are missed. */
-  function drain(lane: Lane, t: number): void {
+  function drain(lane: Lane<T>, t: number): void {
     while (lane.queue.length > 0 && lane.active < perOrigin && active < concurrency) {
       const w = lane.queue.shift()!;
       waiting--;
       if (t >= w.windowEndsAt) {
-        w.miss();
+        miss(w.item);
         continue;
       }
       lane.active++;
       active++;
-      w.start();
+      start(w.item);
       if (lane.queue.length > 0) {
         // Its turn is over: to the back of the line for the global cap.
         queued.delete(lane);
@@ -105,7 +109,7 @@ export function createRequestGate(options: RequestGateOptions = {}): RequestGate
     for (const lane of queued) {
       for (const w of lane.queue.removeWhere((x) => t >= x.windowEndsAt)) {
         waiting--;
-        w.miss();
+        miss(w.item);
       }
       forgetIfIdle(lane);
     }
@@ -116,17 +120,17 @@ export function createRequestGate(options: RequestGateOptions = {}): RequestGate
   }
 
   return {
-    enter(origin, windowEndsAt, start, miss) {
+    enter(origin, windowEndsAt, item) {
       const lane = laneOf(origin);
       // Room under both caps means nobody waits for it: every release starts waiting probes
       // while there is room.
       if (lane.active < perOrigin && active < concurrency) {
         lane.active++;
         active++;
-        start();
+        start(item);
         return;
       }
-      lane.queue.push({ windowEndsAt, start, miss });
+      lane.queue.push({ windowEndsAt, item });
       waiting++;
       queued.add(lane);
       if (sweeper === null) {
@@ -137,12 +141,15 @@ export function createRequestGate(options: RequestGateOptions = {}): RequestGate
     release(origin) {
       const lane = lanes.get(origin);
       if (lane === undefined || lane.active === 0) return;
+      // Other origins' waiters can only have been held by the global cap if it was full.
+      const globalWasFull = active >= concurrency;
       lane.active--;
       active--;
       const t = now();
       // This origin's own waiters first (the usual case: one busy origin), then whoever the
       // global cap held, in turn.
       drain(lane, t);
+      if (!globalWasFull) return;
       for (const other of queued) {
         if (active >= concurrency) break;
         if (other !== lane) drain(other, t);
@@ -158,7 +165,7 @@ export function createRequestGate(options: RequestGateOptions = {}): RequestGate
       for (const lane of queued) {
         for (const w of lane.queue.drain()) {
           waiting--;
-          w.miss();
+          miss(w.item);
         }
         if (lane.active === 0) lanes.delete(lane.origin);
       }

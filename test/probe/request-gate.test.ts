@@ -6,14 +6,16 @@ import { createRequestGate } from '../../src/probe/request-gate.js';
 function harness(perOrigin: number, concurrency = 512) {
   let t = 1_000;
   const log: string[] = [];
-  const gate = createRequestGate({ perOrigin, concurrency, now: () => t, sweepMs: 10 });
+  const gate = createRequestGate<string>({
+    start: (name) => log.push(`start ${name}`),
+    miss: (name) => log.push(`miss ${name}`),
+    perOrigin,
+    concurrency,
+    now: () => t,
+    sweepMs: 10,
+  });
   const enter = (origin: string, name: string, windowEndsAt = Number.MAX_SAFE_INTEGER) =>
-    gate.enter(
-      origin,
-      windowEndsAt,
-      () => log.push(`start ${name}`),
-      () => log.push(`miss ${name}`),
-    );
+    gate.enter(origin, windowEndsAt, name);
   return {
     gate,
     log,
