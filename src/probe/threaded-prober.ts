@@ -220,6 +220,12 @@ export function createThreadedProber(options: ThreadedProberOptions = {}): Probe
     });
   }
 
+  // Started now, not with the first probe: loading undici in a fresh thread takes a few hundred
+  // ms, which the first slots of a start paid as start lag (a flaky p99 in the hostile-endpoints
+  // fault test). Unreferenced until it has probes, so an idle prober keeps no process alive.
+  worker = spawn();
+  worker.unref();
+
   return {
     probe,
     // The worker applies both caps (request-gate.ts): a slot frees the moment its request ends.
