@@ -21,10 +21,9 @@ export interface ProberOptions {
   /** How long an idle keep-alive connection is kept, in ms. Default 4000 (undici's). */
   keepAliveTimeoutMs?: number;
   /**
-   * undici's connect timeout (TCP + TLS), in ms; it is per Agent, not per request. A probe gives up
-   * at its own deadline anyway, so this bounds how long an abandoned connection attempt holds its
-   * pool slot — and fails (UND_ERR_CONNECT_TIMEOUT) a connect slower than this even when the service
-   * timeout is longer. Default 30000.
+   * The most a connection attempt (TCP + TLS) may take, in ms, whatever the service timeout. An
+   * attempt otherwise lasts at most the longest service timeout of its host:port, and is abandoned
+   * as soon as no probe of that host:port is in flight. Default 30000.
    */
   connectTimeoutMs?: number;
   /** Largest response header block, in bytes; beyond it the probe fails as `protocol`. Default 16384. */
@@ -44,11 +43,20 @@ interface Plan {
   hostname: string;
   /** host:port as the connector counts attempts. */
   hostPort: string;
+  /** Shared by every service of this host:port. */
+  origin: OriginState;
   status: StatusSet | null;
   regex: RegExp | null;
   /** Set when the service cannot be probed at all (bad regex or status spec). */
   invalid: string | null;
   dispatcher: Dispatcher;
+}
+
+/** What the probes of one host:port share, for ending connection attempts nobody waits for. */
+interface OriginState {
+  inFlight: number;
+  /** The longest service timeout seen here: the most a connection attempt may take. */
+  maxTimeoutMs: number;
 }
 
 const REDIRECT_STATUSES = new Set([300, 301, 302, 303, 307, 308]);
@@ -97,6 +105,20 @@ export function createProber(options: ProberOptions = {}): Prober {
   // Shared by spec: nearly every service says '200-399', and a bitmap each was ~30 MB at 40,000.
   const statusSets = new Map<string, StatusSet>();
   const shutdownWatchers = new WeakMap<AbortSignal, Set<Deadline>>();
+  const origins = new Map<string, OriginState>();
+  /** For attempts to a host:port no service names (a redirect's target). */
+  let maxTimeoutMs = 0;
+
+  function originFor(hostPort: string, timeoutMs: number): OriginState {
+    let o = origins.get(hostPort);
+    if (!o) {
+      o = { inFlight: 0, maxTimeoutMs: 0 };
+      origins.set(hostPort, o);
+    }
+    o.maxTimeoutMs = Math.max(o.maxTimeoutMs, timeoutMs);
+    maxTimeoutMs = Math.max(maxTimeoutMs, timeoutMs);
+    return o;
+  }
 
   // One listener per shutdown signal, fanned out to the probes in flight: a listener per probe
   // on the runner's shared signal would be hundreds at once (and Node's leak warning).
@@ -135,6 +157,7 @@ export function createProber(options: ProberOptions = {}): Prober {
     if (!agent) {
       const tracker = createTrackingConnector({
         timeout: options.connectTimeoutMs ?? 30_000,
+        timeoutFor: (hostPort) => origins.get(hostPort)?.maxTimeoutMs ?? (maxTimeoutMs || undefined),
         lookup: resolver.lookup,
         rejectUnauthorized: tlsVerify,
       });
@@ -175,10 +198,12 @@ export function createProber(options: ProberOptions = {}): Prober {
     let regex: RegExp | null = null;
     let hostname = '';
     let hostPort = '';
+    let origin: OriginState = { inFlight: 0, maxTimeoutMs: s.timeoutMs };
     try {
       const u = new URL(s.url);
       hostname = u.hostname.replace(/^\[|\]$/g, '');
       hostPort = hostPortKey(u.hostname, u.port, u.protocol);
+      origin = originFor(hostPort, s.timeoutMs);
       status = statusSets.get(s.expectStatus) ?? null;
       if (status === null) {
         status = parseExpectStatus(s.expectStatus);
@@ -195,6 +220,7 @@ export function createProber(options: ProberOptions = {}): Prober {
     plan = {
       hostname,
       hostPort,
+      origin,
       status,
       regex,
       invalid,
@@ -205,8 +231,7 @@ export function createProber(options: ProberOptions = {}): Prober {
   }
 
   /** Before headers, say whether this origin was still connecting or in a TLS handshake. */
-  function responsePhase(plan: Plan | undefined): ProbePhase {
-    if (!plan) return 'response';
+  function responsePhase(plan: Plan): ProbePhase {
     for (const t of trackers) {
       const stage = t.stageOf(plan.hostPort);
       if (stage === 'tcp') return 'connect';
@@ -236,9 +261,10 @@ export function createProber(options: ProberOptions = {}): Prober {
       service.timeoutMs,
     );
     const unwatch = opts.signal ? watchShutdown(opts.signal, controller) : noop;
+    const plan = planFor(service);
+    plan.origin.inFlight++;
 
     try {
-      const plan = planFor(service);
       if (plan.invalid !== null) {
         errorClass = 'other';
         errorMessage = `service cannot be probed: ${plan.invalid} (E_CONFIG)`;
@@ -292,13 +318,16 @@ export function createProber(options: ProberOptions = {}): Prober {
         reason instanceof ProbeAbortedError || (controller.signal.aborted && !(e instanceof DnsError))
           ? toError(reason)
           : e;
-      const c = classifyError(cause, phase === 'response' ? responsePhase(plans.get(service)) : phase);
+      const c = classifyError(cause, phase === 'response' ? responsePhase(plan) : phase);
       bytesRead = progress.bytesRead;
       errorClass = c.errorClass;
       errorMessage = c.message;
     } finally {
       clearTimeout(timer);
       unwatch();
+      // The last probe of a host:port out: a connection attempt still running there serves nobody
+      // (its request was aborted) and would otherwise live to the connect timeout.
+      if (--plan.origin.inFlight === 0) for (const t of trackers) t.abandon(plan.hostPort);
     }
 
     const durationMs = Math.round(performance.now() - t0);
@@ -327,7 +356,9 @@ export function createProber(options: ProberOptions = {}): Prober {
   return {
     probe,
     async close() {
-      // destroy, not close: a close would wait for hung requests (a trickling body) to end.
+      // destroy, not close: a close would wait for hung requests (a trickling body) to end. undici's
+      // destroy leaves a connection attempt in progress running: end those first.
+      for (const t of trackers) t.abandonAll();
       await Promise.all(agents.map((a) => a.destroy()));
       resolver.close();
     },

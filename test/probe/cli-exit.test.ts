@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import {
+  startBigBodyServer,
+  startHeadersThenSilenceServer,
+  startInvalidHttpServer,
+  startManyHeadersServer,
+  startNeverAcceptServer,
+  startResetServer,
+  startTlsHangServer,
+  startTrickleServer,
+  type TestServer,
+} from '../helpers/http-servers.js';
+import { runMonitor } from '../helpers/cli.js';
+
+/**
+ * `monitor probe` must exit within its timeout + 1 s of starting the probe, whatever the endpoint
+ * does: a connection attempt or a handshake left running inside undici's pool kept the process
+ * alive up to the 30 s connect timeout after the result was printed. Measured from outside: the
+ * exit as this process sees it, against the probe's own start time (`started_at` in --json;
+ * the same clock), so the CLI's start-up time does not count.
+ */
+const TIMEOUT_S = 1;
+
+const servers: Record<string, TestServer> = {};
+before(async () => {
+  servers['headers then silence'] = await startHeadersThenSilenceServer();
+  servers['trickle'] = await startTrickleServer();
+  servers['1 GB body'] = await startBigBodyServer(1024 ** 3);
+  servers['reset'] = await startResetServer();
+  servers['never accepts'] = await startNeverAcceptServer();
+  servers['TLS never completes'] = await startTlsHangServer();
+  servers['invalid HTTP'] = await startInvalidHttpServer();
+  servers['10,000 headers'] = await startManyHeadersServer();
+});
+after(async () => {
+  for (const s of Object.values(servers)) await s.close();
+});
+
+const expected: Record<string, string | null> = {
+  'headers then silence': 'timeout',
+  trickle: 'timeout',
+  '1 GB body': null,
+  reset: 'reset',
+  'never accepts': 'timeout',
+  'TLS never completes': 'timeout',
+  'invalid HTTP': 'protocol',
+  '10,000 headers': 'protocol',
+};
+
+for (const [name, errorClass] of Object.entries(expected)) {
+  test(`monitor probe exits within timeout + 1 s: ${name}`, async () => {
+    const url = servers[name]!.url;
+    const r = await runMonitor(['probe', url, 'GET', '--timeout', String(TIMEOUT_S), '--json'], {
+      timeoutMs: 60_000,
+    });
+    const exitedAt = Date.now();
+    const result = JSON.parse(r.stdout) as { startedAt: number; errorClass: string | null };
+    assert.equal(result.errorClass, errorClass, r.stdout);
+    assert.equal(r.code, errorClass === null ? 0 : 1);
+    const afterStart = exitedAt - result.startedAt;
+    assert.ok(
+      afterStart <= TIMEOUT_S * 1000 + 1000,
+      `${name}: exited ${afterStart} ms after the probe started (timeout ${TIMEOUT_S} s)`,
+    );
+  });
+}
