@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { runMonitor } from '../helpers/cli.js';
 import {
   startBigBodyServer,
   startHeadersThenSilenceServer,
@@ -11,7 +12,6 @@ import {
   startTrickleServer,
   type TestServer,
 } from '../helpers/http-servers.js';
-import { runMonitor } from '../helpers/cli.js';
 
 /**
  * `monitor probe` must exit within its timeout + 1 s of starting the probe, whatever the endpoint
