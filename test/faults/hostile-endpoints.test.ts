@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import type { ServiceConfig } from '../../src/config/types.js';
@@ -21,13 +21,30 @@ import {
 } from '../helpers/http-servers.js';
 
 const TIMEOUT_S = 3;
+/** How long the daemon runs against them: long enough for a leak to show as growth. */
+const SOAK_MS = 60_000;
+
+/** Open file descriptors of `pid`, and how many of them are sockets. */
+function fdCounts(pid: number): { fds: number; sockets: number } {
+  let fds = 0;
+  let sockets = 0;
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    fds++;
+    try {
+      if (readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:')) sockets++;
+    } catch {
+      // Closed between the listing and the readlink.
+    }
+  }
+  return { fds, sockets };
+}
 
 function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : 0;
 }
 
-test('hostile endpoints under monitor start: each classified within timeout + 1 s, RSS bounded, healthy services on time', async () => {
+test('hostile endpoints under monitor start for a minute: each classified within timeout + 1 s, file descriptors and sockets flat, RSS bounded, healthy services on time', async () => {
   const healthy = await startCountingServer();
   const servers: TestServer[] = [];
   const keep = <T extends TestServer>(s: T): T => {
@@ -50,6 +67,12 @@ test('hostile endpoints under monitor start: each classified within timeout + 1 
     { name: '10,000 headers', url: keep(await startManyHeadersServer()).url, expect: 'protocol' },
     { name: 'IPv6 only on ::1', url: keep(await startIpv6Server()).url, expect: null },
   ];
+  // More probes of the two kinds whose connections undici kept (three services on one host:port
+  // each, so one probe giving up must not end a sibling's attempt too early either).
+  const hanging = cases
+    .filter((c) => c.name === 'never accepts' || c.name === 'TLS never completes')
+    .flatMap((c) => ['a', 'b', 'c'].map((p) => ({ ...c, name: `${c.name} /${p}`, url: `${c.url}${p}` })));
+  cases.push(...hanging);
   const services = [
     ...cases.map((c) => service(c.url, { timeout: TIMEOUT_S, ...c.extra })),
     ...Array.from({ length: 30 }, (_, i) => service(`${healthy.url}/ok/${i}`, { timeout: TIMEOUT_S })),
@@ -59,11 +82,19 @@ test('hostile endpoints under monitor start: each classified within timeout + 1 
     const d = startDaemon(cfg.configPath);
     await d.waitFor(/Starting Agent worker/, 20_000);
     let maxRss = 0;
-    const end = Date.now() + 16_000;
-    while (Date.now() < end) {
+    const samples: Array<{ at: number; fds: number; sockets: number }> = [];
+    const t0 = Date.now();
+    while (Date.now() < t0 + SOAK_MS) {
       maxRss = Math.max(maxRss, rssMb(d.pid));
-      await new Promise((r) => setTimeout(r, 250));
+      samples.push({ at: Date.now() - t0, ...fdCounts(d.pid) });
+      await new Promise((r) => setTimeout(r, 500));
     }
+    console.log(
+      `# sockets/fds every 5 s: ${samples
+        .filter((_, i) => i % 10 === 0)
+        .map((x) => `${x.sockets}/${x.fds}`)
+        .join(' ')}`,
+    );
     assert.equal((await d.stop('SIGTERM', 30_000)).code, 0);
 
     const db = new Database(cfg.dbPath, { readonly: true });
@@ -100,6 +131,26 @@ test('hostile endpoints under monitor start: each classified within timeout + 1 
     assert.ok(p99 <= 250, `healthy start lag p99 ${p99} ms`);
     assert.ok(rows.filter((r) => r.url.startsWith(healthy.url)).every((r) => r.ok === 1));
     assert.ok(maxRss < 300, `monitor RSS peaked at ${maxRss.toFixed(0)} MB`);
+
+    // Flat: a socket per probe in flight (each hostile service has at most one, its timeout is
+    // below its interval), the healthy origin's keep-alive pool (16 at most), and a few of the
+    // process's own. A probe's connection that outlived it by tens of seconds grew this by one
+    // per hostile probe (12 → 38 sockets in 40 s before the fix).
+    const bound = cases.length + 16 + 8;
+    const worst = samples.reduce((m, s) => (s.sockets > m.sockets ? s : m));
+    assert.ok(
+      worst.sockets <= bound,
+      `sockets peaked at ${worst.sockets} at ${worst.at} ms (bound ${bound})`,
+    );
+    const firstHalf = samples.filter((s) => s.at >= 10_000 && s.at < SOAK_MS / 2);
+    const secondHalf = samples.filter((s) => s.at >= SOAK_MS / 2);
+    const maxOf = (xs: typeof samples, k: 'fds' | 'sockets') => Math.max(...xs.map((x) => x[k]));
+    for (const k of ['fds', 'sockets'] as const) {
+      assert.ok(
+        maxOf(secondHalf, k) <= maxOf(firstHalf, k) + 4,
+        `${k} grew: ${maxOf(firstHalf, k)} in 10–30 s, ${maxOf(secondHalf, k)} in 30–60 s`,
+      );
+    }
   } finally {
     for (const s of servers) await s.close();
     await healthy.close();
