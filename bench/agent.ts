@@ -147,6 +147,7 @@ export async function agentBench(options: AgentBenchOptions = {}): Promise<Bench
     complete: timed('complete', (r) => realStore.complete(r)),
     fail: timed('fail', (r, e, at, now) => realStore.fail(r, e, at, now)),
     release: timed('release', (r) => realStore.release(r)),
+    renewOwn: (since, until) => realStore.renewOwn(since, until),
     recordProbeResults: timed('recordProbeResults', (items) => {
       const n = realStore.recordProbeResults(items);
       if (scenario?.onResultsWritten && n > 0) {

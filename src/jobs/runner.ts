@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { ResolvedService } from '../config/resolve.js';
 import { MonitorError, toError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
@@ -138,6 +138,11 @@ const PROBE_KINDS: readonly JobKind[] = ['probe'];
 const ABORT_SETTLE_MS = 2000;
 const SWEEP_EVERY_MS = 100;
 /**
+ * A poll that comes this much later than it should means the process did not run (SIGSTOP, a VM
+ * paused, a machine suspended, a stall): the slots due meanwhile were not probed at their time.
+ */
+const FROZEN_AFTER_MS = 2000;
+/**
  * Export and collect jobs come at most every second: looking for them on every poll would cost
  * a claim statement each time for nothing.
  */
@@ -222,6 +227,12 @@ export function createRunner(options: RunnerOptions): Runner {
   let dispatchAt = Number.POSITIVE_INFINITY;
   let flushTimer: NodeJS.Timeout | null = null;
   let lastSweep = 0;
+  /** The last poll, on the monotonic clock (a frozen process is seen as a gap in it). */
+  let lastPollMono = 0;
+  let lastPollAt = 0;
+  /** Slots scheduled in [frozenFrom, frozenUntil) were due while the process was not running. */
+  let frozenFrom = 0;
+  let frozenUntil = 0;
   let idleWaiters: (() => void)[] = [];
 
   function setServices(list: readonly ResolvedService[]): void {
@@ -342,6 +353,7 @@ export function createRunner(options: RunnerOptions): Runner {
   const LATE_WHEN_DUE = 'it was already over when the slot came due';
   const SERVICE_BUSY = 'the previous probe of this service was still running';
   const CAPS_FULL = 'the concurrency caps stayed full';
+  const FROZEN = 'the monitor was not running at its time (frozen, suspended or stalled)';
 
   /** A job whose runAt has come: start it, hold it back, or write it off (saying why it was late). */
   function admit(job: ProbeJob, t: number, lateCause: string = LATE_WHEN_DUE): void {
@@ -352,6 +364,11 @@ export function createRunner(options: RunnerOptions): Runner {
       counters.dropped++;
       pendingCompletes.push(refOf(job));
       scheduleFlush();
+      return;
+    }
+    if (payload.scheduledAt < frozenUntil && payload.scheduledAt >= frozenFrom) {
+      // Its time passed while the process was stopped: recorded as missed, not run late in a burst.
+      missed(job, service, FROZEN);
       return;
     }
     if (t >= payload.windowEndsAt) {
@@ -600,10 +617,36 @@ export function createRunner(options: RunnerOptions): Runner {
       });
   }
 
+  /**
+   * The process did not run from `from` to `to` (epoch ms). Its own jobs' leases may have expired
+   * meanwhile: renew them before the next claim would bury them as abandoned (their probes are
+   * still in flight here and will write their rows), and mark the slots due in the gap as missed.
+   */
+  function resumedAfterFreeze(from: number, to: number): void {
+    frozenFrom = from;
+    frozenUntil = to;
+    let renewed = 0;
+    try {
+      renewed = store.renewOwn(runnerStartedAt, to + Math.max(probeLeaseMs, handlerLeaseMs));
+    } catch (e: unknown) {
+      storeError('renewing leases after a freeze', e);
+    }
+    logger.warn(
+      { frozenMs: to - from, renewedLeases: renewed },
+      `the monitor did not run for ${((to - from) / 1000).toFixed(1)} s (stopped, suspended or stalled): slots due meanwhile are recorded as missed`,
+    );
+  }
+
   function poll(): void {
     pollTimer = null;
     if (stopping) return;
     const t = now();
+    const mono = performance.now();
+    if (lastPollMono > 0 && mono - lastPollMono > pollMs + FROZEN_AFTER_MS) {
+      resumedAfterFreeze(lastPollAt, t);
+    }
+    lastPollMono = mono;
+    lastPollAt = t;
     try {
       claimProbes(t);
       claimHandlerJobs(t);

@@ -64,6 +64,13 @@ export interface JobStore {
   /** Give leases back without counting an attempt (shutdown). Returns how many changed. */
   release(refs: readonly JobRef[]): number;
   /**
+   * Extend to `leaseUntil` the leases of every job still running that was claimed at or after
+   * `claimedSince` (this process's own: only one process runs on a local database). Called after
+   * the process was frozen, before the next claim could take its own jobs for abandoned ones.
+   * Returns how many changed.
+   */
+  renewOwn(claimedSince: number, leaseUntil: number): number;
+  /**
    * Insert probe results and finish their jobs in one transaction (the job row is deleted: the
    * result now stands for the slot). A result whose job token is stale is not written (another
    * worker owns that slot). Returns how many results were written.

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type { ResolvedService } from '../config/resolve.js';
 import { toError } from '../errors.js';
@@ -77,6 +78,8 @@ export function createThreadedProber(options: ThreadedProberOptions = {}): Probe
   /** When the current worker last sent anything, epoch ms. */
   let lastHeard = 0;
   let watchdog: NodeJS.Timeout | null = null;
+  /** When the watchdog last looked, on the monotonic clock. */
+  let lastCheck = 0;
   let closed = false;
   /** Per worker: which service objects it has, by id. Replaced when a new worker starts. */
   let serviceIds = new WeakMap<ResolvedService, number>();
@@ -158,6 +161,12 @@ export function createThreadedProber(options: ThreadedProberOptions = {}): Probe
 
   function checkHung(): void {
     const w = worker;
+    const mono = performance.now();
+    const checkedLate = lastCheck > 0 && mono - lastCheck > Math.min(1000, hangMs / 2) + 2000;
+    lastCheck = mono;
+    // The whole process was frozen (SIGSTOP, a paused VM): the worker was as silent as this timer,
+    // and its answers are queued behind it. Give it a fresh period rather than take it for stuck.
+    if (checkedLate) lastHeard = Date.now();
     if (w === null || pending.size === 0 || Date.now() - lastHeard < hangMs) return;
     const why = `probe worker stopped answering for ${Math.round((Date.now() - lastHeard) / 1000)} s (a regex that backtracks without end?); it was restarted`;
     worker = null;

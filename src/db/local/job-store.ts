@@ -98,6 +98,10 @@ const FINISH_PROBE_SQL = `DELETE FROM jobs WHERE ${FENCE}`;
 const RELEASE_SQL = `UPDATE jobs SET state = 'queued', attempts = max(attempts - 1, 0), lease_until = NULL,
   lease_token = NULL, updated_at = ? WHERE ${FENCE}`;
 
+// updated_at of a running job is its claim time (nothing else touches a running row).
+const RENEW_OWN_SQL = `UPDATE jobs SET lease_until = @leaseUntil
+WHERE state = 'running' AND updated_at >= @claimedSince AND lease_until < @leaseUntil`;
+
 const FAIL_SQL = `UPDATE jobs SET
   state = CASE WHEN @retryAt IS NULL OR attempts >= max_attempts THEN 'dead' ELSE 'queued' END,
   run_at = COALESCE(@retryAt, run_at), last_error = @error, lease_until = NULL, lease_token = NULL,
@@ -136,6 +140,7 @@ export function createJobStore(ldb: LocalDatabase, opts: JobStoreOptions = {}): 
   const finishProbeStmt = prepared(sqlite, FINISH_PROBE_SQL);
   const failStmt = prepared(sqlite, FAIL_SQL);
   const releaseStmt = prepared(sqlite, RELEASE_SQL);
+  const renewOwnStmt = prepared(sqlite, RENEW_OWN_SQL);
   const insertResult = prepared(sqlite, INSERT_RESULT_SQL);
   const incrementCounter = prepared(sqlite, INCREMENT_COUNTER_SQL);
   const claimStatements = new Map<string, { bury: Database.Statement; claim: Database.Statement }>();
@@ -246,6 +251,10 @@ export function createJobStore(ldb: LocalDatabase, opts: JobStoreOptions = {}): 
     release(refs) {
       if (refs.length === 0) return 0;
       return fenceTx(releaseStmt, refs, clock());
+    },
+
+    renewOwn(claimedSince, leaseUntil) {
+      return renewOwnStmt.run({ claimedSince, leaseUntil }).changes;
     },
 
     recordProbeResults(items) {
