@@ -8,7 +8,7 @@
  *   - scheduled: the slots of every service in the window; executed: those with an arrival;
  *     duplicates: arrivals beyond the first in one slot (a slot run twice);
  *   - gap deviation: |arrival − previous arrival of the same service − interval|, for every arrival
- *     of a window slot. The start lag itself is not visible from outside; a late start shows as a
+ *     of a window slot whose previous arrival also belongs to a window slot (the warm-up is out). The start lag itself is not visible from outside; a late start shows as a
  *     gap too long then one too short, a missed slot as a gap of two intervals;
  *   - arrival lag: arrival − its slot. An upper bound on the start lag: it adds the request's way
  *     to the target (connect, when the connection is new) and the target's own event-loop delay.
@@ -88,18 +88,23 @@ export function gapStats(
     const times = groups[i]!;
     let hit = 0;
     let lastSlot = Number.NaN;
+    let lastAt = Number.NaN;
     for (let k = 0; k < times.length; k++) {
       const at = times[k]!;
       const slot = phase + Math.floor((at - phase + EARLY_TOLERANCE_MS) / interval) * interval;
+      const previousSlot = lastSlot;
+      const previousAt = lastAt;
+      lastSlot = slot;
+      lastAt = at;
       if (slot < t0 || slot >= t1) continue;
-      if (slot === lastSlot) {
+      if (slot === previousSlot) {
         duplicates++;
         continue;
       }
-      lastSlot = slot;
       hit++;
       lags.push(at - slot);
-      if (k > 0) deviations.push(Math.abs(at - times[k - 1]! - interval));
+      // Both ends in the window: a late start during the warm-up is not the window's gap.
+      if (previousSlot >= t0) deviations.push(Math.abs(at - previousAt - interval));
     }
     executed += hit;
     if (hit < slots) servicesWithMisses++;
