@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- [section…] [--quick] [--services N] [--seconds N] …`
- * Without sections, runs every section in order: raw, seed, 10k, max, overload, export, outage.
+ * Without sections, runs in order: raw, seed, 10k, max, overload, export, outage.
  * Each writes bench/results/<name>.json; bench/results/README.md is rebuilt from every JSON there
  * (a goals table, then each section with its inputs) and printed at the end.
  *
@@ -18,8 +18,9 @@
  *             --from --step --to --search-seconds), 60 s each, --no-export
  *   raw       a bare undici loop against the target (--origins, default 32): the limit
  *   export    1,000,000 results exported vs COPY (--rows, --batch-size), in-process
- *   outage    the 10k load with PostgreSQL stopped for 60 s (--before --outage --after
- *             --drain-limit); still in-process (the agent re-assembled in the bench's process)
+ *   outage    [monitor start] the 10k load with PostgreSQL stopped for 60 s (--before --outage
+ *             --after --drain-limit): on time during the outage, drain time, rows lost/duplicated
+ *   outage-agent  ad hoc, the same in-process (the agent re-assembled in the bench's process)
  *   agent     ad hoc, in-process, for profiling: N services (--services, --postgres 1, --local-export 0)
  *   prober    ad hoc: the prober alone in a closed loop (in-thread, threaded) vs a bare undici loop
  * --quick shrinks every section to a smoke run (10k: 500 services for 20 s) and writes to a temp

@@ -13,6 +13,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ResolvedService } from '../src/config/resolve.js';
 import { createDatabaseOn, type EmbeddedServer, startEmbeddedPostgres } from '../test/helpers/pg.js';
 import { type DaemonProcess, startDaemon } from './daemon-process.js';
 import { gapStats } from './gaps.js';
@@ -40,6 +41,25 @@ export interface MonitorRunOptions {
   perOrigin?: number;
   /** Progress lines on stderr, prefixed with this. Default '[run]'. */
   label?: string;
+  /** Runs from the window's start (e.g. a PostgreSQL outage); awaited before the window's end. */
+  scenario?: RunScenario;
+}
+
+/** What a scenario can reach while the daemon runs. */
+export interface Rig {
+  pg: EmbeddedServer | null;
+  remoteUri: string | null;
+  services: readonly ResolvedService[];
+  /** The measured window, epoch ms. */
+  t0: number;
+  t1: number;
+}
+
+export interface RunScenario {
+  /** Bounded by itself; its figures join the run's. */
+  during(rig: Rig): Promise<Record<string, Scalar>>;
+  /** Sub-windows of scheduled times to judge apart from the window: their on time and gap p99. */
+  windows?(): Record<string, [number, number]>;
 }
 
 export interface MonitorRun {
@@ -118,6 +138,12 @@ export async function runMonitor(o: MonitorRunOptions): Promise<MonitorRun> {
     let dbMax = dbStart.main;
     let walMax = dbStart.wal;
     let served0 = (await target.counts()).served;
+    const rig: Rig = { pg: pgServer, remoteUri, services: config.services, t0, t1 };
+    // Caught here and rethrown after the window, so a failing scenario never leaves it dangling.
+    const scenarioRun = o.scenario?.during(rig).then(
+      (figures) => ({ figures, error: null }),
+      (error: unknown) => ({ figures: {}, error }),
+    );
     for (let tick = 1; Date.now() < t1; tick++) {
       await sleep(Math.min(1000, Math.max(0, t1 - Date.now())));
       if (daemon.exitCode() !== undefined) {
@@ -137,6 +163,8 @@ export async function runMonitor(o: MonitorRunOptions): Promise<MonitorRun> {
       }
     }
     const proc = await sampler.stop();
+    const scenario = await scenarioRun;
+    if (scenario?.error) throw scenario.error;
     const targetCpu1 = await processCpuSeconds(target.pid);
     const targetCounts = await target.counts();
     const dbEnd = localDbBytes(config.localDatabasePath);
@@ -144,7 +172,16 @@ export async function runMonitor(o: MonitorRunOptions): Promise<MonitorRun> {
 
     // The window's last slots may start up to one interval after t1.
     await sleep(intervalSec * 1000 + 2000);
-    const gaps = gapStats(await target.arrivals(), config.services, t0, t1);
+    const arrivals = await target.arrivals();
+    const gaps = gapStats(arrivals, config.services, t0, t1);
+    const windowFigures: Record<string, Scalar> = {};
+    for (const [name, [a, b]] of Object.entries(o.scenario?.windows?.() ?? {})) {
+      const w = gapStats(arrivals, config.services, a, b);
+      windowFigures[`${name}.scheduled`] = w.scheduled;
+      windowFigures[`${name}.onTimePct`] = w.onTimePct;
+      windowFigures[`${name}.gapDeviationP99Ms`] = w.gapDeviationP99Ms;
+      windowFigures[`${name}.arrivalLagP99Ms`] = w.arrivalLagP99Ms;
+    }
     say(`on time ${gaps.onTimePct?.toFixed(3)} %, gap p99 ${gaps.gapDeviationP99Ms} ms`);
     const drainS = remoteUri ? await waitForRemoteRows(remoteUri, t0, t1, gaps.scheduled) : null;
     const exitCode = await daemon.stop();
@@ -179,6 +216,8 @@ export async function runMonitor(o: MonitorRunOptions): Promise<MonitorRun> {
       localWalMBMax: mb(walMax),
       readySeconds,
       daemonExitCode: exitCode,
+      ...windowFigures,
+      ...(scenario?.figures ?? {}),
     };
     if (remote) {
       Object.assign(figures, {

@@ -80,7 +80,7 @@ export function toMarkdown(results: readonly BenchResult[]): string {
     "  with `error_class = 'missed'` vs slots without an arrival.",
     '',
     'The goals table holds the *monitor start* sections only. The other sections (raw loop, export',
-    "vs COPY, outage, agent) run in the bench's own process and are micro-benchmarks or profiles;",
+    "vs COPY, outage-agent, agent, prober) run in the bench's own process and are micro-benchmarks or profiles;",
     "their goals are in their own tables. Where the monitor's time goes: [profile.md](profile.md).",
     '',
     '## Goals',
