@@ -51,7 +51,9 @@ async function runStep(n: number, o: CapacityOptions): Promise<CapacityStep> {
   const onTime = Number(r.figures['onTimePct']);
   const p99 = Number(r.figures['gapDeviationP99Ms']);
   const pps = Number(r.figures['probesPerSecond']);
-  const pass = onTime >= STEADY_GOALS.onTimePct && p99 <= STEADY_GOALS.gapP99Ms;
+  // A missing figure (no gap inside a window shorter than two intervals) is not a pass.
+  const measured = r.figures['onTimePct'] !== null && r.figures['gapDeviationP99Ms'] !== null;
+  const pass = measured && onTime >= STEADY_GOALS.onTimePct && p99 <= STEADY_GOALS.gapP99Ms;
   return {
     services: n,
     pass,
@@ -61,6 +63,8 @@ async function runStep(n: number, o: CapacityOptions): Promise<CapacityStep> {
 }
 
 export async function findCapacity(o: CapacityOptions): Promise<Capacity> {
+  if (o.seconds < 10)
+    throw new Error(`a step needs at least 10 s (two 5 s intervals) to measure gaps, got ${o.seconds}`);
   const steps: CapacityStep[] = [];
   let best: CapacityStep | null = null;
   let firstOver: number | null = null;
