@@ -79,15 +79,18 @@ export function toMarkdown(results: readonly BenchResult[]): string {
     '- with `--no-export`, the local SQLite database read read-only after the daemon exited: rows',
     "  with `error_class = 'missed'` vs slots without an arrival.",
     '',
-    'The goals table holds the *monitor start* sections only. The other sections (raw loop, export',
-    "vs COPY, outage-agent, agent, prober) run in the bench's own process and are micro-benchmarks or profiles;",
-    "their goals are in their own tables. Where the monitor's time goes: [profile.md](profile.md).",
+    'The goals table holds the *monitor start* sections only. The other sections (raw loop, export vs',
+    "COPY, outage-agent, agent, prober) run in the bench's own process: micro-benchmarks and profiles,",
+    "their goals in their own tables. Where the monitor's time goes: [profile.md](profile.md).",
     '',
     '## Goals',
     '',
     '| section | figure | value | goal | met |',
     '|---|---|---|---|---|',
   ];
+  if (!sorted.some((r) => r.process === 'monitor start' && (r.goals ?? []).length > 0)) {
+    out.push('| — | no *monitor start* section in these results yet: run `npm run bench` | | | |');
+  }
   for (const r of sorted) {
     if (r.process !== 'monitor start') continue;
     for (const g of r.goals ?? []) {
