@@ -1,21 +1,32 @@
 /**
  * `npm run bench -- [section…] [--quick] [--services N] [--seconds N] …`
- * Without sections, runs every section of issue 6 in order: raw, seed, 10k, max, export, outage.
+ * Without sections, runs in order: raw, seed, 10k, max, overload, export, outage.
  * Each writes bench/results/<name>.json; bench/results/README.md is rebuilt from every JSON there
  * (a goals table, then each section with its inputs) and printed at the end.
- *   raw     a bare undici loop against the target (--origins, default 32): the limit
- *   seed    300 services at 5 s for 60 s
- *   10k     10,000 services at 5 s for 120 s, real exporter into an embedded PostgreSQL
- *   max     services raised until executed < 99.9 % or lag p99 > 250 ms, over 32 origins
- *           (--from --step --to --origins), ratio to a raw loop measured in the same run
- *   export  1,000,000 results exported vs COPY (--rows, --batch-size)
- *   outage  the 10k load with PostgreSQL stopped for 60 s (--before --outage --after --drain-limit)
- *   agent   ad hoc: N services (--services, --postgres 1, --local-export 0)
- *   prober  ad hoc: the prober alone in a closed loop (in-thread, threaded) vs a bare undici loop
- * --quick shrinks every section to a smoke run and writes to a temp dir, not bench/results.
- * With more than one section, each runs in a process of its own: the monitor runs in the bench's
- * process and its RSS is process.memoryUsage.rss(), which would otherwise carry what the sections
- * before it left behind (a million exported rows, 25,000 services' worth of pools and heaps).
+ *
+ * What users run is `monitor start`, so the sections with goals run exactly that, in a process of
+ * its own (bench/daemon-process.ts), with a generated config (bench/monitor-config.ts), and measure
+ * it from outside (bench/monitor-run.ts): arrivals at a recording target (bench/target-server.ts)
+ * give on time and the gap deviation (bench/gaps.ts); /proc gives its CPU and RSS
+ * (bench/proc-stats.ts); PostgreSQL (bench/remote-rows.ts) or the local SQLite read read-only after
+ * it exited (bench/local-rows.ts) give the rows, duplicates and `missed` slots.
+ *   seed      [monitor start] 300 services at 5 s for 60 s, export to an embedded PostgreSQL
+ *   10k       [monitor start] 10,000 services at 5 s for 120 s, export to an embedded PostgreSQL
+ *   max       [monitor start] services raised until on time < 99.9 % or gap p99 > 250 ms, over 32
+ *             origins (--from --step --to --origins), ratio to a raw loop measured in the same run
+ *   overload  [monitor start] 1.0× and 1.5× the capacity (--capacity N, else a short search with
+ *             --from --step --to --search-seconds), 60 s each, --no-export
+ *   raw       a bare undici loop against the target (--origins, default 32): the limit
+ *   export    1,000,000 results exported vs COPY (--rows, --batch-size), in-process
+ *   outage    [monitor start] the 10k load with PostgreSQL stopped for 60 s (--before --outage
+ *             --after --drain-limit): on time during the outage, drain time, rows lost/duplicated
+ *   outage-agent  ad hoc, the same in-process (the agent re-assembled in the bench's process)
+ *   agent     ad hoc, in-process, for profiling: N services (--services, --postgres 1, --local-export 0)
+ *   prober    ad hoc: the prober alone in a closed loop (in-thread, threaded) vs a bare undici loop
+ * --quick shrinks every section to a smoke run (10k: 500 services for 20 s) and writes to a temp
+ * dir, not bench/results.
+ * With more than one section, each runs in a process of its own: the in-process sections measure
+ * the bench's own process, which would otherwise carry what the sections before it left behind.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -55,6 +66,7 @@ function usage(): string {
     `sections (default: all but agent, in this order): ${Object.keys(sections).join(', ')}`,
     'options: --services --seconds --warmup --origins --concurrency --per-origin',
     '         --from --step --to (max), --rows --batch-size (export),',
+    '         --capacity --search-seconds (overload),',
     '         --before --outage --after --drain-limit (outage), --postgres 1 --local-export 0 (agent)',
     '--quick: short smoke run of each section, results in a temp dir',
     '',

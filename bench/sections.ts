@@ -8,9 +8,12 @@ import { agentBench } from './agent.js';
 import { exportBench } from './export.js';
 import { maxBench } from './max.js';
 import { outageBench } from './outage.js';
+import { outageProcessBench } from './outage-process.js';
+import { overloadBench } from './overload.js';
 import { proberLoopBench } from './prober-loop.js';
 import { rawBench } from './raw.js';
 import type { BenchResult, Scalar } from './result.js';
+import { steadyBench } from './steady.js';
 
 export type Options = Record<string, number>;
 export type Section = (o: Options, quick: boolean) => Promise<BenchResult>;
@@ -30,40 +33,69 @@ export const sections: Record<string, Section> = {
     return { ...r, title: 'the limit: a bare undici loop against the target (same caps as the runner)' };
   },
   seed: (o, q) =>
-    agentBench({
-      services: o['services'] ?? 300,
-      seconds: pick(o, 'seconds', 60, 15, q),
-      warmupSeconds: o['warmup'],
-      origins: o['origins'],
-      name: 'seed',
-      title: `the original's load: ${o['services'] ?? 300} services at 5 s`,
-    }),
+    steadyBench(
+      'seed',
+      `the original's load: ${o['services'] ?? 300} services at 5 s (monitor start, export on)`,
+      {
+        services: o['services'] ?? 300,
+        seconds: pick(o, 'seconds', 60, 15, q),
+        warmupSeconds: pick(o, 'warmup', 10, 3, q),
+        origins: o['origins'],
+        postgres: true,
+      },
+    ),
   '10k': (o, q) => {
-    const services = pick(o, 'services', 10_000, 2000, q);
-    return agentBench({
-      services,
-      seconds: pick(o, 'seconds', 120, 15, q),
-      // Past the collect grace (5 s) and a few collects, so the size at the window's start is the steady one.
-      warmupSeconds: pick(o, 'warmup', 15, 12, q),
-      origins: o['origins'],
-      postgres: true,
-      name: '10k',
-      title: `${services.toLocaleString('en-US')} services at 5 s with export to a local PostgreSQL`,
-    });
+    const services = pick(o, 'services', 10_000, 500, q);
+    return steadyBench(
+      '10k',
+      `${services.toLocaleString('en-US')} services at 5 s, monitor start exporting to a local PostgreSQL`,
+      {
+        services,
+        seconds: pick(o, 'seconds', 120, 20, q),
+        // Past the collect grace (5 s) and a few collects, so the database's size is the steady one.
+        warmupSeconds: pick(o, 'warmup', 10, 5, q),
+        origins: o['origins'],
+        postgres: true,
+      },
+    );
   },
   max: (o, q) =>
     maxBench({
-      from: pick(o, 'from', 10_000, 2000, q),
-      step: pick(o, 'step', 5000, 2000, q),
-      to: pick(o, 'to', 80_000, 4000, q),
-      seconds: pick(o, 'seconds', 20, 5, q),
+      from: pick(o, 'from', 10_000, 500, q),
+      step: pick(o, 'step', 5000, 500, q),
+      to: pick(o, 'to', 80_000, 1000, q),
+      seconds: pick(o, 'seconds', 20, 10, q),
       concurrency: o['concurrency'],
       perOrigin: o['per-origin'],
       origins: o['origins'],
     }),
+  overload: (o, q) =>
+    overloadBench({
+      capacity: o['capacity'],
+      seconds: pick(o, 'seconds', 60, 15, q),
+      warmupSeconds: pick(o, 'warmup', 10, 3, q),
+      origins: o['origins'],
+      search: {
+        from: pick(o, 'from', 5000, 1000, q),
+        step: pick(o, 'step', 5000, 1000, q),
+        to: pick(o, 'to', 80_000, 2000, q),
+        seconds: pick(o, 'search-seconds', 10, 10, q),
+      },
+    }),
   export: async (o, q) => exportSection(pick(o, 'rows', 1_000_000, 50_000, q), o['batch-size']),
   outage: (o, q) =>
-    outageBench({
+    outageProcessBench({
+      services: pick(o, 'services', 10_000, 500, q),
+      warmupSeconds: pick(o, 'warmup', 10, 3, q),
+      origins: o['origins'],
+      beforeSeconds: pick(o, 'before', 30, 3, q),
+      outageSeconds: pick(o, 'outage', 60, 8, q),
+      drainLimitSeconds: pick(o, 'drain-limit', 90, 12, q),
+      afterSeconds: pick(o, 'after', 70, 12, q),
+    }),
+  /** Ad hoc, in-process (the agent re-assembled in the bench's process): the outage of issue 6. */
+  'outage-agent': async (o, q) => ({
+    ...(await outageBench({
       services: pick(o, 'services', 10_000, 2000, q),
       warmupSeconds: pick(o, 'warmup', 15, 12, q),
       origins: o['origins'],
@@ -71,8 +103,11 @@ export const sections: Record<string, Section> = {
       outageSeconds: pick(o, 'outage', 60, 10, q),
       drainLimitSeconds: pick(o, 'drain-limit', 90, 30, q),
       afterSeconds: pick(o, 'after', 70, 20, q),
-    }),
-  /** Ad hoc: N services (default 2000) through the agent; not part of the default run. */
+    })),
+    // Its own file: `outage` is the monitor start run.
+    name: 'outage-agent',
+  }),
+  /** Ad hoc, in-process (for profiling): N services (default 2000) through the agent. */
   agent: (o) =>
     agentBench({
       services: o['services'],
@@ -99,7 +134,7 @@ export const sections: Record<string, Section> = {
 };
 
 /** What `npm run bench` runs without names, in this order. */
-export const DEFAULT_SECTIONS = ['raw', 'seed', '10k', 'max', 'export', 'outage'];
+export const DEFAULT_SECTIONS = ['raw', 'seed', '10k', 'max', 'overload', 'export', 'outage'];
 
 interface ExportReport {
   rows: number;

@@ -1,6 +1,22 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
+/** What the target counted so far (see bench/target-server.ts). */
+export interface TargetCounts {
+  served: number;
+  /** Distinct service indexes that arrived at least once (only when recording). */
+  distinct: number;
+  /** The target's own event-loop delay since the last resetDelay(): a floor on arrival noise. */
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
+}
+
+/** Every arrival on `/svc/<i>`: `index[k]` arrived at `at[k]` (epoch ms). */
+export interface Arrivals {
+  index: Int32Array;
+  at: Float64Array;
+}
+
 /** A running target-server child process. */
 export interface Target {
   /** The first origin's port. */
@@ -10,10 +26,14 @@ export interface Target {
   pid: number;
   /** Requests the target has answered so far. */
   served(): Promise<number>;
+  counts(): Promise<TargetCounts>;
+  resetDelay(): void;
+  /** Every arrival so far (empty unless started with `record`). */
+  arrivals(): Promise<Arrivals>;
   stop(): Promise<void>;
 }
 
-function once<T>(child: ChildProcess, pick: (m: unknown) => T | undefined, ms = 10_000): Promise<T> {
+function once<T>(child: ChildProcess, pick: (m: unknown) => T | undefined, ms = 30_000): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.off('message', onMessage);
@@ -30,23 +50,39 @@ function once<T>(child: ChildProcess, pick: (m: unknown) => T | undefined, ms = 
   });
 }
 
-/** `origins`: ports the target listens on, one origin each. Default 1. */
-export async function startTarget(origins = 1): Promise<Target> {
-  const child = fork(fileURLToPath(new URL('./target-server.js', import.meta.url)), [String(origins)], {
-    stdio: 'inherit',
-  });
-  const ports = await once(child, (m) =>
-    m && typeof m === 'object' && 'ports' in m ? (m as { ports: number[] }).ports : undefined,
+const has = (m: unknown, key: string): boolean => m !== null && typeof m === 'object' && key in m;
+
+/**
+ * `origins`: ports the target listens on, one origin each. Default 1.
+ * `record`: keep every arrival's service index and time (bench/target-server.ts). Default false.
+ */
+export async function startTarget(origins = 1, record = false): Promise<Target> {
+  const child = fork(
+    fileURLToPath(new URL('./target-server.js', import.meta.url)),
+    [String(origins), record ? 'record' : 'plain'],
+    // 'advanced': the arrival log crosses as typed arrays, not as JSON.
+    { stdio: 'inherit', serialization: 'advanced' },
   );
+  const ports = await once(child, (m) => (has(m, 'ports') ? (m as { ports: number[] }).ports : undefined));
+  const counts = async (): Promise<TargetCounts> => {
+    const p = once(child, (m) => (has(m, 'served') ? (m as TargetCounts) : undefined));
+    child.send('count');
+    return p;
+  };
   return {
     port: ports[0]!,
     ports,
     pid: child.pid ?? 0,
     async served() {
-      const p = once(child, (m) =>
-        m && typeof m === 'object' && 'served' in m ? (m as { served: number }).served : undefined,
-      );
-      child.send('count');
+      return (await counts()).served;
+    },
+    counts,
+    resetDelay() {
+      child.send('reset-delay');
+    },
+    async arrivals() {
+      const p = once(child, (m) => (has(m, 'index') ? (m as Arrivals) : undefined), 120_000);
+      child.send('arrivals');
       return p;
     },
     stop() {
@@ -60,20 +96,10 @@ export async function startTarget(origins = 1): Promise<Target> {
   };
 }
 
-/** CPU seconds (user + system) a process has used, from /proc (Linux); null elsewhere. */
 /** The URL of service `i` when services are spread round-robin over the target's origins. */
-export function serviceUrl(target: Target, i: number): string {
+export function serviceUrl(target: Pick<Target, 'ports'>, i: number): string {
   return `http://127.0.0.1:${target.ports[i % target.ports.length]}/svc/${i}`;
 }
 
-export async function processCpuSeconds(pid: number): Promise<number | null> {
-  try {
-    const { readFile } = await import('node:fs/promises');
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime and stime are fields 14 and 15 of the file, 12 and 13 after the command name.
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return null;
-  }
-}
+/** CPU seconds (user + system, all threads) a process has used, from /proc (Linux); null elsewhere. */
+export { processCpuSeconds } from './proc-stats.js';

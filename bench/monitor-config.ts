@@ -1,0 +1,58 @@
+/**
+ * The config file a benchmark hands to `monitor start`: N services at a fixed interval, spread
+ * round-robin over the target's origins, service i on `/svc/<i>` (so the target can tell them
+ * apart), each with the regex the target's body matches. Also the services resolved exactly as the
+ * daemon resolves them (src/config/resolve.ts), which is what places their slots on the grid.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type ResolvedService, resolveService } from '../src/config/resolve.js';
+import type { MonitorConfig, ServiceConfig } from '../src/config/types.js';
+import { serviceUrl, type Target } from './target.js';
+
+export interface BenchConfigOptions {
+  dir: string;
+  services: number;
+  /** Seconds between probes. Default 5. */
+  intervalSec?: number;
+  /** PostgreSQL URI to export to; null = none. */
+  remoteUri: string | null;
+  /** Runner caps; absent = the monitor's defaults. */
+  concurrency?: number;
+  perOrigin?: number;
+}
+
+export interface BenchConfig {
+  path: string;
+  localDatabasePath: string;
+  /** services[i] is probed on `/svc/<i>`. */
+  services: ResolvedService[];
+}
+
+export function writeBenchConfig(target: Pick<Target, 'ports'>, o: BenchConfigOptions): BenchConfig {
+  const list: ServiceConfig[] = [];
+  for (let i = 0; i < o.services; i++) {
+    list.push({
+      url: serviceUrl(target, i),
+      method: 'GET',
+      check_regex: true,
+      regex: '"status":"healthy"',
+      interval_sec: o.intervalSec ?? 5,
+      timeout: 15,
+    });
+  }
+  const runner: Record<string, number> = {};
+  if (o.concurrency !== undefined) runner['concurrency'] = o.concurrency;
+  if (o.perOrigin !== undefined) runner['per_origin'] = o.perOrigin;
+  const config: MonitorConfig = {
+    local_database_path: join(o.dir, 'local.sqlite3'),
+    external_database_uri: o.remoteUri,
+    agent_name: 'bench',
+    services: list,
+    ...(Object.keys(runner).length > 0 ? { runner } : {}),
+  };
+  const path = join(o.dir, 'monitoring-config');
+  // 0600: the file holds the PostgreSQL password.
+  writeFileSync(path, `${JSON.stringify(config)}\n`, { mode: 0o600 });
+  return { path, localDatabasePath: config.local_database_path, services: list.map(resolveService) };
+}

@@ -1,0 +1,269 @@
+/**
+ * One run of the real `monitor start` under load, measured from outside:
+ *   1. a target (its own process, N origins) that records each service's arrivals;
+ *   2. optionally an embedded PostgreSQL (durable settings) to export to;
+ *   3. a generated config (bench/monitor-config.ts) and `monitor start` in a process of its own;
+ *   4. ready = every service arrived once; then a warm-up; then the window [t0, t1) of scheduled
+ *      times, over which /proc is sampled (CPU, RSS) and the local database file watched;
+ *   5. after the window's last slots had their chance (one interval), the arrival log is turned
+ *      into on-time and gap figures (bench/gaps.ts); with export, PostgreSQL is given time to
+ *      receive the window's rows, then the daemon gets SIGTERM and the rows are counted by SQL;
+ *      without export the local database is read (read-only, after the exit) for `missed` rows.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ResolvedService } from '../src/config/resolve.js';
+import { createDatabaseOn, type EmbeddedServer, startEmbeddedPostgres } from '../test/helpers/pg.js';
+import { type DaemonProcess, startDaemon } from './daemon-process.js';
+import { gapStats } from './gaps.js';
+import { localDbBytes, readLocalRows } from './local-rows.js';
+import { writeBenchConfig } from './monitor-config.js';
+import { ProcSampler, processCpuSeconds } from './proc-stats.js';
+import { readRemoteRows, waitForRemoteRows } from './remote-rows.js';
+import type { Scalar } from './result.js';
+import { startTarget } from './target.js';
+
+export interface MonitorRunOptions {
+  services: number;
+  /** Measured seconds. */
+  seconds: number;
+  /** Seconds after every service arrived once, before the window. Default 10. */
+  warmupSeconds?: number;
+  /** Default 5. */
+  intervalSec?: number;
+  /** Target origins, services round-robin. Default 1. */
+  origins?: number;
+  /** Export to an embedded PostgreSQL (true) or run with --no-export (false). */
+  postgres: boolean;
+  /** Runner caps written to the config; default the monitor's own. */
+  concurrency?: number;
+  perOrigin?: number;
+  /** Progress lines on stderr, prefixed with this. Default '[run]'. */
+  label?: string;
+  /** Runs from the window's start (e.g. a PostgreSQL outage); awaited before the window's end. */
+  scenario?: RunScenario;
+}
+
+/** What a scenario can reach while the daemon runs. */
+export interface Rig {
+  pg: EmbeddedServer | null;
+  remoteUri: string | null;
+  services: readonly ResolvedService[];
+  /** The measured window, epoch ms. */
+  t0: number;
+  t1: number;
+}
+
+export interface RunScenario {
+  /** Bounded by itself; its figures join the run's. */
+  during(rig: Rig): Promise<Record<string, Scalar>>;
+  /** Sub-windows of scheduled times to judge apart from the window: their on time and gap p99. */
+  windows?(): Record<string, [number, number]>;
+}
+
+export interface MonitorRun {
+  inputs: Record<string, unknown>;
+  figures: Record<string, Scalar>;
+  notes: string[];
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const MB = 2 ** 20;
+const mb = (b: number | null) => (b === null ? null : Math.round((b / MB) * 10) / 10);
+
+/** Polls until every service arrived once (or `limitMs`); returns the seconds it took, or null. */
+async function waitReady(
+  target: Awaited<ReturnType<typeof startTarget>>,
+  daemon: DaemonProcess,
+  services: number,
+  limitMs: number,
+): Promise<number | null> {
+  const begin = Date.now();
+  while (Date.now() - begin < limitMs) {
+    if (daemon.exitCode() !== undefined) {
+      throw new Error(
+        `monitor start exited (code ${daemon.exitCode()}) before it was ready:\n${daemon.logTail()}`,
+      );
+    }
+    if ((await target.counts()).distinct >= services) return (Date.now() - begin) / 1000;
+    await sleep(250);
+  }
+  return null;
+}
+
+export async function runMonitor(o: MonitorRunOptions): Promise<MonitorRun> {
+  const intervalSec = o.intervalSec ?? 5;
+  const warmupSeconds = o.warmupSeconds ?? 10;
+  const origins = o.origins ?? 1;
+  const say = (s: string) => process.stderr.write(`${o.label ?? '[run]'} ${s}\n`);
+  const dir = mkdtempSync(join(tmpdir(), 'monitor-bench-'));
+  let pgServer: EmbeddedServer | null = null;
+  let daemon: DaemonProcess | null = null;
+  const target = await startTarget(origins, true);
+  try {
+    let remoteUri: string | null = null;
+    if (o.postgres) {
+      pgServer = await startEmbeddedPostgres({ fast: false });
+      remoteUri = await createDatabaseOn(pgServer.url);
+    }
+    const config = writeBenchConfig(target, {
+      dir,
+      services: o.services,
+      intervalSec,
+      remoteUri,
+      concurrency: o.concurrency,
+      perOrigin: o.perOrigin,
+    });
+    const loadBefore = loadavg()[0]!;
+    say(
+      `${o.services} services every ${intervalSec} s over ${origins} origin(s), export ${o.postgres ? 'on' : 'off'}`,
+    );
+    daemon = startDaemon({
+      configPath: config.path,
+      logPath: join(dir, 'monitor.log'),
+      exportEnabled: o.postgres,
+    });
+    const readySeconds = await waitReady(target, daemon, o.services, 60_000 + o.services * 2);
+    say(`ready after ${readySeconds ?? 'more than the limit of'} s; warm-up ${warmupSeconds} s`);
+    await sleep(warmupSeconds * 1000);
+
+    const t0 = Date.now();
+    const t1 = t0 + o.seconds * 1000;
+    const sampler = new ProcSampler(daemon.pid);
+    await sampler.start();
+    target.resetDelay();
+    const targetCpu0 = await processCpuSeconds(target.pid);
+    const dbStart = localDbBytes(config.localDatabasePath);
+    let dbMax = dbStart.main;
+    let walMax = dbStart.wal;
+    let served0 = (await target.counts()).served;
+    const rig: Rig = { pg: pgServer, remoteUri, services: config.services, t0, t1 };
+    // Caught here and rethrown after the window, so a failing scenario never leaves it dangling.
+    const scenarioRun = o.scenario?.during(rig).then(
+      (figures) => ({ figures, error: null }),
+      (error: unknown) => ({ figures: {}, error }),
+    );
+    for (let tick = 1; Date.now() < t1; tick++) {
+      await sleep(Math.min(1000, Math.max(0, t1 - Date.now())));
+      if (daemon.exitCode() !== undefined) {
+        throw new Error(
+          `monitor start exited (code ${daemon.exitCode()}) during the window:\n${daemon.logTail()}`,
+        );
+      }
+      const size = localDbBytes(config.localDatabasePath);
+      dbMax = Math.max(dbMax, size.main);
+      walMax = Math.max(walMax, size.wal);
+      if (tick % 10 === 0) {
+        const served = (await target.counts()).served;
+        say(
+          `${tick} s: ${Math.round((served - served0) / 10)} arrivals/s, RSS max ${mb(sampler.rssMaxSoFar)} MB`,
+        );
+        served0 = served;
+      }
+    }
+    const proc = await sampler.stop();
+    const scenario = await scenarioRun;
+    if (scenario?.error) throw scenario.error;
+    const targetCpu1 = await processCpuSeconds(target.pid);
+    const targetCounts = await target.counts();
+    const dbEnd = localDbBytes(config.localDatabasePath);
+    const wallS = (Date.now() - t0) / 1000;
+
+    // The window's last slots may start up to one interval after t1.
+    await sleep(intervalSec * 1000 + 2000);
+    const arrivals = await target.arrivals();
+    const gaps = gapStats(arrivals, config.services, t0, t1);
+    const windowFigures: Record<string, Scalar> = {};
+    for (const [name, [a, b]] of Object.entries(o.scenario?.windows?.() ?? {})) {
+      const w = gapStats(arrivals, config.services, a, b);
+      windowFigures[`${name}.scheduled`] = w.scheduled;
+      windowFigures[`${name}.onTimePct`] = w.onTimePct;
+      windowFigures[`${name}.gapDeviationP99Ms`] = w.gapDeviationP99Ms;
+      windowFigures[`${name}.arrivalLagP99Ms`] = w.arrivalLagP99Ms;
+    }
+    say(`on time ${gaps.onTimePct?.toFixed(3)} %, gap p99 ${gaps.gapDeviationP99Ms} ms`);
+    const drainS = remoteUri ? await waitForRemoteRows(remoteUri, t0, t1, gaps.scheduled) : null;
+    const exitCode = await daemon.stop();
+    const remote = remoteUri ? await readRemoteRows(remoteUri, t0, t1) : null;
+    const local = o.postgres ? null : readLocalRows(config.localDatabasePath, t0, t1);
+
+    const figures: Record<string, Scalar> = {
+      scheduled: gaps.scheduled,
+      executed: gaps.executed,
+      onTimePct: gaps.onTimePct,
+      unrunSlots: gaps.scheduled - gaps.executed,
+      duplicateArrivals: gaps.duplicates,
+      probesPerSecond: Math.round((gaps.executed / o.seconds) * 10) / 10,
+      gapDeviationP50Ms: gaps.gapDeviationP50Ms,
+      gapDeviationP99Ms: gaps.gapDeviationP99Ms,
+      gapDeviationMaxMs: gaps.gapDeviationMaxMs,
+      arrivalLagP50Ms: gaps.arrivalLagP50Ms,
+      arrivalLagP99Ms: gaps.arrivalLagP99Ms,
+      arrivalLagMaxMs: gaps.arrivalLagMaxMs,
+      daemonCpuPct: proc.cpuPct === null ? null : Math.round(proc.cpuPct),
+      daemonRssMaxMB: mb(proc.rssMax),
+      daemonRssEndMB: mb(proc.rssEnd),
+      daemonHwmMB: mb(proc.hwmEnd),
+      targetCpuPct:
+        targetCpu0 !== null && targetCpu1 !== null
+          ? Math.round(((targetCpu1 - targetCpu0) / wallS) * 100)
+          : null,
+      targetLoopDelayP99Ms: Math.round(targetCounts.loopDelayP99Ms * 10) / 10,
+      localDbMBStart: mb(dbStart.main),
+      localDbMBEnd: mb(dbEnd.main),
+      localDbMBMax: mb(dbMax),
+      localWalMBMax: mb(walMax),
+      readySeconds,
+      daemonExitCode: exitCode,
+      ...windowFigures,
+      ...(scenario?.figures ?? {}),
+    };
+    if (remote) {
+      Object.assign(figures, {
+        remoteRows: remote.rows,
+        remoteDuplicateSlots: remote.duplicateSlots,
+        remoteMissedRows: remote.missed,
+        exportLagP50Ms: remote.exportLagP50Ms,
+        exportLagP99Ms: remote.exportLagP99Ms,
+        remoteWaitSeconds: drainS === null ? null : Math.round(drainS * 10) / 10,
+      });
+    }
+    if (local) {
+      Object.assign(figures, {
+        localRows: local.rows,
+        localMissedRows: local.missed,
+        localDuplicateSlots: local.rows - local.slots,
+      });
+    }
+    const notes = [
+      `services with a slot of the window that never arrived: ${gaps.servicesWithMisses}; earliest arrival vs its slot: ${gaps.arrivalLagMinMs} ms`,
+      ...(local ? [`local rows of the window by class: ${JSON.stringify(local.byClass)}`] : []),
+      ...(exitCode !== 0 ? [`monitor start exited with ${exitCode}; log tail: ${daemon.logTail(600)}`] : []),
+    ];
+    return {
+      inputs: {
+        services: o.services,
+        intervalSec,
+        seconds: o.seconds,
+        warmupSeconds,
+        origins,
+        export: o.postgres ? 'embedded PostgreSQL 17 on this machine, durable settings' : 'off (--no-export)',
+        ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}),
+        ...(o.perOrigin !== undefined ? { perOrigin: o.perOrigin } : {}),
+        monitor: daemon.command.replace(config.path, 'GEN'),
+        cpus: cpus().length,
+        loadAvgBefore: loadBefore,
+        loadAvgAfter: loadavg()[0]!,
+        node: process.version,
+      },
+      figures,
+      notes,
+    };
+  } finally {
+    await daemon?.stop(10_000);
+    await target.stop();
+    await pgServer?.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
