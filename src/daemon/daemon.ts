@@ -225,7 +225,8 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
 
   const statusLine = (): string => {
     const s = agent.stats();
-    return `services=${services.length} executed=${s.executed} missed=${s.missed} remote=${remote.state()}`;
+    const over = s.overload === null ? '' : ` overloaded=${s.overload.toFixed(2)}x`;
+    return `services=${services.length} executed=${s.executed} missed=${s.missed}${over} remote=${remote.state()}`;
   };
   const statusTimer = setInterval(() => void notifier.status(statusLine()), STATUS_EVERY_MS);
   const watchdogTimer = notifier.watchdogIntervalMs

@@ -7,6 +7,7 @@ import type { Prober } from '../probe/types.js';
 import type { ProbeResult } from '../results/types.js';
 import { missedResult, resultWithoutResponse } from '../results/without-response.js';
 import { LagHistogram } from './lag-histogram.js';
+import { OverloadMeter } from './overload.js';
 import { MAX_WINDOW_MS } from './phase.js';
 import { Fifo, MinHeap } from './queues.js';
 import { type RetryDelayOptions, retryDelayMs } from './retry-delay.js';
@@ -105,6 +106,10 @@ export interface RunnerStats {
   startLagMaxMs: number;
   eventLoopDelayP99Ms: number;
   eventLoopDelayMaxMs: number;
+  /** Slots missed for want of capacity (not frozen, not held by their own service's last probe). */
+  missedForCapacity: number;
+  /** Due ÷ started over the last 10 s while more is due than the monitor can start in time, else null. */
+  overload: number | null;
 }
 
 export interface Runner {
@@ -216,7 +221,9 @@ export function createRunner(options: RunnerOptions): Runner {
     handlerRuns: 0,
     handlerFailures: 0,
     storeErrors: 0,
+    missedForCapacity: 0,
   };
+  const overload = new OverloadMeter(logger);
 
   let started = false;
   /** When start() ran, epoch ms. */
@@ -380,7 +387,10 @@ export function createRunner(options: RunnerOptions): Runner {
         }
         pendingCompletes.push(refOf(job));
         scheduleFlush();
-      } else missed(job, service, lateCause);
+      } else {
+        if (lateCause !== SERVICE_BUSY) counters.missedForCapacity++;
+        missed(job, service, lateCause);
+      }
       return;
     }
     if (busyServices.has(service.key)) {
@@ -439,6 +449,7 @@ export function createRunner(options: RunnerOptions): Runner {
       // The prober's own caps held it past its window: it never started.
       counters.executed--;
       counters.missed++;
+      counters.missedForCapacity++;
     }
     addResult(job, result);
     if (stopping) {
@@ -496,7 +507,10 @@ export function createRunner(options: RunnerOptions): Runner {
       counters.dropped++;
       pendingCompletes.push(refOf(job));
       scheduleFlush();
-    } else missed(job, service, cause);
+    } else {
+      if (cause === CAPS_FULL) counters.missedForCapacity++;
+      missed(job, service, cause);
+    }
   }
 
   function dispatch(): void {
@@ -647,6 +661,7 @@ export function createRunner(options: RunnerOptions): Runner {
     }
     lastPollMono = mono;
     lastPollAt = t;
+    overload.update(t, counters.executed, counters.missedForCapacity);
     try {
       claimProbes(t);
       claimHandlerJobs(t);
@@ -741,6 +756,7 @@ export function createRunner(options: RunnerOptions): Runner {
         startLagMaxMs: lag.max,
         eventLoopDelayP99Ms: loopDelay.count > 0 ? loopDelay.percentile(99) / 1e6 : 0,
         eventLoopDelayMaxMs: loopDelay.count > 0 ? loopDelay.max / 1e6 : 0,
+        overload: overload.ratio,
       };
     },
     resetLatencyStats() {

@@ -23,7 +23,15 @@ if (port === null) throw new Error('probe-worker.js must run as a worker thread'
 
 const { options, batchMs, concurrency } = workerData as ProbeWorkerData;
 const prober = createProber(options);
-const gate = createRequestGate<GateItem>({ start: run, miss, perOrigin: options.perOrigin, concurrency });
+/** Services whose last slot was missed here: their next probe waits at an overloaded origin, and goes first. */
+const owedServices = new WeakSet<ResolvedService>();
+const gate = createRequestGate<GateItem>({
+  start: run,
+  miss,
+  perOrigin: options.perOrigin,
+  concurrency,
+  owed: (item) => owedServices.has(item.service),
+});
 const CAPS_FULL = 'the concurrency caps stayed full';
 const STOPPED_FIRST = 'slot not started: the monitor stopped while it waited for the concurrency caps';
 const services = new Map<number, ResolvedService>();
@@ -68,6 +76,7 @@ interface GateItem {
 }
 
 function run({ seq, service, scheduledAt, signal }: GateItem): void {
+  owedServices.delete(service);
   // The agent name is filled in on the main thread.
   prober.probe(service, { scheduledAt, agent: '', signal }).then((r) => {
     gate.release(service.origin);
@@ -77,6 +86,7 @@ function run({ seq, service, scheduledAt, signal }: GateItem): void {
 
 function miss({ seq, service, scheduledAt, signal }: GateItem): void {
   const t = Date.now();
+  owedServices.add(service);
   done(
     seq,
     signal?.aborted

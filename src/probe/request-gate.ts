@@ -9,6 +9,14 @@
  * Waiting probes start oldest first within an origin; when the global cap is what holds them,
  * origins take turns. A probe that waits past the end of its window is not started late: its
  * `miss` is called instead (promptly, by a sweep, even if no slot frees up).
+ *
+ * Overload: when the oldest probe waiting for an origin has waited longer than `maxWaitMs`, more
+ * is due than the caps can run, and a queue that long only makes every probe behind it late
+ * (before this, a monitor at 1.5× its capacity queued probes for their whole window, ran each one
+ * late and missed every other slot of every service, with RSS growing). A probe arriving then is
+ * missed at once, unless its service missed its previous slot (`owed`): those wait, and start
+ * before the others, so no service misses two slots in a row while the load is under twice what
+ * the caps can run.
  */
 
 import { Fifo } from '../jobs/queues.js';
@@ -24,19 +32,56 @@ export interface RequestGateOptions<T> {
   concurrency?: number;
   /** How often waiting probes are checked for an ended window. Default 100 ms. */
   sweepMs?: number;
+  /**
+   * An origin whose oldest waiting probe has waited longer than this is overloaded: new probes
+   * there are missed at once unless `owed`. Default 1000 ms.
+   */
+  maxWaitMs?: number;
+  /** True for an item whose service missed its previous slot: it waits, and goes first. Default: never. */
+  owed?: (item: T) => boolean;
   /** Clock, epoch ms. Default Date.now. */
   now?: () => number;
 }
 
 interface Waiting<T> {
   windowEndsAt: number;
+  enteredAt: number;
   item: T;
+}
+
+/** Two lines per origin: probes of services that missed their last slot start first. */
+class LaneQueue<T> {
+  readonly owed = new Fifo<Waiting<T>>();
+  readonly fresh = new Fifo<Waiting<T>>();
+
+  get length(): number {
+    return this.owed.length + this.fresh.length;
+  }
+
+  shift(): Waiting<T> | undefined {
+    return this.owed.shift() ?? this.fresh.shift();
+  }
+
+  /** When the probe that has waited longest here came in, or undefined when none waits. */
+  oldestEnteredAt(): number | undefined {
+    const a = this.owed.peek()?.enteredAt;
+    const b = this.fresh.peek()?.enteredAt;
+    return a === undefined ? b : b === undefined ? a : Math.min(a, b);
+  }
+
+  removeWhere(drop: (w: Waiting<T>) => boolean): Waiting<T>[] {
+    return [...this.owed.removeWhere(drop), ...this.fresh.removeWhere(drop)];
+  }
+
+  drain(): Waiting<T>[] {
+    return [...this.owed.drain(), ...this.fresh.drain()];
+  }
 }
 
 interface Lane<T> {
   origin: string;
   active: number;
-  queue: Fifo<Waiting<T>>;
+  queue: LaneQueue<T>;
 }
 
 export interface RequestGate<T> {
@@ -48,6 +93,8 @@ export interface RequestGate<T> {
   release(origin: string): void;
   /** Probes waiting for a slot. */
   readonly waiting: number;
+  /** Probes missed on arrival because their origin was overloaded (see maxWaitMs), since creation. */
+  readonly shed: number;
   /** Requests started and not yet released. */
   readonly active: number;
   /** Every waiting probe is answered with its `miss` now (shutdown: they never started). */
@@ -61,6 +108,9 @@ export function createRequestGate<T>(options: RequestGateOptions<T>): RequestGat
   const concurrency = options.concurrency ?? 512;
   const sweepMs = options.sweepMs ?? 100;
   const now = options.now ?? Date.now;
+  const maxWaitMs = options.maxWaitMs ?? 1000;
+  const owed = options.owed ?? (() => false);
+  let shed = 0;
   const lanes = new Map<string, Lane<T>>();
   /** Lanes with waiting probes, in turn order (a lane that starts one moves to the back). */
   const queued = new Set<Lane<T>>();
@@ -71,7 +121,7 @@ export function createRequestGate<T>(options: RequestGateOptions<T>): RequestGat
   function laneOf(origin: string): Lane<T> {
     let lane = lanes.get(origin);
     if (lane === undefined) {
-      lane = { origin, active: 0, queue: new Fifo<Waiting<T>>() };
+      lane = { origin, active: 0, queue: new LaneQueue<T>() };
       lanes.set(origin, lane);
     }
     return lane;
@@ -130,7 +180,15 @@ export function createRequestGate<T>(options: RequestGateOptions<T>): RequestGat
         start(item);
         return;
       }
-      lane.queue.push({ windowEndsAt, item });
+      const t = now();
+      const oldest = lane.queue.oldestEnteredAt();
+      const isOwed = owed(item);
+      if (oldest !== undefined && t - oldest > maxWaitMs && !isOwed) {
+        shed++;
+        miss(item);
+        return;
+      }
+      (isOwed ? lane.queue.owed : lane.queue.fresh).push({ windowEndsAt, enteredAt: t, item });
       waiting++;
       queued.add(lane);
       if (sweeper === null) {
@@ -157,6 +215,9 @@ export function createRequestGate<T>(options: RequestGateOptions<T>): RequestGat
     },
     get waiting() {
       return waiting;
+    },
+    get shed() {
+      return shed;
     },
     get active() {
       return active;
