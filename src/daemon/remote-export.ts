@@ -1,5 +1,6 @@
 import type { MonitorConfig } from '../config/types.js';
 import { passwordOf } from '../config/uri.js';
+import { classifyRemoteError, describeRemoteError, type RemoteFailureKind } from '../db/remote/sqlstate.js';
 import { toError } from '../errors.js';
 import { createExporter, type Exporter } from '../jobs/export.js';
 import type { ExportSource } from '../jobs/store.js';
@@ -11,6 +12,17 @@ export interface ExportOutcome {
   full: boolean;
   retryAfterMs: number | null;
 }
+
+/** What a failed migration is, in the log: never "lost connection" for a table problem. */
+const MIGRATE_FAILURE: Record<RemoteFailureKind, string> = {
+  connection: 'PostgreSQL unreachable',
+  unavailable: 'PostgreSQL cannot take it right now',
+  auth: 'authentication failed',
+  database: 'database unavailable',
+  table: 'table or permission problem',
+  row: 'refused by PostgreSQL',
+  other: 'unexpected error',
+};
 
 /** How long to wait before retrying a failed schema migration. */
 const MIGRATE_RETRY_MS = 5_000;
@@ -90,9 +102,14 @@ export class RemoteExport {
         this.lastMigrateError = null;
         for (const m of applied) this.logger.info({ module: 'export' }, `Remote schema: ${m}`);
       } catch (err) {
-        const msg = toError(err).message;
+        const e = toError(err);
+        const msg = describeRemoteError(e);
         if (msg !== this.lastMigrateError) {
-          this.logger.error({ module: 'export' }, `Cannot prepare the remote table (will retry): ${msg}`);
+          const { kind } = classifyRemoteError(e);
+          this.logger.error(
+            { module: 'export', kind },
+            `Cannot prepare the remote table (${MIGRATE_FAILURE[kind]}; will retry): ${msg}`,
+          );
         }
         this.lastMigrateError = msg;
         return { exported: 0, full: false, retryAfterMs: MIGRATE_RETRY_MS };

@@ -1,9 +1,13 @@
+import type { RemoteFailureKind } from '../db/remote/sqlstate.js';
 import type { Logger } from '../log/logger.js';
 
 export type ConnectionStatus = 'connected' | 'disconnected' | 'unknown';
 
-/** Why the remote could not be used; decides how loudly it is logged. */
-export type FailureKind = 'connection' | 'auth' | 'database' | 'schema';
+/**
+ * Why the remote could not be used; decides how loudly and in which words it is logged. A row-level
+ * refusal reaches this only when every row of a batch failed alike: then the table is at fault.
+ */
+export type FailureKind = Exclude<RemoteFailureKind, 'row'>;
 
 /**
  * Tracks whether PostgreSQL is reachable and logs only the changes: one line when the connection
@@ -32,9 +36,15 @@ export class ConnectionState {
   /** A successful round trip. Logs the recovery when there was an outage. */
   succeeded(): void {
     if (this.status === 'disconnected') {
+      const attempts = `${this.failures} failed attempt${this.failures === 1 ? '' : 's'}`;
+      // A connection that could not be made is "restored"; a fixed table or a server that could
+      // not take the batch lets the export resume.
+      const reconnected = this.kind === 'connection' || this.kind === 'auth' || this.kind === 'database';
       this.logger.info(
         { module: 'export', failedAttempts: this.failures },
-        `connection to ${this.what} restored after ${this.failures} failed attempt${this.failures === 1 ? '' : 's'}`,
+        reconnected
+          ? `connection to ${this.what} restored after ${attempts}`
+          : `export to ${this.what} resumed after ${attempts}`,
       );
     }
     this.status = 'connected';
@@ -63,13 +73,25 @@ export class ConnectionState {
           `${this.what} database unavailable: ${reason} — check external_database_uri; results are kept locally and retried`,
         );
         break;
-      case 'schema':
+      case 'table':
         this.logger.error(
           fields,
-          `${this.what} table unusable: ${reason}; results are kept locally and retried`,
+          `${this.what} table unusable: ${reason}; results are kept locally and retried until the table is fixed`,
         );
         break;
-      default:
+      case 'unavailable':
+        this.logger.warn(
+          fields,
+          `${this.what} cannot take results right now: ${reason}; results are kept locally and retried`,
+        );
+        break;
+      case 'other':
+        this.logger.error(
+          fields,
+          `export to ${this.what} failed: ${reason}; results are kept locally and retried`,
+        );
+        break;
+      case 'connection':
         this.logger.warn(fields, `lost connection to ${this.what}: ${reason}`);
     }
   }

@@ -1,8 +1,8 @@
 import pg from 'pg';
 import { passwordOf } from '../config/uri.js';
-import { classifyRemoteError, describeRemoteError } from '../db/remote/classify.js';
 import { insertParams, insertSql } from '../db/remote/insert.js';
 import { checkRemoteTable, migrateRemote } from '../db/remote/migrate.js';
+import { classifyRemoteError, describeRemoteError, isRowLevel } from '../db/remote/sqlstate.js';
 import { DEFAULT_REMOTE_TABLE, type RemoteTable } from '../db/remote/table.js';
 import { toError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
@@ -46,7 +46,7 @@ export interface ExportOutcome {
   exported: number;
   /** The batch was full: more are probably waiting, export again soon. */
   full: boolean;
-  /** Rows PostgreSQL rejected for their data, set aside locally with the reason. */
+  /** Rows PostgreSQL refused on their own (row-level SQLSTATE), set aside locally with the reason. */
   setAside: number;
   /** Set when the remote could not be used: wait this long before the next attempt. */
   retryAfterMs: number | null;
@@ -128,8 +128,8 @@ export function createExporter(options: ExporterOptions): Exporter {
       return await fn(client);
     } catch (err) {
       const e = toError(err);
-      // A data error leaves the connection usable; anything else may not, so it is discarded.
-      if (classifyRemoteError(e).kind !== 'data') broken = e;
+      // A row-level refusal leaves the connection usable; anything else may not, so it is discarded.
+      if (!isRowLevel(classifyRemoteError(e))) broken = e;
       throw e;
     } finally {
       client.off('error', onError);
@@ -146,8 +146,8 @@ export function createExporter(options: ExporterOptions): Exporter {
   interface Progress {
     exported: number;
     setAside: number;
-    /** Rows PostgreSQL rejected on their own, with the reason; set aside only if others went through. */
-    rejected: Array<{ id: string; reason: string; code: string }>;
+    /** Rows PostgreSQL refused on their own, with the reason; set aside only if others went through. */
+    rejected: Array<{ id: string; reason: string; code: string | undefined }>;
   }
 
   function local<T>(fn: () => T): T {
@@ -158,7 +158,10 @@ export function createExporter(options: ExporterOptions): Exporter {
     }
   }
 
-  /** Send rows in one statement (one transaction); on a data error, bisect to find the bad rows. */
+  /**
+   * Send rows in one statement (one transaction). On a row-level refusal (sqlstate.ts), bisect to
+   * find the rows at fault; any other failure leaves the batch whole, to be retried.
+   */
   async function send(rows: readonly ProbeResult[], progress: Progress, params?: string[]): Promise<void> {
     if (rows.length === 0) return;
     try {
@@ -166,7 +169,7 @@ export function createExporter(options: ExporterOptions): Exporter {
     } catch (err) {
       const e = toError(err);
       const failure = classifyRemoteError(e);
-      if (failure.kind !== 'data') throw e;
+      if (!isRowLevel(failure)) throw e;
       if (rows.length === 1) {
         progress.rejected.push({ id: rows[0]!.id, reason: describeRemoteError(e), code: failure.code });
         return;
@@ -265,10 +268,12 @@ export function createExporter(options: ExporterOptions): Exporter {
           throw new AllRowsRejected(`PostgreSQL rejected every row of the batch: ${first.reason}`);
         }
         for (const r of progress.rejected) {
-          const reason = `PostgreSQL rejected the row: ${r.reason}`;
-          local(() => source.setAside(r.id, reason, Date.now()));
+          local(() => source.setAside(r.id, r.reason, Date.now(), r.code ?? null));
           progress.setAside += 1;
-          logger.warn({ module: 'export', id: r.id, code: r.code }, `result set aside: ${reason}`);
+          logger.warn(
+            { module: 'export', id: r.id, code: r.code },
+            `result set aside: PostgreSQL refused the row: ${r.reason} — see monitor db rejected`,
+          );
         }
       }
       if (progress.setAside === 0 && next && next.rows.length > 0) prefetched = next;
@@ -278,10 +283,11 @@ export function createExporter(options: ExporterOptions): Exporter {
     } catch (err) {
       if (err instanceof Escape) throw err.error;
       const e = toError(err);
-      const failure = e instanceof AllRowsRejected ? { kind: 'schema' as const } : classifyRemoteError(e);
+      const kind = e instanceof AllRowsRejected ? 'table' : classifyRemoteError(e).kind;
       // A dropped or altered table is re-created/extended on the next attempt.
-      if (failure.kind === 'schema' || failure.kind === 'data') migrated = false;
-      connection.failed(failure.kind === 'data' ? 'schema' : failure.kind, describeRemoteError(e));
+      if (kind === 'table' || kind === 'row') migrated = false;
+      // A row-level refusal that escapes the bisection hit every row alike: the table is at fault.
+      connection.failed(kind === 'row' ? 'table' : kind, describeRemoteError(e));
       return {
         exported: progress.exported,
         setAside: progress.setAside,

@@ -87,8 +87,11 @@ export interface ExportSource {
   selectUnexported(limit: number, afterId?: string): ProbeResult[];
   /** Mark as exported; called only after the remote COMMIT. */
   markExported(ids: readonly string[], at: number): number;
-  /** Keep a row PostgreSQL rejected for its data out of the export queue, with the reason. */
-  setAside(id: string, reason: string, at: number): void;
+  /**
+   * Keep a row PostgreSQL refused on its own out of the export queue, with the reason and the
+   * SQLSTATE (`monitor db rejected` lists them and can re-queue them).
+   */
+  setAside(id: string, reason: string, at: number, sqlstate?: string | null): void;
   /** How many results are waiting. */
   countUnexported(): number;
 }

@@ -2,13 +2,14 @@ import pg from 'pg';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { readConfig } from '../../config/file.js';
 import { maskUri, passwordOf } from '../../config/uri.js';
-import { describeRemoteError } from '../../db/remote/classify.js';
 import { checkRemoteTable, migrateRemote } from '../../db/remote/migrate.js';
+import { describeRemoteError } from '../../db/remote/sqlstate.js';
 import { DEFAULT_REMOTE_TABLE, qualifiedName } from '../../db/remote/table.js';
 import { ConfigError, MonitorError, toError } from '../../errors.js';
 import { registerSecret } from '../../log/secrets.js';
 import { type ConfigPathArgs, withConfigPath } from '../options.js';
 import { strictCommand } from './config-common.js';
+import { dbRejectedCommand } from './db-rejected.js';
 
 /** `monitor db migrate`: create, adopt or update the remote table, and say what was done. */
 async function migrateHandler(argv: ArgumentsCamelCase<ConfigPathArgs>): Promise<void> {
@@ -61,8 +62,11 @@ const migrateCommand: CommandModule<object, ConfigPathArgs> = {
 
 export const dbCommand: CommandModule = {
   command: 'db',
-  describe: 'Manage the PostgreSQL database the results are exported to.',
+  describe: 'Manage the PostgreSQL database the results are exported to, and the rows it refused.',
   builder: (y) =>
-    strictCommand(y).command(migrateCommand).demandCommand(1, 'Name a db command; see monitor db --help.'),
+    strictCommand(y)
+      .command(migrateCommand)
+      .command(dbRejectedCommand)
+      .demandCommand(1, 'Name a db command; see monitor db --help.'),
   handler: () => {},
 };

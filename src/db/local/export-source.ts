@@ -23,7 +23,7 @@ export function createExportSource(ldb: LocalDatabase): ExportSource {
   const mark = prepared(sqlite, 'UPDATE results SET exported_at = ? WHERE id = ? AND exported_at IS NULL');
   const aside = prepared(
     sqlite,
-    `UPDATE results SET set_aside_reason = ?, set_aside_at = ? WHERE id = ? AND ${UNEXPORTED}`,
+    `UPDATE results SET set_aside_reason = ?, set_aside_at = ?, set_aside_sqlstate = ? WHERE id = ? AND ${UNEXPORTED}`,
   );
   const incrementCounter = prepared(sqlite, INCREMENT_COUNTER_SQL);
   const count = prepared(sqlite, `SELECT count(*) AS n FROM results WHERE ${UNEXPORTED}`);
@@ -33,9 +33,11 @@ export function createExportSource(ldb: LocalDatabase): ExportSource {
     for (const id of ids) changed += mark.run(at, id).changes;
     return changed;
   });
-  const asideTx = sqlite.transaction((id: string, reason: string, at: number): void => {
-    if (aside.run(reason, at, id).changes > 0) incrementCounter.run(COUNTER.setAside, 1);
-  });
+  const asideTx = sqlite.transaction(
+    (id: string, reason: string, at: number, sqlstate: string | null): void => {
+      if (aside.run(reason, at, sqlstate, id).changes > 0) incrementCounter.run(COUNTER.setAside, 1);
+    },
+  );
 
   return {
     selectUnexported(limit: number, afterId?: string): ProbeResult[] {
@@ -47,8 +49,8 @@ export function createExportSource(ldb: LocalDatabase): ExportSource {
       if (ids.length === 0) return 0;
       return markTx(ids, at);
     },
-    setAside(id, reason, at) {
-      asideTx(id, reason, at);
+    setAside(id, reason, at, sqlstate) {
+      asideTx(id, reason, at, sqlstate ?? null);
     },
     countUnexported() {
       return (count.get() as { n: number }).n;

@@ -17,4 +17,5 @@ export {
   openLocalDatabase,
 } from './open.js';
 export * as localSchema from './schema.js';
+export { listSetAside, missingSetAside, requeueSetAside, type SetAsideRow } from './set-aside.js';
 export { isBusy, isDiskFull } from './sqlite-errors.js';

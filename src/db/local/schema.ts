@@ -61,6 +61,7 @@ export const results = sqliteTable(
     exportedAt: integer('exported_at'),
     setAsideReason: text('set_aside_reason'),
     setAsideAt: integer('set_aside_at'),
+    setAsideSqlstate: text('set_aside_sqlstate'),
   },
   (t) => [
     // One result per slot. Time first: rows arrive in scheduled_at order, so inserts and collect's
@@ -71,6 +72,11 @@ export const results = sqliteTable(
     index('results_unexported_seq')
       .on(t.seq)
       .where(sql`${t.exportedAt} IS NULL AND ${t.setAsideReason} IS NULL`),
+    // `monitor db rejected`: the set-aside rows, without a scan of the table. Partial, so it holds
+    // only them (a handful) and costs nothing on the hot path.
+    index('results_set_aside_seq')
+      .on(t.seq)
+      .where(sql`${t.setAsideReason} IS NOT NULL AND ${t.exportedAt} IS NULL`),
     // No index on exported_at: collect walks the exported prefix in seq order instead (see collect.ts).
   ],
 );

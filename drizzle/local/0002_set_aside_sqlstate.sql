@@ -1,0 +1,2 @@
+ALTER TABLE `results` ADD `set_aside_sqlstate` text;--> statement-breakpoint
+CREATE INDEX `results_set_aside_seq` ON `results` (`seq`) WHERE "results"."set_aside_reason" IS NOT NULL AND "results"."exported_at" IS NULL;
