@@ -17,7 +17,7 @@ import { ConfigError, errorCode, toError } from '../errors.js';
 import { registerSecret } from '../log/secrets.js';
 import { parseConfig } from './parse.js';
 import type { MonitorConfig } from './types.js';
-import { passwordOf } from './uri.js';
+import { registerUriSecrets } from './uri.js';
 import { configProblems } from './validate.js';
 
 /** HOME from the environment first, so that tests and users can point the CLI at another home. */
@@ -104,7 +104,8 @@ export function readConfig(path: string, options: ReadConfigOptions = {}): Monit
     throw new ConfigError(`cannot read config ${path}: ${describeFsError(err)}`);
   }
   // Before parsing: a syntax error message may quote the text around it, password included.
-  for (const m of text.matchAll(/postgres(?:ql)?:\/\/[^:@/\s"]*:([^@\s"]+)@/g)) registerSecret(m[1]);
+  for (const m of text.matchAll(/[a-z]+:\/\/[^:@/\s"]*:([^@\s"]+)@/gi)) registerSecret(m[1]);
+  for (const m of text.matchAll(/[?&](?:ssl)?(?:password|key)=([^&#\s"]+)/gi)) registerSecret(m[1]);
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -113,7 +114,8 @@ export function readConfig(path: string, options: ReadConfigOptions = {}): Monit
   }
   const parsed = parseConfig(raw);
   if (typeof parsed === 'string') throw new ConfigError(`config ${path}: ${parsed}`);
-  registerSecret(passwordOf(parsed.external_database_uri));
+  registerUriSecrets(parsed.external_database_uri);
+  for (const service of parsed.services) registerUriSecrets(service.url);
   if (options.validate ?? true) {
     const problem = configProblems(parsed)[0];
     if (problem) throw new ConfigError(`config ${path}: ${problem}`);

@@ -10,7 +10,7 @@ import {
   type ServiceConfig,
   URL_MAX_LENGTH,
 } from './types.js';
-import { parsePgUri } from './uri.js';
+import { decodePart, maskUri, parsePgUri } from './uri.js';
 
 /**
  * The value rules of `monitor config`. Each check returns an error message (one line, naming the
@@ -25,21 +25,31 @@ export function preview(value: string, max = 80): string {
 }
 
 export function checkUrl(url: string): string | null {
+  const shown = maskUri(url);
   if (url.length > URL_MAX_LENGTH) {
     return `URL is ${url.length} characters long; at most ${URL_MAX_LENGTH} are allowed`;
   }
-  if (/\s/.test(url)) return `URL must not contain spaces: '${preview(url)}'`;
+  if (/\s/.test(url)) return `URL must not contain spaces: '${preview(shown)}'`;
   let u: URL;
   try {
     u = new URL(url);
   } catch {
-    return `URL must be absolute and start with http:// or https://, got '${preview(url)}'`;
+    return `URL must be absolute and start with http:// or https://, got '${preview(shown)}'`;
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-    return `URL must start with http:// or https://, got '${preview(url)}'`;
+    return `URL must start with http:// or https://, got '${preview(shown)}'`;
   }
   // WHATWG URL parsing turns 'http:///path' into host 'path'; require the host to be spelled out.
-  if (!u.hostname || !/^https?:\/\/[^/?#]/i.test(url)) return `URL has no host: '${preview(url)}'`;
+  if (!u.hostname || !/^https?:\/\/[^/?#]/i.test(url)) return `URL has no host: '${preview(shown)}'`;
+  if (u.port === '0') return `URL port must be 1..65535, got 0: '${preview(shown)}'`;
+  // Sent as Basic auth, so it must decode; a raw % would otherwise be sent as something else.
+  for (const [part, text] of [
+    ['user name', u.username],
+    ['password', u.password],
+  ] as const) {
+    const decoded = decodePart(text, `URL ${part}`);
+    if (typeof decoded !== 'string') return `${decoded.error}: '${preview(shown)}'`;
+  }
   return null;
 }
 
@@ -183,7 +193,7 @@ export function configProblems(config: MonitorConfig): string[] {
   problems.push(...settingsProblems(config));
   const seen = new Map<string, number>();
   config.services.forEach((s, i) => {
-    const where = `services[${i}] (${preview(s.url, 60)} ${s.method})`;
+    const where = `services[${i}] (${preview(maskUri(s.url), 60)} ${s.method})`;
     const problem = checkService(s);
     if (problem) problems.push(`${where}: ${problem}`);
     const key = serviceKey(s);

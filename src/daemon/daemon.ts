@@ -1,7 +1,7 @@
 import { readConfig } from '../config/file.js';
 import { type ResolvedService, resolveService } from '../config/resolve.js';
 import type { MonitorConfig } from '../config/types.js';
-import { maskUri, passwordOf } from '../config/uri.js';
+import { maskUri, registerUriSecrets } from '../config/uri.js';
 import {
   acquireInstanceLock,
   COLLECT_SLICE_ROWS,
@@ -15,7 +15,6 @@ import {
 import { ConfigError, toError } from '../errors.js';
 import { createAgent } from '../jobs/agent.js';
 import type { Logger } from '../log/logger.js';
-import { registerSecret } from '../log/secrets.js';
 import { createThreadedProber } from '../probe/threaded-prober.js';
 import { createNotifier } from '../systemd/notify.js';
 import { watchConfig } from './config-watcher.js';
@@ -135,8 +134,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   process.on('SIGHUP', earlyHup);
 
   let config = readConfig(configPath);
-  const pw = passwordOf(config.external_database_uri);
-  if (pw) registerSecret(pw);
+  registerUriSecrets(config.external_database_uri);
   let services = loadServices(config, configPath);
 
   const notifier = createNotifier({ enabled: options.notifySystemd ?? false, logger: log });
@@ -236,8 +234,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     try {
       const next = readConfig(configPath);
       const nextServices = loadServices(next, configPath);
-      const pw2 = passwordOf(next.external_database_uri);
-      if (pw2) registerSecret(pw2);
+      registerUriSecrets(next.external_database_uri);
       if (next.local_database_path !== config.local_database_path) {
         log.warn(
           { module: 'config' },

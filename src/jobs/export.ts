@@ -1,12 +1,11 @@
 import pg from 'pg';
-import { passwordOf } from '../config/uri.js';
+import { registerUriSecrets } from '../config/uri.js';
 import { classifyRemoteError, describeRemoteError } from '../db/remote/classify.js';
 import { insertParams, insertSql } from '../db/remote/insert.js';
 import { checkRemoteTable, migrateRemote } from '../db/remote/migrate.js';
 import { DEFAULT_REMOTE_TABLE, type RemoteTable } from '../db/remote/table.js';
 import { toError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import { registerSecret } from '../log/secrets.js';
 import type { ProbeResult } from '../results/types.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { ConnectionState, type ConnectionStatus } from './connection-state.js';
@@ -90,7 +89,7 @@ export function createExporter(options: ExporterOptions): Exporter {
     Math.floor(Number.isFinite(options.batchSize) ? options.batchSize! : DEFAULT_EXPORT_BATCH),
   );
   const statementTimeoutMs = options.statementTimeoutMs ?? 30_000;
-  registerSecret(passwordOf(options.uri));
+  registerUriSecrets(options.uri);
 
   const pool = new pg.Pool({
     connectionString: options.uri,

@@ -1,9 +1,8 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { writeConfig } from '../../config/file.js';
-import { passwordOf } from '../../config/uri.js';
+import { registerUriSecrets } from '../../config/uri.js';
 import { checkExternalUri } from '../../config/validate.js';
 import { UsageError } from '../../errors.js';
-import { registerSecret } from '../../log/secrets.js';
 import type { ConfigPathArgs } from '../options.js';
 import { databasesTable } from '../output/config-tables.js';
 import { printLine } from '../output/write.js';
@@ -36,7 +35,7 @@ export const configDatabasesUpdateCommand: CommandModule<object, UpdateArgs> = {
       throw new UsageError('nothing to update: pass --local-path and/or --external-uri');
     }
     if (uri !== undefined) {
-      registerSecret(passwordOf(uri));
+      registerUriSecrets(uri);
       const problem = checkExternalUri(uri);
       if (problem) throw new UsageError(problem);
     }

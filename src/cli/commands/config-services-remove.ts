@@ -1,6 +1,7 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { writeConfig } from '../../config/file.js';
 import { serviceByNumber } from '../../config/services.js';
+import { maskUri } from '../../config/uri.js';
 import { type ConfigPathArgs, withYes, type YesArgs } from '../options.js';
 import { servicesTable } from '../output/config-tables.js';
 import { printLine } from '../output/write.js';
@@ -29,7 +30,7 @@ export const configServicesRemoveCommand: CommandModule<object, RemoveArgs> = {
     const path = args['config-path'];
     const config = loadConfig(path);
     const service = serviceByNumber(config.services, args.NUMBER);
-    const question = `Remove service ${args.NUMBER} (${service.method} ${service.url})?`;
+    const question = `Remove service ${args.NUMBER} (${service.method} ${maskUri(service.url)})?`;
     if (!(await confirm(question, { yes: args.yes }))) {
       printLine('Nothing removed.');
       process.exitCode = 1;
