@@ -12,7 +12,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { homedir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { ConfigError, errorCode, toError } from '../errors.js';
 import { registerSecret } from '../log/secrets.js';
 import { parseConfig } from './parse.js';
@@ -33,6 +33,12 @@ export function defaultConfigPath(): string {
 /** `~/.monitoring/local-database.sqlite3`, like the original. */
 export function defaultLocalDatabasePath(): string {
   return join(homeDir(), '.monitoring', 'local-database.sqlite3');
+}
+
+/** `~` and `~/x` expanded to the home directory; a relative path resolved against `base`. */
+export function expandPath(p: string, base: string): string {
+  const expanded = p === '~' ? homeDir() : p.startsWith('~/') ? `${homeDir()}${p.slice(1)}` : p;
+  return isAbsolute(expanded) ? expanded : resolve(base, expanded);
 }
 
 /** A path shown to the user with the home directory spelled `~`. */
@@ -76,6 +82,12 @@ export interface ReadConfigOptions {
    * commands pass false so that a file with a bad service can still be shown and repaired.
    */
   validate?: boolean;
+  /**
+   * Resolve `local_database_path`: `~` is the home directory and a relative path is relative to
+   * the config file's directory, so starts from two directories use one database. Default true;
+   * the config commands pass false so that they write the path back as the user wrote it.
+   */
+  resolvePaths?: boolean;
 }
 
 /**
@@ -114,6 +126,9 @@ export function readConfig(path: string, options: ReadConfigOptions = {}): Monit
   }
   const parsed = parseConfig(raw);
   if (typeof parsed === 'string') throw new ConfigError(`config ${path}: ${parsed}`);
+  if (options.resolvePaths ?? true) {
+    parsed.local_database_path = expandPath(parsed.local_database_path, dirname(resolve(path)));
+  }
   registerUriSecrets(parsed.external_database_uri);
   for (const service of parsed.services) registerUriSecrets(service.url);
   if (options.validate ?? true) {

@@ -1,5 +1,6 @@
 import { Cron } from 'croner';
 import { UsageError } from '../errors.js';
+import { checkLimit, type LimitedField } from './limits.js';
 import { serviceKey } from './service-key.js';
 import {
   HTTP_METHODS,
@@ -72,9 +73,7 @@ export function checkInterval(value: number): string | null {
 }
 
 export function checkTimeout(value: number): string | null {
-  if (!Number.isFinite(value) || value <= 0)
-    return `timeout must be a positive number of seconds, got ${value}`;
-  return null;
+  return checkLimit('timeout', value);
 }
 
 export function checkRegex(regex: string): string | null {
@@ -115,10 +114,7 @@ export function checkExpectStatus(spec: string): string | null {
 }
 
 export function checkMaxBodyBytes(value: number): string | null {
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    return `max_body_bytes must be a positive whole number of bytes, got ${value}`;
-  }
-  return null;
+  return checkLimit('max_body_bytes', value);
 }
 
 export function checkExternalUri(uri: string): string | null {
@@ -158,10 +154,9 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 /** The optional `runner`, `export` and `buffer` settings: caught when the file is read, not mid-run. */
 function settingsProblems(config: MonitorConfig): string[] {
   const problems: string[] = [];
-  const positiveInt = (where: string, v: unknown) => {
-    if (v !== undefined && !(typeof v === 'number' && Number.isInteger(v) && v > 0)) {
-      problems.push(`${where} must be a positive whole number, got ${JSON.stringify(v)}`);
-    }
+  const positiveInt = (where: LimitedField, v: unknown) => {
+    const problem = v === undefined ? null : checkLimit(where, v);
+    if (problem) problems.push(problem);
   };
   const ident = (where: string, v: unknown) => {
     if (v !== undefined && !(typeof v === 'string' && IDENTIFIER.test(v))) {

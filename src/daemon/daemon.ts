@@ -1,4 +1,5 @@
 import { readConfig } from '../config/file.js';
+import { LIMITS } from '../config/limits.js';
 import { type ResolvedService, resolveService } from '../config/resolve.js';
 import type { MonitorConfig } from '../config/types.js';
 import { maskUri, registerUriSecrets } from '../config/uri.js';
@@ -45,7 +46,7 @@ export const BUFFER_CHECK_MS = 5_000;
 /** Bounded collect slices per collect job, a loop turn between slices. */
 export const MAX_COLLECT_RUNS = 25;
 const STATUS_EVERY_MS = 10_000;
-export const DEFAULT_MAX_ROWS = 5_000_000;
+export const DEFAULT_MAX_ROWS = LIMITS['buffer.max_rows'].default;
 /** How long closing the remote pool or the HTTP pools may take at shutdown. */
 const CLOSE_BOUND_MS = 2_000;
 

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { LIMITS } from '../config/limits.js';
 import { registerUriSecrets } from '../config/uri.js';
 import { classifyRemoteError, describeRemoteError } from '../db/remote/classify.js';
 import { insertParams, insertSql } from '../db/remote/insert.js';
@@ -76,7 +77,7 @@ class Escape {
  * 50,000 rows/s (0.61 of COPY) at 2000 against 51,000–55,900 (0.64–0.69) at 5000 in the same
  * back-to-back runs.
  */
-export const DEFAULT_EXPORT_BATCH = 2000;
+export const DEFAULT_EXPORT_BATCH = LIMITS['export.batch_size'].default;
 
 export function createExporter(options: ExporterOptions): Exporter {
   const target: RemoteTable = checkRemoteTable({
@@ -88,7 +89,7 @@ export function createExporter(options: ExporterOptions): Exporter {
     1,
     Math.floor(Number.isFinite(options.batchSize) ? options.batchSize! : DEFAULT_EXPORT_BATCH),
   );
-  const statementTimeoutMs = options.statementTimeoutMs ?? 30_000;
+  const statementTimeoutMs = options.statementTimeoutMs ?? LIMITS['export.statement_timeout_ms'].default;
   registerUriSecrets(options.uri);
 
   const pool = new pg.Pool({

@@ -1,6 +1,5 @@
-import { isAbsolute, resolve } from 'node:path';
 import type { Argv } from 'yargs';
-import { homeDir, readConfig } from '../../config/file.js';
+import { expandPath, readConfig } from '../../config/file.js';
 import type { MonitorConfig } from '../../config/types.js';
 import { UsageError } from '../../errors.js';
 import { type ConfigPathArgs, withConfigPath } from '../options.js';
@@ -35,12 +34,11 @@ export function configCommandBuilder<T>(y: Argv<T>): Argv<T & ConfigPathArgs> {
  * bad service (say a regex the original never compiled) can still be shown and repaired.
  */
 export function loadConfig(path: string): MonitorConfig {
-  return readConfig(path, { validate: false });
+  return readConfig(path, { validate: false, resolvePaths: false });
 }
 
 /** `~/x` and relative paths become absolute, as the original stored them. */
 export function absolutePath(p: string): string {
   if (p === '') throw new UsageError('a path must not be empty');
-  const expanded = p === '~' ? homeDir() : p.startsWith('~/') ? `${homeDir()}${p.slice(1)}` : p;
-  return isAbsolute(expanded) ? expanded : resolve(expanded);
+  return expandPath(p, process.cwd());
 }
