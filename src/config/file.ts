@@ -154,12 +154,7 @@ export interface WriteConfigOptions {
  * The directory is created 0700 when missing. A crash leaves either the old file or the new one.
  */
 export function writeConfig(path: string, config: MonitorConfig, options: WriteConfigOptions = {}): void {
-  const dir = dirname(path);
-  try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-  } catch (err) {
-    throw new ConfigError(`cannot create directory ${dir} for config ${path}: ${describeFsError(err)}`);
-  }
+  const dir = ensureConfigDir(path);
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   let fd: number | undefined;
   try {
@@ -187,6 +182,17 @@ export function writeConfig(path: string, config: MonitorConfig, options: WriteC
     }
     throw new ConfigError(`cannot write config ${path}: ${describeFsError(err)}`);
   }
+}
+
+/** Create the config's directory (0700) when missing; returns it. */
+export function ensureConfigDir(path: string): string {
+  const dir = dirname(path);
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw new ConfigError(`cannot create directory ${dir} for config ${path}: ${describeFsError(err)}`);
+  }
+  return dir;
 }
 
 /** Make the rename durable; some filesystems refuse fsync on a directory, which is harmless. */

@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
-import { expandPath, readConfig } from '../../config/file.js';
+import { expandPath, readConfig, writeConfig } from '../../config/file.js';
+import { withConfigLock } from '../../config/lock.js';
 import type { MonitorConfig } from '../../config/types.js';
 import { UsageError } from '../../errors.js';
 import { type ConfigPathArgs, withConfigPath } from '../options.js';
@@ -35,6 +36,22 @@ export function configCommandBuilder<T>(y: Argv<T>): Argv<T & ConfigPathArgs> {
  */
 export function loadConfig(path: string): MonitorConfig {
   return readConfig(path, { validate: false, resolvePaths: false });
+}
+
+/**
+ * Read-modify-write of the config under its lock: `change` gets the file as it is now (re-read
+ * under the lock, so a concurrent writer's change is kept) and edits it in place; it throws to
+ * change nothing. Read once before the lock too, so a missing or unreadable file fails as it
+ * always did and the directory is never touched. Returns the config as written.
+ */
+export function editConfig(path: string, change: (config: MonitorConfig) => void): MonitorConfig {
+  loadConfig(path);
+  return withConfigLock(path, () => {
+    const config = loadConfig(path);
+    change(config);
+    writeConfig(path, config);
+    return config;
+  });
 }
 
 /** `~/x` and relative paths become absolute, as the original stored them. */

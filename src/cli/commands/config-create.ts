@@ -1,5 +1,6 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { defaultLocalDatabasePath, tildePath, writeConfig } from '../../config/file.js';
+import { defaultLocalDatabasePath, ensureConfigDir, tildePath, writeConfig } from '../../config/file.js';
+import { withConfigLock } from '../../config/lock.js';
 import type { MonitorConfig } from '../../config/types.js';
 import { registerUriSecrets } from '../../config/uri.js';
 import { checkExternalUri } from '../../config/validate.js';
@@ -48,7 +49,8 @@ export const configCreateCommand: CommandModule<object, CreateArgs> = {
       external_database_uri: uri,
       services: [],
     };
-    writeConfig(path, config, { overwrite: args.force });
+    ensureConfigDir(path);
+    withConfigLock(path, () => writeConfig(path, config, { overwrite: args.force }));
     printLine(`Configuration file created at ${tildePath(path)}`);
     printLine(databasesTable(config));
     printLine('Add a service to monitor: monitor config services add URL METHOD');
