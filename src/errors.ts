@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'E_USAGE'
   | 'E_CONFIG'
   | 'E_CONFIG_MISSING'
+  | 'E_CONFIG_BUSY'
   | 'E_LOCKED'
   | 'E_LOCAL_DB'
   | 'E_REMOTE'

@@ -12,12 +12,12 @@ import {
   writeSync,
 } from 'node:fs';
 import { homedir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { ConfigError, errorCode, toError } from '../errors.js';
 import { registerSecret } from '../log/secrets.js';
 import { parseConfig } from './parse.js';
 import type { MonitorConfig } from './types.js';
-import { passwordOf } from './uri.js';
+import { registerUriSecrets } from './uri.js';
 import { configProblems } from './validate.js';
 
 /** HOME from the environment first, so that tests and users can point the CLI at another home. */
@@ -33,6 +33,12 @@ export function defaultConfigPath(): string {
 /** `~/.monitoring/local-database.sqlite3`, like the original. */
 export function defaultLocalDatabasePath(): string {
   return join(homeDir(), '.monitoring', 'local-database.sqlite3');
+}
+
+/** `~` and `~/x` expanded to the home directory; a relative path resolved against `base`. */
+export function expandPath(p: string, base: string): string {
+  const expanded = p === '~' ? homeDir() : p.startsWith('~/') ? `${homeDir()}${p.slice(1)}` : p;
+  return isAbsolute(expanded) ? expanded : resolve(base, expanded);
 }
 
 /** A path shown to the user with the home directory spelled `~`. */
@@ -76,6 +82,12 @@ export interface ReadConfigOptions {
    * commands pass false so that a file with a bad service can still be shown and repaired.
    */
   validate?: boolean;
+  /**
+   * Resolve `local_database_path`: `~` is the home directory and a relative path is relative to
+   * the config file's directory, so starts from two directories use one database. Default true;
+   * the config commands pass false so that they write the path back as the user wrote it.
+   */
+  resolvePaths?: boolean;
 }
 
 /**
@@ -104,7 +116,8 @@ export function readConfig(path: string, options: ReadConfigOptions = {}): Monit
     throw new ConfigError(`cannot read config ${path}: ${describeFsError(err)}`);
   }
   // Before parsing: a syntax error message may quote the text around it, password included.
-  for (const m of text.matchAll(/postgres(?:ql)?:\/\/[^:@/\s"]*:([^@\s"]+)@/g)) registerSecret(m[1]);
+  for (const m of text.matchAll(/[a-z]+:\/\/[^:@/\s"]*:([^@\s"]+)@/gi)) registerSecret(m[1]);
+  for (const m of text.matchAll(/[?&](?:ssl)?(?:password|key)=([^&#\s"]+)/gi)) registerSecret(m[1]);
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -113,7 +126,11 @@ export function readConfig(path: string, options: ReadConfigOptions = {}): Monit
   }
   const parsed = parseConfig(raw);
   if (typeof parsed === 'string') throw new ConfigError(`config ${path}: ${parsed}`);
-  registerSecret(passwordOf(parsed.external_database_uri));
+  if (options.resolvePaths ?? true) {
+    parsed.local_database_path = expandPath(parsed.local_database_path, dirname(resolve(path)));
+  }
+  registerUriSecrets(parsed.external_database_uri);
+  for (const service of parsed.services) registerUriSecrets(service.url);
   if (options.validate ?? true) {
     const problem = configProblems(parsed)[0];
     if (problem) throw new ConfigError(`config ${path}: ${problem}`);
@@ -137,12 +154,7 @@ export interface WriteConfigOptions {
  * The directory is created 0700 when missing. A crash leaves either the old file or the new one.
  */
 export function writeConfig(path: string, config: MonitorConfig, options: WriteConfigOptions = {}): void {
-  const dir = dirname(path);
-  try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-  } catch (err) {
-    throw new ConfigError(`cannot create directory ${dir} for config ${path}: ${describeFsError(err)}`);
-  }
+  const dir = ensureConfigDir(path);
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   let fd: number | undefined;
   try {
@@ -170,6 +182,17 @@ export function writeConfig(path: string, config: MonitorConfig, options: WriteC
     }
     throw new ConfigError(`cannot write config ${path}: ${describeFsError(err)}`);
   }
+}
+
+/** Create the config's directory (0700) when missing; returns it. */
+export function ensureConfigDir(path: string): string {
+  const dir = dirname(path);
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw new ConfigError(`cannot create directory ${dir} for config ${path}: ${describeFsError(err)}`);
+  }
+  return dir;
 }
 
 /** Make the rename durable; some filesystems refuse fsync on a directory, which is harmless. */

@@ -1,5 +1,6 @@
 import { serviceKey } from './service-key.js';
 import { type HttpMethod, SERVICE_DEFAULTS, type ServiceConfig } from './types.js';
+import { maskUri } from './uri.js';
 
 /**
  * A service as the scheduler, runner and probe use it: defaults applied, units in ms, key computed.
@@ -8,7 +9,13 @@ import { type HttpMethod, SERVICE_DEFAULTS, type ServiceConfig } from './types.j
 export interface ResolvedService {
   /** serviceKey(): stable across interval/timeout changes. */
   key: string;
+  /** The URL as shown, logged and written on results: its password masked (maskUri). */
   url: string;
+  /**
+   * The URL as configured, credentials included: only the prober reads it (it sends the userinfo
+   * as HTTP Basic auth). Optional so that a service built by hand probes `url`.
+   */
+  target?: string;
   method: HttpMethod;
   /** scheme://host:port, for the per-origin cap. */
   origin: string;
@@ -32,7 +39,8 @@ export function resolveService(s: ServiceConfig): ResolvedService {
   const port = url.port || (url.protocol === 'https:' ? '443' : '80');
   return {
     key: serviceKey(s),
-    url: s.url,
+    url: maskUri(s.url),
+    target: s.url,
     method: s.method,
     origin: `${url.protocol}//${url.hostname}:${port}`,
     checkRegex: s.check_regex,

@@ -5,6 +5,8 @@
  * Unknown keys are carried through untouched (index signatures) and written back.
  */
 
+import { LIMITS } from './limits.js';
+
 export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 export type HttpMethod = (typeof HTTP_METHODS)[number];
 
@@ -66,15 +68,16 @@ export interface MonitorConfig {
   [unknownKey: string]: unknown;
 }
 
+/** The service defaults; those of numbers live with their bounds in limits.ts. */
 export const SERVICE_DEFAULTS = {
-  interval_sec: 5,
-  timeout: 15,
+  interval_sec: LIMITS.interval_sec.default,
+  timeout: LIMITS.timeout.default,
   follow_redirects: false,
   expect_status: '200-399',
   tls_verify: true,
-  max_body_bytes: 1024 * 1024,
+  max_body_bytes: LIMITS.max_body_bytes.default,
 } as const;
 
-export const INTERVAL_MIN = 5;
-export const INTERVAL_MAX = 300;
+export const INTERVAL_MIN = LIMITS.interval_sec.min;
+export const INTERVAL_MAX = LIMITS.interval_sec.max;
 export const URL_MAX_LENGTH = 2083;

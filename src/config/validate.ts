@@ -1,5 +1,6 @@
 import { Cron } from 'croner';
 import { UsageError } from '../errors.js';
+import { checkLimit, type LimitedField } from './limits.js';
 import { serviceKey } from './service-key.js';
 import {
   HTTP_METHODS,
@@ -10,7 +11,7 @@ import {
   type ServiceConfig,
   URL_MAX_LENGTH,
 } from './types.js';
-import { parsePgUri } from './uri.js';
+import { decodePart, maskUri, parsePgUri } from './uri.js';
 
 /**
  * The value rules of `monitor config`. Each check returns an error message (one line, naming the
@@ -25,21 +26,31 @@ export function preview(value: string, max = 80): string {
 }
 
 export function checkUrl(url: string): string | null {
+  const shown = maskUri(url);
   if (url.length > URL_MAX_LENGTH) {
     return `URL is ${url.length} characters long; at most ${URL_MAX_LENGTH} are allowed`;
   }
-  if (/\s/.test(url)) return `URL must not contain spaces: '${preview(url)}'`;
+  if (/\s/.test(url)) return `URL must not contain spaces: '${preview(shown)}'`;
   let u: URL;
   try {
     u = new URL(url);
   } catch {
-    return `URL must be absolute and start with http:// or https://, got '${preview(url)}'`;
+    return `URL must be absolute and start with http:// or https://, got '${preview(shown)}'`;
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-    return `URL must start with http:// or https://, got '${preview(url)}'`;
+    return `URL must start with http:// or https://, got '${preview(shown)}'`;
   }
   // WHATWG URL parsing turns 'http:///path' into host 'path'; require the host to be spelled out.
-  if (!u.hostname || !/^https?:\/\/[^/?#]/i.test(url)) return `URL has no host: '${preview(url)}'`;
+  if (!u.hostname || !/^https?:\/\/[^/?#]/i.test(url)) return `URL has no host: '${preview(shown)}'`;
+  if (u.port === '0') return `URL port must be 1..65535, got 0: '${preview(shown)}'`;
+  // Sent as Basic auth, so it must decode; a raw % would otherwise be sent as something else.
+  for (const [part, text] of [
+    ['user name', u.username],
+    ['password', u.password],
+  ] as const) {
+    const decoded = decodePart(text, `URL ${part}`);
+    if (typeof decoded !== 'string') return `${decoded.error}: '${preview(shown)}'`;
+  }
   return null;
 }
 
@@ -62,9 +73,7 @@ export function checkInterval(value: number): string | null {
 }
 
 export function checkTimeout(value: number): string | null {
-  if (!Number.isFinite(value) || value <= 0)
-    return `timeout must be a positive number of seconds, got ${value}`;
-  return null;
+  return checkLimit('timeout', value);
 }
 
 export function checkRegex(regex: string): string | null {
@@ -105,10 +114,7 @@ export function checkExpectStatus(spec: string): string | null {
 }
 
 export function checkMaxBodyBytes(value: number): string | null {
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    return `max_body_bytes must be a positive whole number of bytes, got ${value}`;
-  }
-  return null;
+  return checkLimit('max_body_bytes', value);
 }
 
 export function checkExternalUri(uri: string): string | null {
@@ -148,10 +154,9 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 /** The optional `runner`, `export` and `buffer` settings: caught when the file is read, not mid-run. */
 function settingsProblems(config: MonitorConfig): string[] {
   const problems: string[] = [];
-  const positiveInt = (where: string, v: unknown) => {
-    if (v !== undefined && !(typeof v === 'number' && Number.isInteger(v) && v > 0)) {
-      problems.push(`${where} must be a positive whole number, got ${JSON.stringify(v)}`);
-    }
+  const positiveInt = (where: LimitedField, v: unknown) => {
+    const problem = v === undefined ? null : checkLimit(where, v);
+    if (problem) problems.push(problem);
   };
   const ident = (where: string, v: unknown) => {
     if (v !== undefined && !(typeof v === 'string' && IDENTIFIER.test(v))) {
@@ -183,7 +188,7 @@ export function configProblems(config: MonitorConfig): string[] {
   problems.push(...settingsProblems(config));
   const seen = new Map<string, number>();
   config.services.forEach((s, i) => {
-    const where = `services[${i}] (${preview(s.url, 60)} ${s.method})`;
+    const where = `services[${i}] (${preview(maskUri(s.url), 60)} ${s.method})`;
     const problem = checkService(s);
     if (problem) problems.push(`${where}: ${problem}`);
     const key = serviceKey(s);

@@ -1,7 +1,8 @@
 import { readConfig } from '../config/file.js';
+import { LIMITS } from '../config/limits.js';
 import { type ResolvedService, resolveService } from '../config/resolve.js';
 import type { MonitorConfig } from '../config/types.js';
-import { maskUri, passwordOf } from '../config/uri.js';
+import { maskUri, registerUriSecrets } from '../config/uri.js';
 import {
   acquireInstanceLock,
   COLLECT_SLICE_ROWS,
@@ -15,7 +16,6 @@ import {
 import { ConfigError, toError } from '../errors.js';
 import { createAgent } from '../jobs/agent.js';
 import type { Logger } from '../log/logger.js';
-import { registerSecret } from '../log/secrets.js';
 import { createThreadedProber } from '../probe/threaded-prober.js';
 import { createNotifier } from '../systemd/notify.js';
 import { watchConfig } from './config-watcher.js';
@@ -46,7 +46,7 @@ export const BUFFER_CHECK_MS = 5_000;
 /** Bounded collect slices per collect job, a loop turn between slices. */
 export const MAX_COLLECT_RUNS = 25;
 const STATUS_EVERY_MS = 10_000;
-export const DEFAULT_MAX_ROWS = 5_000_000;
+export const DEFAULT_MAX_ROWS = LIMITS['buffer.max_rows'].default;
 /** How long closing the remote pool or the HTTP pools may take at shutdown. */
 const CLOSE_BOUND_MS = 2_000;
 
@@ -135,8 +135,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   process.on('SIGHUP', earlyHup);
 
   let config = readConfig(configPath);
-  const pw = passwordOf(config.external_database_uri);
-  if (pw) registerSecret(pw);
+  registerUriSecrets(config.external_database_uri);
   let services = loadServices(config, configPath);
 
   const notifier = createNotifier({ enabled: options.notifySystemd ?? false, logger: log });
@@ -237,8 +236,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     try {
       const next = readConfig(configPath);
       const nextServices = loadServices(next, configPath);
-      const pw2 = passwordOf(next.external_database_uri);
-      if (pw2) registerSecret(pw2);
+      registerUriSecrets(next.external_database_uri);
       if (next.local_database_path !== config.local_database_path) {
         log.warn(
           { module: 'config' },

@@ -1,11 +1,10 @@
 import type { MonitorConfig } from '../config/types.js';
-import { passwordOf } from '../config/uri.js';
+import { registerUriSecrets } from '../config/uri.js';
 import { classifyRemoteError, describeRemoteError, type RemoteFailureKind } from '../db/remote/sqlstate.js';
 import { toError } from '../errors.js';
 import { createExporter, type Exporter } from '../jobs/export.js';
 import type { ExportSource } from '../jobs/store.js';
 import type { Logger } from '../log/logger.js';
-import { registerSecret } from '../log/secrets.js';
 
 export interface ExportOutcome {
   exported: number;
@@ -69,8 +68,7 @@ export class RemoteExport {
     this.lastMigrateError = null;
     if (old) void old.close().catch(() => {});
     if (!uri) return;
-    const password = passwordOf(uri);
-    if (password) registerSecret(password);
+    registerUriSecrets(uri);
     this.exporter = createExporter({
       uri,
       schema: settings.schema,

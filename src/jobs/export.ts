@@ -1,12 +1,12 @@
 import pg from 'pg';
-import { passwordOf } from '../config/uri.js';
+import { LIMITS } from '../config/limits.js';
+import { registerUriSecrets } from '../config/uri.js';
 import { insertParams, insertSql } from '../db/remote/insert.js';
 import { checkRemoteTable, migrateRemote } from '../db/remote/migrate.js';
 import { classifyRemoteError, describeRemoteError, isRowLevel } from '../db/remote/sqlstate.js';
 import { DEFAULT_REMOTE_TABLE, type RemoteTable } from '../db/remote/table.js';
 import { toError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import { registerSecret } from '../log/secrets.js';
 import type { ProbeResult } from '../results/types.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { ConnectionState, type ConnectionStatus } from './connection-state.js';
@@ -77,7 +77,7 @@ class Escape {
  * 50,000 rows/s (0.61 of COPY) at 2000 against 51,000–55,900 (0.64–0.69) at 5000 in the same
  * back-to-back runs.
  */
-export const DEFAULT_EXPORT_BATCH = 2000;
+export const DEFAULT_EXPORT_BATCH = LIMITS['export.batch_size'].default;
 
 export function createExporter(options: ExporterOptions): Exporter {
   const target: RemoteTable = checkRemoteTable({
@@ -89,8 +89,8 @@ export function createExporter(options: ExporterOptions): Exporter {
     1,
     Math.floor(Number.isFinite(options.batchSize) ? options.batchSize! : DEFAULT_EXPORT_BATCH),
   );
-  const statementTimeoutMs = options.statementTimeoutMs ?? 30_000;
-  registerSecret(passwordOf(options.uri));
+  const statementTimeoutMs = options.statementTimeoutMs ?? LIMITS['export.statement_timeout_ms'].default;
+  registerUriSecrets(options.uri);
 
   const pool = new pg.Pool({
     connectionString: options.uri,

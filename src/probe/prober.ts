@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { Agent, type Dispatcher, interceptors, request } from 'undici';
 import type { ResolvedService } from '../config/resolve.js';
+import { splitCredentials } from '../config/uri.js';
 import { toError } from '../errors.js';
 import type { ErrorClass, ProbeResult } from '../results/types.js';
 import { uuidv7 } from '../util/uuidv7.js';
@@ -50,6 +51,9 @@ interface Plan {
   /** Set when the service cannot be probed at all (bad regex or status spec). */
   invalid: string | null;
   dispatcher: Dispatcher;
+  /** The URL requested (userinfo removed) and the headers (its Basic auth added, if any). */
+  requestUrl: string;
+  requestHeaders: Record<string, string>;
 }
 
 /** What the probes of one host:port share, for ending connection attempts nobody waits for. */
@@ -199,7 +203,12 @@ export function createProber(options: ProberOptions = {}): Prober {
     let hostname = '';
     let hostPort = '';
     let origin: OriginState = { inFlight: 0, maxTimeoutMs: s.timeoutMs };
+    let requestUrl = s.url;
+    let requestHeaders: Record<string, string> = headers;
     try {
+      const target = splitCredentials(s.target ?? s.url);
+      requestUrl = target.url;
+      if (target.authorization) requestHeaders = { ...headers, authorization: target.authorization };
       const u = new URL(s.url);
       hostname = u.hostname.replace(/^\[|\]$/g, '');
       hostPort = hostPortKey(u.hostname, u.port, u.protocol);
@@ -225,6 +234,8 @@ export function createProber(options: ProberOptions = {}): Prober {
       regex,
       invalid,
       dispatcher: dispatcherFor(s.tlsVerify, s.followRedirects),
+      requestUrl,
+      requestHeaders,
     };
     plans.set(s, plan);
     return plan;
@@ -275,10 +286,10 @@ export function createProber(options: ProberOptions = {}): Prober {
         if (hit instanceof DnsError) throw hit;
         if (hit === undefined) await resolver.resolve(plan.hostname, controller.signal);
         phase = 'response';
-        const pending = request(service.url, {
+        const pending = request(plan.requestUrl, {
           dispatcher: plan.dispatcher,
           method: service.method,
-          headers,
+          headers: plan.requestHeaders,
           signal: controller.signal,
           // undici's per-phase timers default to 300 s; cap them by the probe's deadline too.
           headersTimeout: service.timeoutMs,

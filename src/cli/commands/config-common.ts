@@ -1,6 +1,6 @@
-import { isAbsolute, resolve } from 'node:path';
 import type { Argv } from 'yargs';
-import { homeDir, readConfig } from '../../config/file.js';
+import { expandPath, readConfig, writeConfig } from '../../config/file.js';
+import { withConfigLock } from '../../config/lock.js';
 import type { MonitorConfig } from '../../config/types.js';
 import { UsageError } from '../../errors.js';
 import { type ConfigPathArgs, withConfigPath } from '../options.js';
@@ -35,12 +35,27 @@ export function configCommandBuilder<T>(y: Argv<T>): Argv<T & ConfigPathArgs> {
  * bad service (say a regex the original never compiled) can still be shown and repaired.
  */
 export function loadConfig(path: string): MonitorConfig {
-  return readConfig(path, { validate: false });
+  return readConfig(path, { validate: false, resolvePaths: false });
+}
+
+/**
+ * Read-modify-write of the config under its lock: `change` gets the file as it is now (re-read
+ * under the lock, so a concurrent writer's change is kept) and edits it in place; it throws to
+ * change nothing. Read once before the lock too, so a missing or unreadable file fails as it
+ * always did and the directory is never touched. Returns the config as written.
+ */
+export function editConfig(path: string, change: (config: MonitorConfig) => void): MonitorConfig {
+  loadConfig(path);
+  return withConfigLock(path, () => {
+    const config = loadConfig(path);
+    change(config);
+    writeConfig(path, config);
+    return config;
+  });
 }
 
 /** `~/x` and relative paths become absolute, as the original stored them. */
 export function absolutePath(p: string): string {
   if (p === '') throw new UsageError('a path must not be empty');
-  const expanded = p === '~' ? homeDir() : p.startsWith('~/') ? `${homeDir()}${p.slice(1)}` : p;
-  return isAbsolute(expanded) ? expanded : resolve(expanded);
+  return expandPath(p, process.cwd());
 }

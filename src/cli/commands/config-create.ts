@@ -1,10 +1,10 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { defaultLocalDatabasePath, tildePath, writeConfig } from '../../config/file.js';
+import { defaultLocalDatabasePath, ensureConfigDir, tildePath, writeConfig } from '../../config/file.js';
+import { withConfigLock } from '../../config/lock.js';
 import type { MonitorConfig } from '../../config/types.js';
-import { passwordOf } from '../../config/uri.js';
+import { registerUriSecrets } from '../../config/uri.js';
 import { checkExternalUri } from '../../config/validate.js';
 import { UsageError } from '../../errors.js';
-import { registerSecret } from '../../log/secrets.js';
 import type { ConfigPathArgs } from '../options.js';
 import { databasesTable } from '../output/config-tables.js';
 import { printLine } from '../output/write.js';
@@ -40,7 +40,7 @@ export const configCreateCommand: CommandModule<object, CreateArgs> = {
       }) as Argv<CreateArgs>,
   handler: (args: ArgumentsCamelCase<CreateArgs>) => {
     const uri = String(args.EXTERNAL_URI);
-    registerSecret(passwordOf(uri));
+    registerUriSecrets(uri);
     const problem = checkExternalUri(uri);
     if (problem) throw new UsageError(problem);
     const path = args['config-path'];
@@ -49,7 +49,8 @@ export const configCreateCommand: CommandModule<object, CreateArgs> = {
       external_database_uri: uri,
       services: [],
     };
-    writeConfig(path, config, { overwrite: args.force });
+    ensureConfigDir(path);
+    withConfigLock(path, () => writeConfig(path, config, { overwrite: args.force }));
     printLine(`Configuration file created at ${tildePath(path)}`);
     printLine(databasesTable(config));
     printLine('Add a service to monitor: monitor config services add URL METHOD');

@@ -1,13 +1,11 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { writeConfig } from '../../config/file.js';
-import { passwordOf } from '../../config/uri.js';
+import { registerUriSecrets } from '../../config/uri.js';
 import { checkExternalUri } from '../../config/validate.js';
 import { UsageError } from '../../errors.js';
-import { registerSecret } from '../../log/secrets.js';
 import type { ConfigPathArgs } from '../options.js';
 import { databasesTable } from '../output/config-tables.js';
 import { printLine } from '../output/write.js';
-import { absolutePath, configCommandBuilder, loadConfig } from './config-common.js';
+import { absolutePath, configCommandBuilder, editConfig } from './config-common.js';
 
 interface UpdateArgs extends ConfigPathArgs {
   'local-path'?: string;
@@ -36,15 +34,16 @@ export const configDatabasesUpdateCommand: CommandModule<object, UpdateArgs> = {
       throw new UsageError('nothing to update: pass --local-path and/or --external-uri');
     }
     if (uri !== undefined) {
-      registerSecret(passwordOf(uri));
+      registerUriSecrets(uri);
       const problem = checkExternalUri(uri);
       if (problem) throw new UsageError(problem);
     }
     const path = args['config-path'];
-    const config = loadConfig(path);
-    if (localPath !== undefined) config.local_database_path = absolutePath(localPath);
-    if (uri !== undefined) config.external_database_uri = uri;
-    writeConfig(path, config);
+    const local = localPath === undefined ? undefined : absolutePath(localPath);
+    const config = editConfig(path, (c) => {
+      if (local !== undefined) c.local_database_path = local;
+      if (uri !== undefined) c.external_database_uri = uri;
+    });
     printLine(databasesTable(config));
     printLine('Databases were successfully updated.');
   },

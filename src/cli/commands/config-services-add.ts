@@ -1,12 +1,11 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { writeConfig } from '../../config/file.js';
 import { assertNotDuplicate } from '../../config/services.js';
 import { SERVICE_DEFAULTS, type ServiceConfig } from '../../config/types.js';
 import { assertValidService, methodMessage, normaliseMethod } from '../../config/validate.js';
 import { UsageError } from '../../errors.js';
 import { servicesTable } from '../output/config-tables.js';
 import { printLine } from '../output/write.js';
-import { configCommandBuilder, loadConfig, PICKED_UP } from './config-common.js';
+import { configCommandBuilder, editConfig, PICKED_UP } from './config-common.js';
 import { type ServiceOptionArgs, serviceChanges, withServiceOptions } from './config-services-options.js';
 
 interface AddArgs extends ServiceOptionArgs {
@@ -47,10 +46,10 @@ export const configServicesAddCommand: CommandModule<object, AddArgs> = {
     };
     assertValidService(service);
     const path = args['config-path'];
-    const config = loadConfig(path);
-    assertNotDuplicate(config.services, service);
-    config.services.push(service);
-    writeConfig(path, config);
+    const config = editConfig(path, (c) => {
+      assertNotDuplicate(c.services, service);
+      c.services.push(service);
+    });
     if (!args.quiet) printLine(servicesTable(config.services));
     printLine(`Service was successfully added. ${PICKED_UP}`);
   },

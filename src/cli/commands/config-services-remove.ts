@@ -1,11 +1,13 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { writeConfig } from '../../config/file.js';
+import { serviceKey } from '../../config/service-key.js';
 import { serviceByNumber } from '../../config/services.js';
+import { maskUri } from '../../config/uri.js';
+import { UsageError } from '../../errors.js';
 import { type ConfigPathArgs, withYes, type YesArgs } from '../options.js';
 import { servicesTable } from '../output/config-tables.js';
 import { printLine } from '../output/write.js';
 import { confirm } from '../prompt.js';
-import { configCommandBuilder, loadConfig, PICKED_UP } from './config-common.js';
+import { configCommandBuilder, editConfig, loadConfig, PICKED_UP } from './config-common.js';
 
 interface RemoveArgs extends ConfigPathArgs, YesArgs {
   NUMBER: string;
@@ -29,15 +31,21 @@ export const configServicesRemoveCommand: CommandModule<object, RemoveArgs> = {
     const path = args['config-path'];
     const config = loadConfig(path);
     const service = serviceByNumber(config.services, args.NUMBER);
-    const question = `Remove service ${args.NUMBER} (${service.method} ${service.url})?`;
+    const question = `Remove service ${args.NUMBER} (${service.method} ${maskUri(service.url)})?`;
     if (!(await confirm(question, { yes: args.yes }))) {
       printLine('Nothing removed.');
       process.exitCode = 1;
       return;
     }
-    config.services.splice(config.services.indexOf(service), 1);
-    writeConfig(path, config);
-    if (!args.quiet) printLine(servicesTable(config.services));
+    // Re-read under the lock: numbers may have moved while the question was open.
+    const key = serviceKey(service);
+    const written = editConfig(path, (c) => {
+      const index = c.services.findIndex((s) => serviceKey(s) === key);
+      if (index < 0)
+        throw new UsageError(`service ${args.NUMBER} was removed or changed meanwhile; nothing removed`);
+      c.services.splice(index, 1);
+    });
+    if (!args.quiet) printLine(servicesTable(written.services));
     printLine(`Service was successfully removed. ${PICKED_UP}`);
   },
 };

@@ -1,12 +1,11 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { writeConfig } from '../../config/file.js';
 import { assertNotDuplicate, serviceByNumber } from '../../config/services.js';
 import type { ServiceConfig } from '../../config/types.js';
 import { assertValidService } from '../../config/validate.js';
 import { UsageError } from '../../errors.js';
 import { servicesTable } from '../output/config-tables.js';
 import { printLine } from '../output/write.js';
-import { configCommandBuilder, loadConfig, PICKED_UP } from './config-common.js';
+import { configCommandBuilder, editConfig, PICKED_UP } from './config-common.js';
 import { type ServiceOptionArgs, serviceChanges, withServiceOptions } from './config-services-options.js';
 
 interface UpdateArgs extends ServiceOptionArgs {
@@ -34,18 +33,18 @@ export const configServicesUpdateCommand: CommandModule<object, UpdateArgs> = {
       );
     }
     const path = args['config-path'];
-    const config = loadConfig(path);
-    const current = serviceByNumber(config.services, args.NUMBER);
-    const updated: ServiceConfig = { ...current, ...changes };
-    if (args['toggle-check-regex']) updated.check_regex = !current.check_regex;
-    // A cleared addition is removed from the file rather than written as null.
-    for (const key of ['cron', 'expect_status'] as const) {
-      if (key in changes && changes[key] === null) delete updated[key];
-    }
-    assertValidService(updated);
-    assertNotDuplicate(config.services, updated, current);
-    config.services[config.services.indexOf(current)] = updated;
-    writeConfig(path, config);
+    const config = editConfig(path, (c) => {
+      const current = serviceByNumber(c.services, args.NUMBER);
+      const updated: ServiceConfig = { ...current, ...changes };
+      if (args['toggle-check-regex']) updated.check_regex = !current.check_regex;
+      // A cleared addition is removed from the file rather than written as null.
+      for (const key of ['cron', 'expect_status'] as const) {
+        if (key in changes && changes[key] === null) delete updated[key];
+      }
+      assertValidService(updated);
+      assertNotDuplicate(c.services, updated, current);
+      c.services[c.services.indexOf(current)] = updated;
+    });
     if (!args.quiet) printLine(servicesTable(config.services));
     printLine(`Service was successfully updated. ${PICKED_UP}`);
   },

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { readConfig, tildePath } from '../../config/file.js';
-import { passwordOf } from '../../config/uri.js';
+import { registerUriSecrets } from '../../config/uri.js';
 import {
   type LocalDatabase,
   listSetAside,
@@ -96,7 +96,7 @@ async function handler(args: ArgumentsCamelCase<RejectedArgs>): Promise<void> {
   }
   // Only the local path matters here: a config with a bad service can still be inspected.
   const config = readConfig(args['config-path'], { validate: false });
-  registerSecret(passwordOf(config.external_database_uri));
+  registerUriSecrets(config.external_database_uri);
   const path = config.local_database_path;
   if (!existsSync(path)) {
     // Nothing was ever recorded; opening would create the file.

@@ -1,12 +1,12 @@
 import pg from 'pg';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { readConfig } from '../../config/file.js';
-import { maskUri, passwordOf } from '../../config/uri.js';
+import { maskUri, registerUriSecrets } from '../../config/uri.js';
+import { checkExternalUri } from '../../config/validate.js';
 import { checkRemoteTable, migrateRemote } from '../../db/remote/migrate.js';
 import { describeRemoteError } from '../../db/remote/sqlstate.js';
 import { DEFAULT_REMOTE_TABLE, qualifiedName } from '../../db/remote/table.js';
 import { ConfigError, MonitorError, toError } from '../../errors.js';
-import { registerSecret } from '../../log/secrets.js';
 import { type ConfigPathArgs, withConfigPath } from '../options.js';
 import { strictCommand } from './config-common.js';
 import { dbRejectedCommand } from './db-rejected.js';
@@ -21,7 +21,10 @@ async function migrateHandler(argv: ArgumentsCamelCase<ConfigPathArgs>): Promise
       `config ${argv['config-path']} has no external_database_uri; set one with: monitor config databases update --external-uri URI`,
     );
   }
-  registerSecret(passwordOf(uri));
+  registerUriSecrets(uri);
+  // pg would throw a bare "URI malformed" (exit 1) on bad percent-encoding: name the field instead.
+  const problem = checkExternalUri(uri);
+  if (problem) throw new ConfigError(`config ${argv['config-path']}: ${problem}`);
   const target = checkRemoteTable({
     schema: config.export?.schema ?? DEFAULT_REMOTE_TABLE.schema,
     table: config.export?.table ?? DEFAULT_REMOTE_TABLE.table,

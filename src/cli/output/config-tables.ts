@@ -42,15 +42,15 @@ export function servicesTable(
   const columns = [...ORIGINAL_COLUMNS, ...extra];
   const headers = options.numbered ? ['№', ...columns] : columns;
   const rows = numberedServices(services).map((s, i) => {
-    const cells = columns.map((c) => pythonValue(s[c]));
+    const cells = columns.map((c) => pythonValue(c === 'url' ? maskUri(s.url) : s[c]));
     return options.numbered ? [String(i), ...cells] : cells;
   });
   return renderTable(headers, rows);
 }
 
-/** The JSON form of the services, in NUMBER order, each with its number. */
+/** The JSON form of the services, in NUMBER order, each with its number; passwords masked. */
 export function servicesJson(services: readonly ServiceConfig[]): (ServiceConfig & { number: number })[] {
-  return numberedServices(services).map((s, i) => ({ number: i, ...s }));
+  return numberedServices(services).map((s, i) => ({ number: i, ...s, url: maskUri(s.url) }));
 }
 
 /** The JSON form of the databases, password masked (scripts get no secret from us either). */
