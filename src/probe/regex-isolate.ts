@@ -9,8 +9,11 @@ import type { MatchReply, MatchRequest } from './regex-worker.js';
  * own service a `regex_timeout` and costs the other services nothing. Threads start on first use.
  */
 
+/** Longest a single isolated match may run, in ms, unless told otherwise. */
+export const DEFAULT_REGEX_BUDGET_MS = 500;
+
 export interface RegexIsolateOptions {
-  /** Longest a single match may run, in ms; then its thread is terminated. Default 500. */
+  /** Longest a single match may run, in ms; then its thread is terminated. Default 500 (DEFAULT_REGEX_BUDGET_MS). */
   budgetMs?: number;
   /** Threads matching in parallel. Default 1. */
   threads?: number;
@@ -49,7 +52,7 @@ interface Slot {
 const WORKER_URL = new URL('./regex-worker.js', import.meta.url);
 
 export function createRegexIsolate(options: RegexIsolateOptions = {}): RegexIsolate {
-  const { budgetMs = 500, threads = 1, maxQueue = 64, heapMb = 64 } = options;
+  const { budgetMs = DEFAULT_REGEX_BUDGET_MS, threads = 1, maxQueue = 64, heapMb = 64 } = options;
   const slots: Slot[] = Array.from({ length: Math.max(1, threads) }, () => ({
     worker: null,
     ready: false,
