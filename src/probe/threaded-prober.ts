@@ -159,7 +159,7 @@ export function createThreadedProber(options: ThreadedProberOptions = {}): Probe
   function checkHung(): void {
     const w = worker;
     if (w === null || pending.size === 0 || Date.now() - lastHeard < hangMs) return;
-    const why = `probe worker stopped answering for ${Math.round((Date.now() - lastHeard) / 1000)} s ; it was restarted`;
+    const why = `probe worker stopped answering for ${Math.round((Date.now() - lastHeard) / 1000)} s; it was restarted`;
     worker = null;
     serviceIds = new WeakMap();
     outgoing = {};
