@@ -7,6 +7,10 @@ import type { MatchReply, MatchRequest } from './regex-worker.js';
  * a time, each with a time budget. A thread whose match overruns is terminated (V8 cannot stop a
  * RegExp any other way) and a fresh one takes the next match, so a catastrophic pattern costs its
  * own service a `regex_timeout` and costs the other services nothing. Threads start on first use.
+ *
+ * A pattern that has overrun once is a suspect: its matches go to a lane (queue and thread) of
+ * their own, so a catastrophic pattern spending its budget every second cannot delay the isolated
+ * matches of well-behaved patterns (backreferences, lookaround) behind it.
  */
 
 /** Longest a single isolated match may run, in ms, unless told otherwise. */
@@ -15,10 +19,10 @@ export const DEFAULT_REGEX_BUDGET_MS = 500;
 export interface RegexIsolateOptions {
   /** Longest a single match may run, in ms; then its thread is terminated. Default 500 (DEFAULT_REGEX_BUDGET_MS). */
   budgetMs?: number;
-  /** Threads matching in parallel. Default 1. */
+  /** Threads matching in parallel for patterns that never overran (suspects have one more). Default 1. */
   threads?: number;
   /**
-   * Matches waiting for a thread; one more is refused at once as a `regex_timeout` (the queue is
+   * Matches waiting for a thread, per lane; one more is refused at once as a `regex_timeout` (the queue is
    * bounded, so a flood of slow matches cannot hold memory or time). Default 64.
    */
   maxQueue?: number;
@@ -27,6 +31,8 @@ export interface RegexIsolateOptions {
 }
 
 export interface RegexIsolate {
+  /** Start the first thread now (it takes a few hundred ms to load), so the first match does not wait for it. */
+  warm(): void;
   /** Resolves with the verdict; rejects with RegexTimeoutError past the budget, or with the signal's reason. */
   run(source: string, engine: 'native' | 're2', text: string, signal: AbortSignal): Promise<boolean>;
   /** Terminates the threads; waiting and running matches reject with the closed error. */
@@ -41,7 +47,13 @@ interface Job {
   onAbort(): void;
 }
 
+interface Lane {
+  queue: Job[];
+  slots: Slot[];
+}
+
 interface Slot {
+  lane: Lane;
   worker: Worker | null;
   /** The thread has loaded and listens: a job's budget starts only then, not during its start-up. */
   ready: boolean;
@@ -53,13 +65,16 @@ const WORKER_URL = new URL('./regex-worker.js', import.meta.url);
 
 export function createRegexIsolate(options: RegexIsolateOptions = {}): RegexIsolate {
   const { budgetMs = DEFAULT_REGEX_BUDGET_MS, threads = 1, maxQueue = 64, heapMb = 64 } = options;
-  const slots: Slot[] = Array.from({ length: Math.max(1, threads) }, () => ({
-    worker: null,
-    ready: false,
-    job: null,
-    timer: null,
-  }));
-  const queue: Job[] = [];
+  const lane = (n: number): Lane => {
+    const l: Lane = { queue: [], slots: [] };
+    for (let i = 0; i < n; i++) l.slots.push({ lane: l, worker: null, ready: false, job: null, timer: null });
+    return l;
+  };
+  const clean = lane(Math.max(1, threads));
+  const suspect = lane(1);
+  /** Sources that overran their budget at least once. */
+  const suspects = new Set<string>();
+  const MAX_SUSPECTS = 1000;
   let nextId = 1;
   let closed = false;
 
@@ -91,7 +106,21 @@ export function createRegexIsolate(options: RegexIsolateOptions = {}): RegexIsol
   }
 
   function startBudget(slot: Slot, job: Job): void {
-    slot.timer = setTimeout(() => finish(slot, job, new RegexTimeoutError(budgetMs), true), budgetMs);
+    slot.timer = setTimeout(() => {
+      const source = job.request.source;
+      if (suspects.size >= MAX_SUSPECTS) suspects.clear();
+      suspects.add(source);
+      // Its matches already queued behind it move to the suspect lane too.
+      if (slot.lane === clean) {
+        const moving = clean.queue.filter((j) => j.request.source === source);
+        if (moving.length > 0) {
+          clean.queue = clean.queue.filter((j) => j.request.source !== source);
+          suspect.queue.push(...moving);
+        }
+      }
+      finish(slot, job, new RegexTimeoutError(budgetMs), true);
+      dispatch(suspect);
+    }, budgetMs);
   }
 
   /** Ends a running job; its thread is kept if the match completed, dropped if it overran. */
@@ -102,19 +131,21 @@ export function createRegexIsolate(options: RegexIsolateOptions = {}): RegexIsol
     job.signal.removeEventListener('abort', job.onAbort);
     const w = slot.worker;
     if (kill && w !== null) {
-      slot.worker = null;
       void w.terminate();
+      // The replacement loads now, while its lane waits for the next match (a service probed every
+      // second should not pay a thread start on top of its budget each time).
+      slot.worker = closed ? null : spawn(slot);
     } else w?.unref();
     if (typeof outcome === 'boolean') job.resolve(outcome);
     else job.reject(outcome);
-    dispatch();
+    dispatch(slot.lane);
   }
 
-  function dispatch(): void {
-    for (const slot of slots) {
-      if (queue.length === 0 || closed) return;
+  function dispatch(l: Lane): void {
+    for (const slot of l.slots) {
+      if (l.queue.length === 0 || closed) return;
       if (slot.job !== null) continue;
-      const job = queue.shift()!;
+      const job = l.queue.shift()!;
       slot.job = job;
       slot.worker ??= spawn(slot);
       slot.worker.ref();
@@ -132,9 +163,10 @@ export function createRegexIsolate(options: RegexIsolateOptions = {}): RegexIsol
     return new Promise<boolean>((resolve, reject) => {
       if (closed) return reject(new Error('the regex matcher is closed'));
       if (signal.aborted) return reject(signal.reason);
-      if (queue.length >= maxQueue) {
+      const l = suspects.has(source) ? suspect : clean;
+      if (l.queue.length >= maxQueue) {
         return reject(
-          new RegexTimeoutError(budgetMs, `${queue.length} matches already waiting for the regex matcher`),
+          new RegexTimeoutError(budgetMs, `${l.queue.length} matches already waiting for the regex matcher`),
         );
       }
       const job: Job = {
@@ -142,37 +174,45 @@ export function createRegexIsolate(options: RegexIsolateOptions = {}): RegexIsol
         signal,
         resolve,
         reject,
+        // Wherever the job is by then (it may have moved to the suspect lane).
         onAbort: () => {
-          const at = queue.indexOf(job);
-          if (at >= 0) {
-            queue.splice(at, 1);
-            signal.removeEventListener('abort', job.onAbort);
-            reject(signal.reason);
-            return;
+          for (const ln of [clean, suspect]) {
+            const at = ln.queue.indexOf(job);
+            if (at >= 0) {
+              ln.queue.splice(at, 1);
+              reject(signal.reason);
+              return;
+            }
+            const slot = ln.slots.find((x) => x.job === job);
+            if (slot) {
+              finish(slot, job, signal.reason instanceof Error ? signal.reason : new Error('aborted'), true);
+              return;
+            }
           }
-          const slot = slots.find((s) => s.job === job);
-          if (slot)
-            finish(slot, job, signal.reason instanceof Error ? signal.reason : new Error('aborted'), true);
         },
       };
       signal.addEventListener('abort', job.onAbort, { once: true });
-      queue.push(job);
-      dispatch();
+      l.queue.push(job);
+      dispatch(l);
     });
   }
 
   return {
     run,
+    warm() {
+      const slot = clean.slots[0]!;
+      if (!closed && slot.worker === null) slot.worker = spawn(slot);
+    },
     async close() {
       if (closed) return;
       closed = true;
       const err = new Error('the regex matcher is closed');
-      for (const job of queue.splice(0)) {
+      const exiting: Promise<number>[] = [];
+      for (const job of [...clean.queue.splice(0), ...suspect.queue.splice(0)]) {
         job.signal.removeEventListener('abort', job.onAbort);
         job.reject(err);
       }
-      const exiting: Promise<number>[] = [];
-      for (const slot of slots) {
+      for (const slot of [...clean.slots, ...suspect.slots]) {
         const w = slot.worker;
         slot.worker = null;
         if (slot.job !== null) finish(slot, slot.job, err);

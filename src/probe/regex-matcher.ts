@@ -87,6 +87,8 @@ export function createRegexMatcher(options: RegexMatcherOptions = {}): RegexMatc
       return `invalid regex: ${toError(err).message}`;
     }
     if (isBacktrackSafe(source)) return { source, engine: 'native', native, programSize: 0 };
+    // Whatever is not native may need the isolated thread: start it now, not at the first match.
+    isolate.warm();
     const re2 = tryRe2(source);
     if (re2 !== null) return { source, engine: 're2', re2, programSize: re2.programSize() };
     return { source, engine: 'isolated', programSize: 0 };

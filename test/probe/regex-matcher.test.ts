@@ -171,6 +171,25 @@ test('the isolated queue is bounded: past maxQueue a match is refused at once as
   }
 });
 
+test('a pattern that overran once runs in a lane of its own: it cannot delay other isolated patterns', async () => {
+  const m = createRegexMatcher({ budgetMs: 1000, threads: 1 });
+  try {
+    const evil = compiled(m, CATASTROPHIC_LOOKAHEAD);
+    const backref = compiled(m, '(ab)\\1');
+    await assert.rejects(Promise.resolve(m.test(evil, EVIL_BODY, never)), RegexTimeoutError);
+    // Now a suspect: its next match spends its whole budget, in the suspect lane.
+    let evilSettled = false;
+    const again = Promise.resolve(m.test(evil, EVIL_BODY, never)).finally(() => {
+      evilSettled = true;
+    });
+    assert.equal(await m.test(backref, 'xxababx', never), true);
+    assert.equal(evilSettled, false, 'the backreference match waited for the catastrophic one');
+    await assert.rejects(again, RegexTimeoutError);
+  } finally {
+    await m.close();
+  }
+});
+
 test('a probe whose regex overruns is regex_timeout, keeps its status, and others are unaffected', async () => {
   const evil = await startOkServer({ body: EVIL_BODY });
   const good = await startOkServer({ body: '{"openapi":"3.1.0"}' });

@@ -143,11 +143,12 @@ test('a catastrophic regex does not stall the worker: RE2 answers ^(a+)+$, a loo
   }
 });
 
-test('a worker silent for longer than hangMs is replaced: its probe fails as other, the next probe works', async () => {
+test('a worker silent for longer than hangMs is replaced: its probe fails as other at once', async () => {
   // No regex can block the worker any more; a hangMs below the worker's 1 s heartbeat makes a
-  // probe of a slow server look like a stuck worker, which exercises the same last resort.
+  // probe of a slow server look like a stuck worker, which exercises the same last resort. (That a
+  // fresh worker then takes the next probes is shown above, after regex timeouts; here any fresh
+  // worker would itself look stuck while it starts.)
   const slow = await startSlowServer(4000);
-  const ok = await startOkServer({ body: 'fine' });
   const prober = createThreadedProber({ hangMs: 300 });
   try {
     const stuck = await timedProbe(prober, service(slow.url, { timeout: 10 }));
@@ -155,15 +156,9 @@ test('a worker silent for longer than hangMs is replaced: its probe fails as oth
     assert.equal(stuck.result.errorClass, 'other');
     assert.match(stuck.result.errorMessage ?? '', /probe worker stopped answering/);
     assert.ok(stuck.elapsedMs < 4000, `took ${stuck.elapsedMs} ms`);
-    const next = await prober.probe(service(ok.url, { check_regex: true, regex: 'fine' }), {
-      scheduledAt: 0,
-      agent: 'a',
-    });
-    assert.equal(next.ok, true, next.errorMessage ?? '');
   } finally {
     await prober.close();
     await slow.close();
-    await ok.close();
   }
 });
 
