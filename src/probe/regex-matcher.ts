@@ -1,4 +1,5 @@
-import { RE2JS } from 're2js';
+import { createRequire } from 'node:module';
+import type { RE2JS } from 're2js';
 import { toError } from '../errors.js';
 import { createRegexIsolate, type RegexIsolateOptions } from './regex-isolate.js';
 import { isBacktrackSafe } from './regex-safety.js';
@@ -65,11 +66,15 @@ function hasRe2OnlyEscape(source: string): boolean {
   return false;
 }
 
+// Loaded on the first pattern that needs it: ~0.1 s of start-up every CLI command would pay.
+let re2js: typeof RE2JS | undefined;
+
 /** RE2's compiled pattern, or null when RE2 rejects it (backreferences, lookaround, …). */
 function tryRe2(source: string): RE2JS | null {
   if (hasRe2OnlyEscape(source)) return null;
+  re2js ??= (createRequire(import.meta.url)('re2js') as { RE2JS: typeof RE2JS }).RE2JS;
   try {
-    return RE2JS.compile(RE2JS.translateRegExp(source));
+    return re2js.compile(re2js.translateRegExp(source));
   } catch {
     return null;
   }
