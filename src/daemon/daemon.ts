@@ -19,6 +19,7 @@ import type { Logger } from '../log/logger.js';
 import { createThreadedProber } from '../probe/threaded-prober.js';
 import { createNotifier } from '../systemd/notify.js';
 import { watchConfig } from './config-watcher.js';
+import { warnOnRegexTimeout } from './regex-timeout-warning.js';
 import { RemoteExport } from './remote-export.js';
 
 export interface DaemonOptions {
@@ -158,10 +159,13 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   const store = createJobStore(ldb);
   const source = createExportSource(ldb);
   // HTTP in a worker thread: the main thread keeps the scheduler, the runner and SQLite.
-  const prober = createThreadedProber({
-    perOrigin: config.runner?.per_origin,
-    concurrency: config.runner?.concurrency,
-  });
+  const prober = warnOnRegexTimeout(
+    createThreadedProber({
+      perOrigin: config.runner?.per_origin,
+      concurrency: config.runner?.concurrency,
+    }),
+    log,
+  );
   const remote = new RemoteExport(source, log);
   remote.configure(config, exportEnabled);
 

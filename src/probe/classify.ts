@@ -2,7 +2,7 @@ import { errorCode } from '../errors.js';
 import type { ErrorClass } from '../results/types.js';
 
 /** Where a probe was when it failed; turns a bare deadline into a useful message. */
-export type ProbePhase = 'dns' | 'connect' | 'tls' | 'response' | 'body';
+export type ProbePhase = 'dns' | 'connect' | 'tls' | 'response' | 'body' | 'regex';
 
 /** The abort reason of a probe's own deadline (the service timeout). */
 export class ProbeDeadlineError extends Error {
@@ -19,6 +19,18 @@ export class ProbeAbortedError extends Error {
   constructor() {
     super('probe aborted by shutdown');
     this.name = 'ProbeAbortedError';
+  }
+}
+
+/** A regex match that ran past its budget (regex-isolate.ts), or could not be queued for one. */
+export class RegexTimeoutError extends Error {
+  readonly code = 'E_REGEX_TIMEOUT';
+  constructor(
+    readonly budgetMs: number,
+    why = `the regex did not finish within its budget of ${budgetMs} ms`,
+  ) {
+    super(why);
+    this.name = 'RegexTimeoutError';
   }
 }
 
@@ -72,6 +84,7 @@ const PHASE_TEXT: Record<ProbePhase, string> = {
   tls: 'in the TLS handshake',
   response: 'waiting for the response headers',
   body: 'reading the body',
+  regex: 'matching the regex',
 };
 
 /** The error and its causes, outermost first (undici wraps socket errors in SocketError etc.). */
@@ -97,6 +110,19 @@ export function classifyError(err: Error, phase: ProbePhase): Classified {
     return code ? `${msg} (${code})` : msg;
   };
 
+  if (err instanceof RegexTimeoutError) {
+    return {
+      errorClass: 'regex_timeout',
+      message: `${err.message}; the match was stopped (E_REGEX_TIMEOUT)`,
+    };
+  }
+  if (err instanceof ProbeDeadlineError && phase === 'regex') {
+    // The probe's time ran out inside the match: the regex, not the service, was slow.
+    return {
+      errorClass: 'regex_timeout',
+      message: `the regex did not finish before the deadline of ${err.timeoutMs} ms; the match was stopped (E_REGEX_TIMEOUT)`,
+    };
+  }
   if (err instanceof ProbeDeadlineError) {
     return {
       errorClass: phase === 'dns' ? 'dns' : 'timeout',

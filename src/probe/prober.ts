@@ -10,6 +10,7 @@ import { classifyError, ProbeAbortedError, ProbeDeadlineError, type ProbePhase }
 import { createTrackingConnector, hostPortKey, type TrackingConnector } from './connector.js';
 import { Deadline } from './deadline.js';
 import { type BoundedResolverOptions, createBoundedResolver, DnsError } from './dns.js';
+import { type CompiledRegex, createRegexMatcher, type RegexMatcherOptions } from './regex-matcher.js';
 import { parseExpectStatus, type StatusSet } from './status.js';
 import type { ProbeOptions, Prober } from './types.js';
 
@@ -37,6 +38,8 @@ export interface ProberOptions {
   dns?: Omit<BoundedResolverOptions, 'servers'>;
   /** User-Agent header. Default 'http-monitor-agent'. */
   userAgent?: string;
+  /** Where and how long regexes run (regex-matcher.ts); the match budget defaults to 500 ms. */
+  regex?: RegexMatcherOptions;
 }
 
 /** What a service needs at probe time, computed once per service object (not per probe). */
@@ -47,7 +50,7 @@ interface Plan {
   /** Shared by every service of this host:port. */
   origin: OriginState;
   status: StatusSet | null;
-  regex: RegExp | null;
+  regex: CompiledRegex | null;
   /** Set when the service cannot be probed at all (bad regex or status spec). */
   invalid: string | null;
   dispatcher: Dispatcher;
@@ -104,7 +107,8 @@ export function createProber(options: ProberOptions = {}): Prober {
   const agents: Agent[] = [];
   const trackers: TrackingConnector[] = [];
   const dispatchers = new Map<string, Dispatcher>();
-  const regexes = new Map<string, RegExp | string>();
+  const regexes = new Map<string, CompiledRegex | string>();
+  const matcher = createRegexMatcher(options.regex);
   const plans = new WeakMap<ResolvedService, Plan>();
   // Shared by spec: nearly every service says '200-399', and a bitmap each was ~30 MB at 40,000.
   const statusSets = new Map<string, StatusSet>();
@@ -181,14 +185,10 @@ export function createProber(options: ProberOptions = {}): Prober {
     return d;
   }
 
-  function compile(source: string): RegExp | string {
+  function compile(source: string): CompiledRegex | string {
     let re = regexes.get(source);
     if (re === undefined) {
-      try {
-        re = new RegExp(source);
-      } catch (err) {
-        re = `invalid regex: ${toError(err).message}`;
-      }
+      re = matcher.compile(source);
       regexes.set(source, re);
     }
     return re;
@@ -199,7 +199,7 @@ export function createProber(options: ProberOptions = {}): Prober {
     if (plan) return plan;
     let invalid: string | null = null;
     let status: StatusSet | null = null;
-    let regex: RegExp | null = null;
+    let regex: CompiledRegex | null = null;
     let hostname = '';
     let hostPort = '';
     let origin: OriginState = { inFlight: 0, maxTimeoutMs: s.timeoutMs };
@@ -302,7 +302,9 @@ export function createProber(options: ProberOptions = {}): Prober {
         bytesRead = body.bytesRead;
         truncated = body.truncated;
         if (plan.regex !== null && service.method !== 'HEAD') {
-          regexMatched = plan.regex.test(body.bytes.toString('utf8'));
+          phase = 'regex';
+          const m = matcher.test(plan.regex, body.bytes.toString('utf8'), controller.signal);
+          regexMatched = typeof m === 'boolean' ? m : await m;
         }
         const location = res.headers['location'];
         if (service.followRedirects && REDIRECT_STATUSES.has(statusCode) && location !== undefined) {
@@ -370,7 +372,7 @@ export function createProber(options: ProberOptions = {}): Prober {
       // destroy, not close: a close would wait for hung requests (a trickling body) to end. undici's
       // destroy leaves a connection attempt in progress running: end those first.
       for (const t of trackers) t.abandonAll();
-      await Promise.all(agents.map((a) => a.destroy()));
+      await Promise.all([...agents.map((a) => a.destroy()), matcher.close()]);
       resolver.close();
     },
   };

@@ -38,9 +38,9 @@ export interface ThreadedProberOptions extends ProberOptions {
   closeTimeoutMs?: number;
   /**
    * A worker that has probes and has not sent anything (results or its once-a-second heartbeat)
-   * for this long is stuck (a regex that backtracks without end blocks its thread; no deadline can
-   * interrupt it): it is terminated, its probes fail as `other`, and a fresh one takes the next
-   * probes. Default 15,000 ms.
+   * for this long is stuck (nothing should block its thread — regexes run so that they cannot,
+   * see regex-matcher.ts — but no deadline could interrupt what did): it is terminated, its probes
+   * fail as `other`, and a fresh one takes the next probes. Default 15,000 ms.
    */
   hangMs?: number;
   /**
@@ -168,7 +168,7 @@ export function createThreadedProber(options: ThreadedProberOptions = {}): Probe
     // and its answers are queued behind it. Give it a fresh period rather than take it for stuck.
     if (checkedLate) lastHeard = Date.now();
     if (w === null || pending.size === 0 || Date.now() - lastHeard < hangMs) return;
-    const why = `probe worker stopped answering for ${Math.round((Date.now() - lastHeard) / 1000)} s (a regex that backtracks without end?); it was restarted`;
+    const why = `probe worker stopped answering for ${Math.round((Date.now() - lastHeard) / 1000)} s; it was restarted`;
     worker = null;
     serviceIds = new WeakMap();
     outgoing = {};

@@ -13,6 +13,7 @@ export const ERROR_CLASSES = [
   'protocol',
   'body_too_large',
   'regex_mismatch',
+  'regex_timeout',
   'http_status',
   'redirect',
   'missed',

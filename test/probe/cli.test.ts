@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { refusedUrl, startOkServer, type TestServer } from '../helpers/http-servers.js';
@@ -13,9 +15,10 @@ interface Run {
   stderr: string;
 }
 
-function monitor(args: string[]): Promise<Run> {
+function monitor(args: string[], onChild?: (child: ChildProcess) => void): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    onChild?.(child);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d));
@@ -97,5 +100,138 @@ test('bad input: exit 2 with a one-line error and nothing on stdout', async () =
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
     assert.equal(r.stdout, '', args.join(' '));
     assert.match(r.stderr, /^monitor: error: .+\n$/, args.join(' '));
+  }
+});
+
+/**
+ * Serves 30 'a' and a 'b' (the body on which `^(a+)+$` backtracks without end in V8) and notes
+ * when each request arrived: exit times are measured from there, not from a loaded machine's
+ * slow process start.
+ */
+async function startEvilServer(): Promise<{ url: string; requestedAt: number[]; close(): Promise<void> }> {
+  const requestedAt: number[] = [];
+  const server = createServer((req, res) => {
+    requestedAt.push(Date.now());
+    req.resume();
+    res.end(`${'a'.repeat(30)}b`);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    requestedAt,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+/** Runs monitor and returns its outcome plus ms from the server's first request to the exit. */
+async function timedFromRequest(
+  server: { requestedAt: number[] },
+  args: string[],
+  onRequest?: (child: ChildProcess) => void,
+): Promise<Run & { afterRequestMs: number }> {
+  let child: ChildProcess | undefined;
+  let poll: NodeJS.Timeout | undefined;
+  if (onRequest) {
+    poll = setInterval(() => {
+      if (server.requestedAt.length > 0 && child) {
+        clearInterval(poll);
+        onRequest(child);
+      }
+    }, 10);
+  }
+  const r = await monitor(args, (c) => {
+    child = c;
+  });
+  clearInterval(poll);
+  const exitedAt = Date.now();
+  assert.equal(server.requestedAt.length, 1, `one request expected; ${r.stdout}${r.stderr}`);
+  return { ...r, afterRequestMs: exitedAt - server.requestedAt[0]! };
+}
+
+test('catastrophic regexes end by the timeout: ^(a+)+$ on RE2 is a plain mismatch, a lookahead variant is regex_timeout', async () => {
+  const plain = await startEvilServer();
+  const lookahead = await startEvilServer();
+  try {
+    // RE2 takes ^(a+)+$ and answers in linear time: the true verdict, no match.
+    const a = await timedFromRequest(plain, [
+      'probe',
+      plain.url,
+      '--regex',
+      '^(a+)+$',
+      '--timeout',
+      '3',
+      '--json',
+    ]);
+    assert.equal(a.code, 1, a.stderr);
+    assert.equal(JSON.parse(a.stdout).errorClass, 'regex_mismatch');
+    assert.ok(a.afterRequestMs < 3000 + 1500, `exited ${a.afterRequestMs} ms after the request`);
+    // A lookahead keeps it from RE2: V8 runs it, isolated, and it is stopped at its budget.
+    const b = await timedFromRequest(lookahead, [
+      'probe',
+      lookahead.url,
+      '--regex',
+      '^(a+)+(?=$)',
+      '--timeout',
+      '3',
+      '--json',
+    ]);
+    assert.equal(b.code, 1, b.stderr);
+    const result = JSON.parse(b.stdout) as Record<string, unknown>;
+    assert.equal(result['errorClass'], 'regex_timeout');
+    assert.equal(result['statusCode'], 200);
+    assert.ok(b.afterRequestMs < 3000 + 1500, `exited ${b.afterRequestMs} ms after the request`);
+  } finally {
+    await plain.close();
+    await lookahead.close();
+  }
+});
+
+test('the regex stops at the probe deadline when that comes first, and SIGINT during a match is honoured', async () => {
+  const deadline = await startEvilServer();
+  const interrupted = await startEvilServer();
+  try {
+    const args = (url: string, timeout: string) => [
+      'probe',
+      url,
+      '--regex',
+      '^(a+)+(?=$)',
+      '--regex-budget',
+      '60',
+      '--timeout',
+      timeout,
+      '--json',
+    ];
+    const d = await timedFromRequest(deadline, args(deadline.url, '2'));
+    assert.equal(d.code, 1, d.stderr);
+    assert.equal(JSON.parse(d.stdout).errorClass, 'regex_timeout');
+    assert.ok(d.afterRequestMs < 2000 + 1500, `exited ${d.afterRequestMs} ms after the request`);
+
+    let sentAt = 0;
+    const s = await timedFromRequest(interrupted, args(interrupted.url, '30'), (child) => {
+      // The body is 31 bytes: by now the match has started (or waits for its thread).
+      setTimeout(() => {
+        sentAt = Date.now();
+        child.kill('SIGINT');
+      }, 300);
+    });
+    // As for any probe interrupted by SIGINT: the aborted result is printed, exit 1.
+    assert.equal(s.code, 1, s.stderr);
+    const aborted = JSON.parse(s.stdout) as Record<string, unknown>;
+    assert.equal(aborted['errorClass'], 'other');
+    assert.match(String(aborted['errorMessage']), /E_ABORTED/);
+    const afterSignal = s.afterRequestMs - (sentAt - interrupted.requestedAt[0]!);
+    assert.ok(afterSignal < 3000, `exited ${afterSignal} ms after SIGINT`);
+  } finally {
+    await deadline.close();
+    await interrupted.close();
+  }
+});
+
+test('bad --regex-budget: exit 2 with a one-line error', async () => {
+  for (const value of ['0', 'soon', '-1']) {
+    const r = await monitor(['probe', 'http://127.0.0.1:9/', '--regex', 'a', '--regex-budget', value]);
+    assert.equal(r.code, 2, `${value}: ${r.stdout}${r.stderr}`);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /^monitor: error: --regex-budget .+\n$/);
   }
 });

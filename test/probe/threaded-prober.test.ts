@@ -116,17 +116,21 @@ test('the shutdown signal reaches probes in the worker: they end at once, classi
   }
 });
 
-test('a worker stuck in a regex is replaced: its probe fails as other, the next probe works', async () => {
-  // (a+)+$ against a run of a's ending in '!' backtracks for longer than anyone will wait.
+test('a catastrophic regex does not stall the worker: RE2 answers ^(a+)+$, a lookahead variant stops at its budget', async () => {
+  // (a+)+$ against a run of a's ending in '!' backtracked in V8 for longer than anyone would wait,
+  // and stuck the whole probe worker (every service with it) until the watchdog replaced it.
   const evil = await startOkServer({ body: `${'a'.repeat(40)}!` });
   const ok = await startOkServer({ body: 'fine' });
   const prober = createThreadedProber({ hangMs: 1500 });
   try {
-    const stuck = await timedProbe(prober, service(evil.url, { check_regex: true, regex: '^(a+)+$' }));
-    assert.equal(stuck.result.ok, false);
-    assert.equal(stuck.result.errorClass, 'other');
-    assert.match(stuck.result.errorMessage ?? '', /probe worker stopped answering/);
-    assert.ok(stuck.elapsedMs >= 1500 && stuck.elapsedMs < 6000, `took ${stuck.elapsedMs} ms`);
+    const plain = await timedProbe(prober, service(evil.url, { check_regex: true, regex: '^(a+)+$' }));
+    assert.equal(plain.result.errorClass, 'regex_mismatch', plain.result.errorMessage ?? '');
+    const lookahead = await timedProbe(
+      prober,
+      service(evil.url, { check_regex: true, regex: '^(a+)+(?=$)' }),
+    );
+    assert.equal(lookahead.result.errorClass, 'regex_timeout', lookahead.result.errorMessage ?? '');
+    assert.equal(lookahead.result.statusCode, 200);
     const next = await prober.probe(service(ok.url, { check_regex: true, regex: 'fine' }), {
       scheduledAt: 0,
       agent: 'a',
@@ -136,6 +140,25 @@ test('a worker stuck in a regex is replaced: its probe fails as other, the next 
     await prober.close();
     await evil.close();
     await ok.close();
+  }
+});
+
+test('a worker silent for longer than hangMs is replaced: its probe fails as other at once', async () => {
+  // No regex can block the worker any more; a hangMs below the worker's 1 s heartbeat makes a
+  // probe of a slow server look like a stuck worker, which exercises the same last resort. (That a
+  // fresh worker then takes the next probes is shown above, after regex timeouts; here any fresh
+  // worker would itself look stuck while it starts.)
+  const slow = await startSlowServer(4000);
+  const prober = createThreadedProber({ hangMs: 300 });
+  try {
+    const stuck = await timedProbe(prober, service(slow.url, { timeout: 10 }));
+    assert.equal(stuck.result.ok, false);
+    assert.equal(stuck.result.errorClass, 'other');
+    assert.match(stuck.result.errorMessage ?? '', /probe worker stopped answering/);
+    assert.ok(stuck.elapsedMs < 4000, `took ${stuck.elapsedMs} ms`);
+  } finally {
+    await prober.close();
+    await slow.close();
   }
 });
 

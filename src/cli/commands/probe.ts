@@ -10,6 +10,7 @@ import {
 } from '../../config/validate.js';
 import { UsageError } from '../../errors.js';
 import { createProber } from '../../probe/prober.js';
+import { DEFAULT_REGEX_BUDGET_MS } from '../../probe/regex-isolate.js';
 import type { ProbeResult } from '../../results/types.js';
 import { renderTable } from '../output/table.js';
 import { printJson, printLine } from '../output/write.js';
@@ -24,6 +25,7 @@ interface ProbeArgs {
   'expect-status'?: string;
   'tls-verify': boolean;
   'max-body-bytes'?: string;
+  'regex-budget'?: string;
   json: boolean;
 }
 
@@ -38,12 +40,15 @@ function resultTable(r: ProbeResult): string {
     ['bytes read', `${r.bytesRead}${r.truncated ? ' (truncated at the cap)' : ''}`],
   ];
   if (r.regexRequired) {
-    rows.push([
-      'regex',
-      `${r.regex ?? ''} → ${r.regexMatched === null ? 'not run' : r.regexMatched ? 'matched' : 'no match'}`,
-    ]);
+    rows.push(['regex', `${r.regex ?? ''} → ${regexVerdict(r)}`]);
   }
   return renderTable(['Name', 'Value'], rows);
+}
+
+function regexVerdict(r: ProbeResult): string {
+  if (r.errorClass === 'regex_timeout') return 'stopped: it ran past its time';
+  if (r.regexMatched === null) return 'not run';
+  return r.regexMatched ? 'matched' : 'no match';
 }
 
 /** `monitor probe URL [METHOD]`: one probe, same code path as the daemon; exit 0 when ok, 1 when not. */
@@ -85,6 +90,11 @@ export const probeCommand: CommandModule<object, ProbeArgs> = {
         describe: 'Bytes of body read for the regex check. Default 1048576.',
         requiresArg: true,
       })
+      .option('regex-budget', {
+        type: 'string',
+        describe: `Seconds one regex match may run before it is stopped (regex_timeout). Default ${DEFAULT_REGEX_BUDGET_MS / 1000}.`,
+        requiresArg: true,
+      })
       .option('json', { type: 'boolean', describe: 'Print the result as JSON.', default: false })
       .example('$0 probe https://example.com/health', '')
       .example(
@@ -110,8 +120,14 @@ export const probeCommand: CommandModule<object, ProbeArgs> = {
     const maxBody = parseNumberOption('max-body-bytes', args['max-body-bytes']);
     if (maxBody !== undefined) config.max_body_bytes = maxBody;
     assertValidService(config);
+    const budget = parseNumberOption('regex-budget', args['regex-budget']);
+    if (budget !== undefined && !(budget > 0 && budget <= 3600)) {
+      throw new UsageError(`--regex-budget must be between 0 and 3600 seconds, got ${budget}`);
+    }
 
-    const prober = createProber();
+    const prober = createProber(
+      budget === undefined ? {} : { regex: { budgetMs: Math.ceil(budget * 1000) } },
+    );
     const controller = new AbortController();
     const onSigint = () => controller.abort();
     process.once('SIGINT', onSigint);
