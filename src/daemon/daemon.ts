@@ -145,7 +145,8 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   const ldb = (() => {
     try {
       // WAL checkpoints from a worker thread keep their copying and fsyncs off the probes' event loop.
-      return openLocalDatabase(config.local_database_path, {
+      // The real name: SQLite's -wal and -shm then sit beside the one file the lock is tied to.
+      return openLocalDatabase(lock.databasePath, {
         logger: log,
         backgroundCheckpoints: true,
         maxPageCount: options.localMaxPageCount,
