@@ -6,6 +6,7 @@ import { dbCommand } from './commands/db.js';
 import { demoCommand } from './commands/demo.js';
 import { probeCommand } from './commands/probe.js';
 import { startCommand } from './commands/start.js';
+import { release as releaseEarlySignals } from './early-signals.js';
 import { packageVersion } from './version.js';
 
 /** Print one line for an error and set the exit code; stack traces only with MONITOR_DEBUG=1. */
@@ -50,6 +51,8 @@ export async function main(argv: string[]): Promise<void> {
   try {
     // The original spelled the short form `-ns`; yargs would read that as `-n -s`.
     const args = argv.map((a) => (a === '-ns' ? '--notify-systemd' : a));
+    // Only the daemon takes signals over; every other command keeps node's default actions.
+    if (args[0] !== 'start') releaseEarlySignals();
     await buildCli(args).parseAsync();
   } catch (err) {
     process.exitCode = reportError(err);

@@ -38,6 +38,11 @@ export interface DaemonOptions {
   signal?: AbortSignal;
   /** Cap of the local database in pages (see openLocalDatabase's maxPageCount). Default: none. */
   localMaxPageCount?: number;
+  /**
+   * Called once the daemon's own signal handlers are in place: stops whoever recorded signals
+   * before (the CLI launcher) and says what came meanwhile. Default: nothing came.
+   */
+  takeEarlySignals?: () => { stop: NodeJS.Signals | null; hup: boolean };
 }
 
 /** Exported rows are kept this long before collect deletes them (a short grace, like the original's 2 s loop). */
@@ -133,6 +138,15 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     hupDuringStartup = true;
   };
   process.on('SIGHUP', earlyHup);
+  const early = options.takeEarlySignals?.() ?? { stop: null, hup: false };
+  if (early.hup) hupDuringStartup = true;
+  if (early.stop) {
+    // Stopped before anything was acquired: nothing to drain or release.
+    process.off('SIGHUP', earlyHup);
+    stop.dispose();
+    log.info({ module: 'monitoring' }, `${early.stop} received during start-up: not started.`);
+    return 0;
+  }
 
   let config = readConfig(configPath);
   const pw = passwordOf(config.external_database_uri);
@@ -272,6 +286,8 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   const drainMs = options.drainMs ?? 10_000;
   log.info({ module: 'monitoring' }, `${stopReason} received: draining (up to ${drainMs} ms).`);
   await notifier.stopping('draining');
+  // A reload asked for while draining has nothing left to reload, but must not kill the drain.
+  process.on('SIGHUP', earlyHup);
   watcher.close();
   clearInterval(bufferTimer);
   clearInterval(statusTimer);
@@ -288,6 +304,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   lock.release();
   notifier.close();
   stop.dispose();
+  process.off('SIGHUP', earlyHup);
   log.info({ module: 'monitoring' }, 'Stopped.');
   return 0;
 }
