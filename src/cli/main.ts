@@ -1,6 +1,7 @@
 import yargs, { type Argv } from 'yargs';
 import { MonitorError, toError } from '../errors.js';
 import { scrub } from '../log/secrets.js';
+import { guardStream, safeWrite } from '../log/stdio.js';
 import { configCommand } from './commands/config.js';
 import { dbCommand } from './commands/db.js';
 import { demoCommand } from './commands/demo.js';
@@ -13,8 +14,8 @@ import { packageVersion } from './version.js';
 export function reportError(err: unknown): number {
   const e = toError(err);
   const exitCode = e instanceof MonitorError ? e.exitCode : 1;
-  process.stderr.write(`monitor: error: ${scrub(e.message).split('\n')[0]}\n`);
-  if (process.env['MONITOR_DEBUG'] === '1' && e.stack) process.stderr.write(`${scrub(e.stack)}\n`);
+  safeWrite(process.stderr, `monitor: error: ${scrub(e.message).split('\n')[0]}\n`);
+  if (process.env['MONITOR_DEBUG'] === '1' && e.stack) safeWrite(process.stderr, `${scrub(e.stack)}\n`);
   return exitCode;
 }
 
@@ -53,6 +54,11 @@ export async function main(argv: string[]): Promise<void> {
     const args = argv.map((a) => (a === '-ns' ? '--notify-systemd' : a));
     // Only the daemon takes signals over; every other command keeps node's default actions.
     if (args[0] !== 'start') releaseEarlySignals();
+    // Output nobody reads any more: a command is done (quietly, like `yes | head -1`); the daemon
+    // keeps monitoring and only loses its log lines.
+    const daemon = args[0] === 'start';
+    guardStream(process.stdout, daemon ? undefined : () => process.exit(0));
+    guardStream(process.stderr);
     await buildCli(args).parseAsync();
   } catch (err) {
     process.exitCode = reportError(err);
