@@ -250,7 +250,14 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   const reload = (reason: string) => {
     try {
       const next = readConfig(configPath);
-      const nextServices = loadServices(next, configPath);
+      // No services is a valid state on reload: probe nothing, keep running (and exporting).
+      const nextServices = next.services.map(resolveService);
+      if (nextServices.length === 0) {
+        log.warn(
+          { module: 'config', reason },
+          `No services in ${configPath}: probing nothing until some are added.`,
+        );
+      }
       const pw2 = passwordOf(next.external_database_uri);
       if (pw2) registerSecret(pw2);
       if (next.local_database_path !== config.local_database_path) {
