@@ -55,9 +55,9 @@ export async function main(argv: string[]): Promise<void> {
     // Only the daemon takes signals over; every other command keeps node's default actions.
     if (args[0] !== 'start') releaseEarlySignals();
     // Output nobody reads any more: a command is done (quietly, like `yes | head -1`); the daemon
-    // keeps monitoring and only loses its log lines.
-    const daemon = args[0] === 'start';
-    guardStream(process.stdout, daemon ? undefined : () => process.exit(0));
+    // keeps monitoring and only loses its log lines, and the demo still cleans up after itself.
+    const longRunning = args[0] === 'start' || args[0] === 'demo';
+    guardStream(process.stdout, longRunning ? undefined : () => process.exit(0));
     guardStream(process.stderr);
     await buildCli(args).parseAsync();
   } catch (err) {
