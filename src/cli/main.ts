@@ -1,19 +1,21 @@
 import yargs, { type Argv } from 'yargs';
 import { MonitorError, toError } from '../errors.js';
 import { scrub } from '../log/secrets.js';
+import { guardStream, safeWrite } from '../log/stdio.js';
 import { configCommand } from './commands/config.js';
 import { dbCommand } from './commands/db.js';
 import { demoCommand } from './commands/demo.js';
 import { probeCommand } from './commands/probe.js';
 import { startCommand } from './commands/start.js';
+import { release as releaseEarlySignals } from './early-signals.js';
 import { packageVersion } from './version.js';
 
 /** Print one line for an error and set the exit code; stack traces only with MONITOR_DEBUG=1. */
 export function reportError(err: unknown): number {
   const e = toError(err);
   const exitCode = e instanceof MonitorError ? e.exitCode : 1;
-  process.stderr.write(`monitor: error: ${scrub(e.message).split('\n')[0]}\n`);
-  if (process.env['MONITOR_DEBUG'] === '1' && e.stack) process.stderr.write(`${scrub(e.stack)}\n`);
+  safeWrite(process.stderr, `monitor: error: ${scrub(e.message).split('\n')[0]}\n`);
+  if (process.env['MONITOR_DEBUG'] === '1' && e.stack) safeWrite(process.stderr, `${scrub(e.stack)}\n`);
   return exitCode;
 }
 
@@ -50,6 +52,13 @@ export async function main(argv: string[]): Promise<void> {
   try {
     // The original spelled the short form `-ns`; yargs would read that as `-n -s`.
     const args = argv.map((a) => (a === '-ns' ? '--notify-systemd' : a));
+    // Only the daemon takes signals over; every other command keeps node's default actions.
+    if (args[0] !== 'start') releaseEarlySignals();
+    // Output nobody reads any more: a command is done (quietly, like `yes | head -1`); the daemon
+    // keeps monitoring and only loses its log lines, and the demo still cleans up after itself.
+    const longRunning = args[0] === 'start' || args[0] === 'demo';
+    guardStream(process.stdout, longRunning ? undefined : () => process.exit(0));
+    guardStream(process.stderr);
     await buildCli(args).parseAsync();
   } catch (err) {
     process.exitCode = reportError(err);

@@ -39,6 +39,11 @@ export interface DaemonOptions {
   signal?: AbortSignal;
   /** Cap of the local database in pages (see openLocalDatabase's maxPageCount). Default: none. */
   localMaxPageCount?: number;
+  /**
+   * Called once the daemon's own signal handlers are in place: stops whoever recorded signals
+   * before (the CLI launcher) and says what came meanwhile. Default: nothing came.
+   */
+  takeEarlySignals?: () => { stop: NodeJS.Signals | null; hup: boolean };
 }
 
 /** Exported rows are kept this long before collect deletes them (a short grace, like the original's 2 s loop). */
@@ -134,6 +139,15 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     hupDuringStartup = true;
   };
   process.on('SIGHUP', earlyHup);
+  const early = options.takeEarlySignals?.() ?? { stop: null, hup: false };
+  if (early.hup) hupDuringStartup = true;
+  if (early.stop) {
+    // Stopped before anything was acquired: nothing to drain or release.
+    process.off('SIGHUP', earlyHup);
+    stop.dispose();
+    log.info({ module: 'monitoring' }, `${early.stop} received during start-up: not started.`);
+    return 0;
+  }
 
   let config = readConfig(configPath);
   registerUriSecrets(config.external_database_uri);
@@ -145,7 +159,8 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   const ldb = (() => {
     try {
       // WAL checkpoints from a worker thread keep their copying and fsyncs off the probes' event loop.
-      return openLocalDatabase(config.local_database_path, {
+      // The real name: SQLite's -wal and -shm then sit beside the one file the lock is tied to.
+      return openLocalDatabase(lock.databasePath, {
         logger: log,
         backgroundCheckpoints: true,
         maxPageCount: options.localMaxPageCount,
@@ -239,7 +254,14 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   const reload = (reason: string) => {
     try {
       const next = readConfig(configPath);
-      const nextServices = loadServices(next, configPath);
+      // No services is a valid state on reload: probe nothing, keep running (and exporting).
+      const nextServices = next.services.map(resolveService);
+      if (nextServices.length === 0) {
+        log.warn(
+          { module: 'config', reason },
+          `No services in ${configPath}: probing nothing until some are added.`,
+        );
+      }
       registerUriSecrets(next.external_database_uri);
       if (next.local_database_path !== config.local_database_path) {
         log.warn(
@@ -274,6 +296,8 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   const drainMs = options.drainMs ?? 10_000;
   log.info({ module: 'monitoring' }, `${stopReason} received: draining (up to ${drainMs} ms).`);
   await notifier.stopping('draining');
+  // A reload asked for while draining has nothing left to reload, but must not kill the drain.
+  process.on('SIGHUP', earlyHup);
   watcher.close();
   clearInterval(bufferTimer);
   clearInterval(statusTimer);
@@ -290,6 +314,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   lock.release();
   notifier.close();
   stop.dispose();
+  process.off('SIGHUP', earlyHup);
   log.info({ module: 'monitoring' }, 'Stopped.');
   return 0;
 }

@@ -84,6 +84,20 @@ export function slotsBetween(service: ResolvedService, from: number, to: number)
   return out;
 }
 
+/**
+ * The first slot at or after `from` (null: the schedule never fires again). Throws croner's error
+ * for an invalid pattern, like slotsBetween.
+ */
+export function firstSlotAt(service: ResolvedService, from: number): number | null {
+  if (service.cron !== null) {
+    const next = cronFor(service.cron).nextRun(new Date(from - 1));
+    return next === null ? null : next.getTime();
+  }
+  const interval = service.intervalMs;
+  const phase = phaseOf(service.key, interval);
+  return phase + Math.ceil((from - phase) / interval) * interval;
+}
+
 /** Probes per minute one service makes (cron services: estimated from their next hour). */
 export function requestsPerMinute(service: ResolvedService, now: number = Date.now()): number {
   if (service.cron === null) return 60_000 / service.intervalMs;

@@ -2,7 +2,8 @@ import { Cron } from 'croner';
 import type { ResolvedService } from '../config/resolve.js';
 import { toError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import { type Slot, slotsBetween } from './phase.js';
+import { MinHeap } from '../util/min-heap.js';
+import { firstSlotAt, type Slot, slotsBetween } from './phase.js';
 import type { JobStore, NewJob } from './store.js';
 
 /**
@@ -10,6 +11,10 @@ import type { JobStore, NewJob } from './store.js';
  * slots that fall in the next `lookaheadMs`, with dedupe key `probe:<scheduledAt>:<serviceKey>`:
  * a double tick or a restart re-offers the same keys and the store ignores them, so one slot is
  * never two jobs. It also enqueues the periodic `export` and `collect` jobs when they are on.
+ *
+ * A tick only touches the services that have a slot in the lookahead: each service's next slot is
+ * computed once (when added, then after each of its slots) and kept in a min-heap, so 100,000 cron
+ * services that fire once a year cost nothing between their runs.
  */
 
 export interface SchedulerOptions {
@@ -55,6 +60,8 @@ interface Entry {
   service: ResolvedService;
   /** Slots before this time are already enqueued. */
   horizon: number;
+  /** Its first slot at or after `horizon`; null when it never fires again or is broken. */
+  nextAt: number | null;
   /** Its schedule threw once (logged); skipped until a reload replaces it. */
   broken?: boolean;
 }
@@ -73,44 +80,73 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   const lookaheadMs = options.lookaheadMs ?? 2000;
   const collectEveryMs = options.collectEveryMs ?? 2000;
   const chunkRows = options.chunkRows ?? 500;
-  const entries = new Map<string, Entry>();
+  let entries = new Map<string, Entry>();
+  /** Entries with a next slot, earliest first: a tick pops only those due in its lookahead. */
+  const due = new MinHeap<Entry>((e) => e.nextAt as number);
   const stats: SchedulerStats = { scheduled: 0, ticks: 0, tickErrors: 0 };
   let cron: Cron | null = null;
+
+  function markBroken(entry: Entry, e: unknown): void {
+    entry.nextAt = null;
+    if (entry.broken) return;
+    entry.broken = true;
+    // One unusable schedule (a cron pattern croner rejects) must not stop the others.
+    logger.error(
+      { err: toError(e), service: entry.service.url, cron: entry.service.cron },
+      'service schedule is invalid: it is not probed',
+    );
+  }
+
+  /** Computes the entry's next slot from its horizon and queues it (unless it has none). */
+  function schedule(entry: Entry): void {
+    try {
+      entry.nextAt = firstSlotAt(entry.service, entry.horizon);
+    } catch (e: unknown) {
+      markBroken(entry, e);
+    }
+    if (entry.nextAt !== null) due.push(entry);
+  }
 
   function setServices(services: readonly ResolvedService[]): void {
     const t = now();
     const next = new Map<string, Entry>();
+    due.clear();
     for (const service of services) {
       const old = entries.get(service.key);
       // A changed service keeps its horizon: slots already enqueued run (with the new settings,
       // which the runner looks up at start), and the new grid begins after them.
-      next.set(service.key, { service, horizon: old ? old.horizon : t });
+      const entry: Entry = { service, horizon: old ? old.horizon : t, nextAt: null };
+      next.set(service.key, entry);
+      const sameSchedule =
+        old !== undefined &&
+        !old.broken &&
+        old.service.cron === service.cron &&
+        old.service.intervalMs === service.intervalMs;
+      if (sameSchedule && old.nextAt !== null) {
+        entry.nextAt = old.nextAt;
+        due.push(entry);
+      } else if (!sameSchedule) {
+        schedule(entry);
+      }
     }
-    entries.clear();
-    for (const [k, v] of next) entries.set(k, v);
+    entries = next;
   }
 
-  /** Probe jobs for every slot in [horizon, to), and the entries whose horizon then moves to `to`. */
+  /** Probe jobs for every slot in [horizon, to) of the due entries, and those entries (out of the heap). */
   function dueSlots(to: number): { jobs: NewJob[]; advanced: Entry[] } {
     const jobs: NewJob[] = [];
     const advanced: Entry[] = [];
-    for (const entry of entries.values()) {
-      if (entry.horizon >= to) continue;
-      advanced.push(entry);
+    for (let top = due.peek(); top !== undefined && (top.nextAt as number) < to; top = due.peek()) {
+      due.pop();
+      const entry = top;
       let slots: Slot[];
       try {
         slots = slotsBetween(entry.service, entry.horizon, to);
       } catch (e: unknown) {
-        // One unusable schedule (a cron pattern croner rejects) must not stop the others.
-        if (!entry.broken) {
-          entry.broken = true;
-          logger.error(
-            { err: toError(e), service: entry.service.url, cron: entry.service.cron },
-            'service schedule is invalid: it is not probed',
-          );
-        }
+        markBroken(entry, e);
         continue;
       }
+      advanced.push(entry);
       for (const slot of slots) {
         jobs.push({
           kind: 'probe',
@@ -128,6 +164,11 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     return { jobs, advanced };
   }
 
+  /** The insert failed: the popped entries go back unchanged, so the next tick retries them. */
+  function restore(advanced: readonly Entry[]): void {
+    for (const entry of advanced) if (entries.get(entry.service.key) === entry) due.push(entry);
+  }
+
   function periodicJobs(t: number): NewJob[] {
     const periodic: NewJob[] = [];
     const second = Math.floor(t / 1000);
@@ -143,7 +184,12 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
 
   function finishTick(advanced: readonly Entry[], to: number, inserted: number, t: number): void {
     // Horizons move only once the insert succeeded, so a failed tick is retried by the next one.
-    for (const entry of advanced) if (entry.horizon < to) entry.horizon = to;
+    // An entry a reload replaced meanwhile is dropped: its successor kept the old horizon.
+    for (const entry of advanced) {
+      if (entries.get(entry.service.key) !== entry) continue;
+      if (entry.horizon < to) entry.horizon = to;
+      schedule(entry);
+    }
     stats.scheduled += inserted;
     stats.ticks++;
     const periodic = periodicJobs(t);
@@ -154,7 +200,13 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     const t = now();
     const to = t + lookaheadMs;
     const { jobs, advanced } = dueSlots(to);
-    const inserted = jobs.length > 0 ? store.enqueue(jobs) : 0;
+    let inserted = 0;
+    try {
+      inserted = jobs.length > 0 ? store.enqueue(jobs) : 0;
+    } catch (e: unknown) {
+      restore(advanced);
+      throw e;
+    }
     finishTick(advanced, to, inserted, t);
     return inserted;
   }
@@ -169,9 +221,14 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     const to = t + lookaheadMs;
     const { jobs, advanced } = dueSlots(to);
     let inserted = 0;
-    for (let i = 0; i < jobs.length; i += chunkRows) {
-      if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-      inserted += store.enqueue(jobs.slice(i, i + chunkRows));
+    try {
+      for (let i = 0; i < jobs.length; i += chunkRows) {
+        if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+        inserted += store.enqueue(jobs.slice(i, i + chunkRows));
+      }
+    } catch (e: unknown) {
+      restore(advanced);
+      throw e;
     }
     finishTick(advanced, to, inserted, t);
   }

@@ -1,5 +1,6 @@
 import pino, { type Logger } from 'pino';
 import { scrub } from './secrets.js';
+import { guardStream, safeWrite } from './stdio.js';
 
 export type { Logger } from 'pino';
 export type LogFormat = 'auto' | 'pretty' | 'json';
@@ -60,10 +61,12 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const stream = options.stream ?? process.stderr;
   const format = options.format ?? 'auto';
   const pretty = format === 'pretty' || (format === 'auto' && Boolean((stream as { isTTY?: boolean }).isTTY));
+  // A reader that went away (EPIPE) degrades logging to nothing; it never ends the process.
+  guardStream(stream);
   const destination = {
     write(s: string): void {
       const clean = scrub(s);
-      stream.write(pretty ? formatPretty(clean) : clean);
+      safeWrite(stream, pretty ? formatPretty(clean) : clean);
     },
   };
   return pino(

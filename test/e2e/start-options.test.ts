@@ -4,7 +4,10 @@ import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import { MONITOR_BIN, service, startCountingServer, tempConfig } from '../helpers/daemon.js';
 
-function startRaw(args: string[]): { wait(ms: number): Promise<{ out: string; code: number | null }> } {
+function startRaw(args: string[]): {
+  /** Waits until `until` was printed (when given, at most 30 s), then `ms`, then sends SIGTERM. */
+  wait(ms: number, until?: RegExp): Promise<{ out: string; code: number | null }>;
+} {
   const child = spawn(process.execPath, [MONITOR_BIN, 'start', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -17,7 +20,11 @@ function startRaw(args: string[]): { wait(ms: number): Promise<{ out: string; co
   });
   const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
   return {
-    async wait(ms) {
+    async wait(ms, until) {
+      // A SIGTERM while monitor is still loading (a slow machine) stops it before it logs much.
+      for (let t = 0; until && !until.test(out) && t < 30_000; t += 100) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
       await new Promise((r) => setTimeout(r, ms));
       child.kill('SIGTERM');
       return { out, code: await exited };
@@ -75,7 +82,7 @@ test('no external database: monitors locally and says so; pretty lines have the 
       'pretty',
       '--config-path',
       cfg.configPath,
-    ]).wait(6_000);
+    ]).wait(6_000, /Starting Agent worker/);
     assert.equal(r.code, 0, r.out);
     assert.match(
       r.out,
@@ -108,7 +115,7 @@ test('verbosity like the original: without -v only critical lines; --log-format 
       'json',
       '--config-path',
       cfg.configPath,
-    ]).wait(1_500);
+    ]).wait(0, /Starting Agent worker/);
     assert.equal(json.code, 0);
     const lines = json.out.trim().split('\n');
     assert.ok(lines.length >= 3);

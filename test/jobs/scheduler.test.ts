@@ -169,3 +169,53 @@ test('a service with an invalid cron pattern is logged once and the others are s
   assert.match(errors[0]!, /every now and then/);
   assert.equal(jobRows(db.ldb, 'probe').filter((r) => r.dedupe_key?.includes(bad.key)).length, 0);
 });
+
+test('many cron services that do not fire cost a tick nothing: work per tick follows the due slots only', (t) => {
+  const db = tempStore();
+  t.after(() => db.cleanup());
+  // Schedule reads are counted through the `cron` and `intervalMs` fields every evaluation reads.
+  let reads = 0;
+  const counted = (s: ReturnType<typeof service>) => {
+    const { cron, intervalMs, ...rest } = s;
+    return Object.defineProperties(rest, {
+      cron: {
+        enumerable: true,
+        get: () => {
+          reads++;
+          return cron;
+        },
+      },
+      intervalMs: {
+        enumerable: true,
+        get: () => {
+          reads++;
+          return intervalMs;
+        },
+      },
+    }) as ReturnType<typeof service>;
+  };
+  // T0 is in March: a yearly run on January 1 is months away.
+  const yearly = Array.from({ length: 20_000 }, (_, i) =>
+    counted(service(`http://127.0.0.1:1/yearly/${i}`, { cron: '0 0 0 1 1 *' })),
+  );
+  const busy = [0, 1].map((i) => counted(service(`http://127.0.0.1:1/busy/${i}`, { intervalMs: 1000 })));
+  let clock = T0;
+  const s = createScheduler({
+    store: db.store,
+    services: [...yearly, ...busy],
+    logger: silentLogger(),
+    now: () => clock,
+  });
+  s.tick();
+  const afterFirst = reads;
+  let inserted = 0;
+  for (let i = 0; i < 30; i++) {
+    clock += 1000;
+    inserted += s.tick();
+  }
+  // 30 s of two 1 s services: 60 slots, and nothing for the yearly ones.
+  assert.equal(inserted, 60);
+  const perTick = (reads - afterFirst) / 30;
+  // The due services are read a few times per tick; before, every one of the 20,000 was.
+  assert.ok(perTick < 100, `${perTick} schedule reads per tick for 2 due services among 20,002`);
+});

@@ -11,7 +11,7 @@ import {
   type SetAsideRow,
 } from '../../db/local/index.js';
 import { UsageError } from '../../errors.js';
-import { registerSecret, scrub } from '../../log/secrets.js';
+import { scrub } from '../../log/secrets.js';
 import { type ConfigPathArgs, type JsonArgs, withConfigPath, withJson } from '../options.js';
 import { renderTable } from '../output/table.js';
 import { printJson, printLine } from '../output/write.js';

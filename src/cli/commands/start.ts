@@ -3,6 +3,7 @@ import { defaultConfigPath, tildePath } from '../../config/file.js';
 import { runDaemon } from '../../daemon/daemon.js';
 import { UsageError } from '../../errors.js';
 import { createLogger, type LogFormat, levelForVerbosity } from '../../log/logger.js';
+import { handOver, release as releaseEarlySignals } from '../early-signals.js';
 import { confirm } from '../prompt.js';
 
 /**
@@ -90,6 +91,8 @@ export const startCommand: CommandModule<object, StartArgs> = {
   handler: async (args) => {
     const configPath = args['config-path'];
     const localMaxPageCount = maxPageCountFromEnv(process.env);
+    // A question on a terminal can wait forever: Ctrl-C and SIGTERM must act as usual meanwhile.
+    if (!args.yes) releaseEarlySignals();
     const ok = await confirm(`Are you sure want to start monitoring? Config path: ${tildePath(configPath)}`, {
       yes: args.yes,
     });
@@ -110,6 +113,7 @@ export const startCommand: CommandModule<object, StartArgs> = {
       collectEnabled: args.collect,
       drainMs: args['drain-timeout'] * 1000,
       localMaxPageCount,
+      takeEarlySignals: handOver,
     });
     // Everything is closed or was given up after its bound (a hung PostgreSQL socket, say):
     // do not let a leftover handle keep a stopped daemon alive.
