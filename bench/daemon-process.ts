@@ -1,10 +1,11 @@
 /**
- * `monitor start` as users run it: `node bin/monitor.js start --yes --config-path PATH`, in a
+ * `monitor start` as users run it: `bin/monitor.js start --yes --config-path PATH` (run as a program, so its shebang flags apply), in a
  * process of its own, its output in a log file next to the config. The benchmark sees it only from
  * outside: its pid (for /proc, bench/proc-stats.ts), its exit, and what it leaves in the databases.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 // dist/bench/daemon-process.js → bin/monitor.js (the launcher that imports dist/src/cli/main.js).
@@ -34,7 +35,6 @@ export interface DaemonProcess {
 
 export function startDaemon(o: DaemonOptions): DaemonProcess {
   const args = [
-    BIN,
     'start',
     '--yes',
     `-${'v'.repeat(o.verbosity ?? 3)}`,
@@ -47,7 +47,10 @@ export function startDaemon(o: DaemonOptions): DaemonProcess {
   const log = openSync(o.logPath, 'a');
   let child: ChildProcess;
   try {
-    child = spawn(process.execPath, args, { stdio: ['ignore', log, log] });
+    // Run as users run it: the launcher itself (its shebang carries the daemon's V8 flags), with
+    // this node first on PATH so that `env node` finds the same one.
+    const path = `${dirname(process.execPath)}:${process.env['PATH'] ?? ''}`;
+    child = spawn(BIN, args, { stdio: ['ignore', log, log], env: { ...process.env, PATH: path } });
   } finally {
     closeSync(log);
   }

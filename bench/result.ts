@@ -64,7 +64,7 @@ export function toMarkdown(results: readonly BenchResult[]): string {
     'the machine named in its inputs. Ratios are computed within one run of one section.',
     '',
     '**What is measured how.** The sections marked *monitor start* run the real daemon as users run it',
-    '(`node bin/monitor.js start --yes --config-path GEN`, a generated config of N services at 5 s) in a',
+    '(`bin/monitor.js start --yes --config-path GEN`, run as a program, a generated config of N services at 5 s) in a',
     'process of its own, and measure it only from outside:',
     '',
     "- a target server (a child process, N origins) records the arrival time of every service's",
