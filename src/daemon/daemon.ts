@@ -225,7 +225,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
 
   const statusLine = (): string => {
     const s = agent.stats();
-    return `services=${services.length} executed=${s.executed} missed=${s.missed} remote=${remote.state()}`;
+    return `services=${services.length} executed=${s.executed} missed=${s.missed} stale=${s.stale} remote=${remote.state()}`;
   };
   const statusTimer = setInterval(() => void notifier.status(statusLine()), STATUS_EVERY_MS);
   const watchdogTimer = notifier.watchdogIntervalMs
@@ -287,6 +287,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   lock.release();
   notifier.close();
   stop.dispose();
-  log.info({ module: 'monitoring' }, 'Stopped.');
+  const { executed, missed, stale } = agent.stats();
+  log.info({ module: 'monitoring', executed, missed, stale }, 'Stopped.');
   return 0;
 }
