@@ -199,9 +199,16 @@ export function configProblems(config: MonitorConfig): string[] {
   return problems;
 }
 
-/** Parse a CLI number the way a user means it; yargs' own coercion turns "abc" into NaN silently. */
+/**
+ * Check a CLI number. yargs reads `type: 'number'` options itself (so --help says [number]) and
+ * turns "abc" into NaN silently; the text typed is gone by then, so the message names the option.
+ */
 export function parseNumberOption(name: string, raw: unknown): number | undefined {
   if (raw === undefined) return undefined;
+  if (typeof raw === 'number') {
+    if (!Number.isFinite(raw)) throw new UsageError(`--${name} must be a number`);
+    return raw;
+  }
   const text = String(raw).trim();
   const n = text === '' ? Number.NaN : Number(text);
   if (!Number.isFinite(n))

@@ -244,7 +244,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   const statusLine = (): string => {
     const s = agent.stats();
     const over = s.overload === null ? '' : ` overloaded=${s.overload.toFixed(2)}x`;
-    return `services=${services.length} executed=${s.executed} missed=${s.missed}${over} remote=${remote.state()}`;
+    return `services=${services.length} executed=${s.executed} missed=${s.missed} stale=${s.stale}${over} remote=${remote.state()}`;
   };
   const statusTimer = setInterval(() => void notifier.status(statusLine()), STATUS_EVERY_MS);
   const watchdogTimer = notifier.watchdogIntervalMs
@@ -315,6 +315,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   notifier.close();
   stop.dispose();
   process.off('SIGHUP', earlyHup);
-  log.info({ module: 'monitoring' }, 'Stopped.');
+  const { executed, missed, stale } = agent.stats();
+  log.info({ module: 'monitoring', executed, missed, stale }, 'Stopped.');
   return 0;
 }

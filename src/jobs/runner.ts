@@ -382,7 +382,7 @@ export function createRunner(options: RunnerOptions): Runner {
       if (payload.windowEndsAt <= runnerStartedAt) {
         if (counters.stale++ === 0) {
           logger.info(
-            'skipping probe slots queued before this start whose window has passed (see stats.stale)',
+            'skipping probe slots queued before this start whose window has passed (counted as stale= in the status line and the Stopped. line)',
           );
         }
         pendingCompletes.push(refOf(job));

@@ -100,9 +100,28 @@ function chain(err: Error): Error[] {
 
 /**
  * Maps a failure to an error class. The message always carries the most specific code found
- * (ECONNREFUSED, UND_ERR_HEADERS_TIMEOUT, CERT_HAS_EXPIRED …) so a user can search for it.
+ * (ECONNREFUSED, UND_ERR_HEADERS_TIMEOUT, CERT_HAS_EXPIRED …) so a user can search for it, and
+ * never starts with its class: the class is stored and shown next to it (`timeout: deadline of …`),
+ * so a message that repeated it would read `timeout: timeout: …`.
  */
 export function classifyError(err: Error, phase: ProbePhase): Classified {
+  const c = classify(err, phase);
+  return { errorClass: c.errorClass, message: withoutClassPrefix(c.errorClass, c.message) };
+}
+
+/**
+ * Drops the class word a lower layer put first: a label ("DNS: no addresses for …") or Node's
+ * syscall before an error code ("connect ECONNREFUSED 127.0.0.1:9"). Prose such as undici's
+ * "Redirect loop detected" stays as written.
+ */
+function withoutClassPrefix(errorClass: ErrorClass, message: string): string {
+  const stripped = message
+    .replace(new RegExp(`^${errorClass}:\\s*`, 'i'), '')
+    .replace(new RegExp(`^${errorClass}\\s+(?=E[A-Z_]+\\b)`), '');
+  return stripped === '' ? message : stripped;
+}
+
+function classify(err: Error, phase: ProbePhase): Classified {
   const errors = chain(err);
   const codes = errors.map((e) => errorCode(e)).filter((c): c is string => c !== undefined);
   const detail = (code: string | undefined) => {
@@ -126,7 +145,7 @@ export function classifyError(err: Error, phase: ProbePhase): Classified {
   if (err instanceof ProbeDeadlineError) {
     return {
       errorClass: phase === 'dns' ? 'dns' : 'timeout',
-      message: `timeout: deadline of ${err.timeoutMs} ms passed while ${PHASE_TEXT[phase]} (ETIMEDOUT)`,
+      message: `deadline of ${err.timeoutMs} ms passed while ${PHASE_TEXT[phase]} (ETIMEDOUT)`,
     };
   }
   if (err instanceof ProbeAbortedError) return { errorClass: 'other', message: `${err.message} (E_ABORTED)` };
@@ -145,16 +164,17 @@ export function classifyError(err: Error, phase: ProbePhase): Classified {
   }
   // Innermost code first: SocketError('other side closed') may wrap an ECONNRESET or a TLS code.
   for (const code of [...codes].reverse()) {
-    if (isTlsCode(code)) return { errorClass: 'tls', message: `TLS: ${detail(code)}` };
+    if (isTlsCode(code)) return { errorClass: 'tls', message: detail(code) };
     if (DNS_CODES.has(code)) return { errorClass: 'dns', message: detail(code) };
     if (CONNECT_CODES.has(code)) return { errorClass: 'connect', message: detail(code) };
     if (TIMEOUT_CODES.has(code)) {
-      return { errorClass: 'timeout', message: `timeout while ${PHASE_TEXT[phase]}: ${detail(code)}` };
+      const msg = errors.map((e) => e.message).find((m) => m && m !== code) ?? err.name;
+      return { errorClass: 'timeout', message: `${msg} while ${PHASE_TEXT[phase]} (${code})` };
     }
     if (code.startsWith('HPE_') || PROTOCOL_CODES.has(code)) {
       return { errorClass: 'protocol', message: `invalid HTTP response: ${detail(code)}` };
     }
-    if (RESET_CODES.has(code)) return { errorClass: 'reset', message: `connection reset: ${detail(code)}` };
+    if (RESET_CODES.has(code)) return { errorClass: 'reset', message: detail(code) };
   }
   return { errorClass: 'other', message: detail(codes[0]) };
 }

@@ -136,7 +136,7 @@ const CASES: Record<string, Case> = {
   },
   'timeout abc': {
     args: add('http://e.com/', 'GET', '--timeout', 'abc'),
-    error: /--timeout must be a number, got 'abc'/,
+    error: /--timeout must be a number$/,
   },
   'interval without a value': {
     args: add('http://e.com/', 'GET', '--interval'),
@@ -210,9 +210,9 @@ const CASES: Record<string, Case> = {
   'remove: NUMBER out of range': { args: remove('7'), error: /no service number 7/ },
   'remove: negative NUMBER': { args: remove('-3'), error: /NUMBER must be a whole number/ },
   'remove: NUMBER not a number': { args: remove('x'), error: /NUMBER must be a whole number .* got 'x'/ },
-  'remove: without --yes and no terminal': {
+  'remove: without --yes, no terminal and no input': {
     args: ['config', 'services', 'remove', '0'],
-    error: /refusing to ask without a terminal; pass --yes/,
+    error: /no answer \(stdin is not a terminal and gave no input\); pass --yes$/,
   },
   'show: unknown option': { args: ['config', 'services', 'show', '--frob'], error: /Unknown argument: frob/ },
   'show: extra argument': { args: ['config', 'show', 'everything'], error: /Unknown argument: everything/ },
@@ -245,9 +245,9 @@ const CASES: Record<string, Case> = {
     args: ['config', 'databases', 'update', '--local-path'],
     error: /Not enough arguments following: local-path/,
   },
-  'delete: without --yes and no terminal': {
+  'delete: without --yes, no terminal and no input': {
     args: ['config', 'delete'],
-    error: /refusing to ask without a terminal; pass --yes/,
+    error: /no answer \(stdin is not a terminal and gave no input\); pass --yes$/,
   },
   'malformed JSON config (show)': {
     args: ['config', 'show', '--config-path', sp('malformed.json')],

@@ -19,13 +19,44 @@ test('--yes answers without asking', async () => {
   );
 });
 
-test('no terminal and no --yes: a UsageError telling to pass --yes', async () => {
+/** A real pipe-like stream (not a terminal) holding `text`, then ended. */
+function piped(text: string): PassThrough & { isTTY: boolean } {
+  const input = Object.assign(new PassThrough(), { isTTY: false });
+  input.end(text);
+  return input;
+}
+
+test('no terminal, no --yes and no input at all: a UsageError telling to pass --yes', async () => {
   await assert.rejects(
-    confirm('Delete it?', { input: Object.assign(new PassThrough(), { isTTY: false }) }),
+    confirm('Delete it?', { input: piped(''), output: new PassThrough() }),
     (e: unknown) =>
       e instanceof UsageError &&
-      /^Delete it: refusing to ask without a terminal; pass --yes$/.test(e.message),
+      /^Delete it: no answer \(stdin is not a terminal and gave no input\); pass --yes$/.test(e.message),
   );
+});
+
+test('a piped answer: the first line decides like click (y / yes is yes, anything else no)', async () => {
+  const output = new PassThrough();
+  let shown = '';
+  output.on('data', (d: Buffer) => {
+    shown += d.toString();
+  });
+  assert.equal(await confirm('Go?', { input: piped('y\n'), output }), true);
+  // The pipe echoes nothing, so the answer is shown after the question.
+  assert.equal(shown, 'Go? [y/N]: y\n');
+  assert.equal(await confirm('Go?', { input: piped('Yes\r\nno\n'), output }), true);
+  assert.equal(await confirm('Go?', { input: piped('y'), output }), true, 'a last line without newline');
+  assert.equal(await confirm('Go?', { input: piped('n\ny\n'), output }), false, 'only the first line');
+  assert.equal(await confirm('Go?', { input: piped('\n'), output }), false, 'an empty line is no');
+  assert.equal(await confirm('Go?', { input: piped('yep\n'), output }), false);
+});
+
+test('a piped prompt stops waiting when its signal aborts: a no', async () => {
+  const input = Object.assign(new PassThrough(), { isTTY: false }); // open, never written
+  const controller = new AbortController();
+  setImmediate(() => controller.abort());
+  assert.equal(await confirm('Go?', { input, output: new PassThrough(), signal: controller.signal }), false);
+  input.destroy();
 });
 
 test('a terminal answer: y / yes is yes, anything else and end of input are no', async () => {

@@ -174,15 +174,15 @@ test('create refuses to overwrite unless --force; -q prints no table', async () 
   assert.match(file.local_database_path, /^\/.*\/rel\/local\.db$/);
 });
 
-test('delete and remove ask first: refused without a terminal, done with --yes', async () => {
+test('delete and remove ask first: refused with no answer at all, done with --yes', async () => {
   const h = home();
   await ok(h, ['config', 'create', URI]);
   await ok(h, ['config', 'services', 'add', 'http://localhost:8000/a', 'GET', '-q']);
   await ok(h, ['config', 'services', 'add', 'http://localhost:8000/b', 'GET', '-q']);
-  // Piped "y" is not a terminal answer: a script must say --yes explicitly.
-  const refused = await monitor(h, ['config', 'services', 'remove', '0'], 'y\n');
+  // No terminal and nothing piped: nobody answered, so it says how to skip the question.
+  const refused = await monitor(h, ['config', 'services', 'remove', '0'], '');
   assert.equal(refused.code, 2);
-  assert.match(refused.stderr, /refusing to ask without a terminal; pass --yes\n$/);
+  assert.match(refused.stderr, /no answer \(stdin is not a terminal and gave no input\); pass --yes\n$/);
   assert.equal(lines(refused.stderr).length, 1);
   const removed = await ok(h, ['config', 'services', 'remove', '0', '--yes']);
   assert.match(removed, /http:\/\/localhost:8000\/b/);

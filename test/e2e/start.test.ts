@@ -213,6 +213,8 @@ test('--notify-systemd: READY, STATUS, WATCHDOG and STOPPING reach a real notify
     assert.ok(ready, `READY=1 in ${JSON.stringify(messages)}`);
     assert.match(ready, new RegExp(`MAINPID=${d.pid}`));
     assert.match(ready, /STATUS=services=1/);
+    // The runner's log about skipped slots points at this count.
+    assert.match(ready, /STATUS=services=1 executed=\d+ missed=\d+ stale=\d+ remote=/);
     assert.ok(messages.includes('WATCHDOG=1'), 'watchdog pings');
     assert.ok(
       messages.some((m) => m.startsWith('STOPPING=1')),

@@ -4,7 +4,13 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { refusedUrl, startOkServer, type TestServer } from '../helpers/http-servers.js';
+import {
+  refusedUrl,
+  startOkServer,
+  startResetServer,
+  startSlowServer,
+  type TestServer,
+} from '../helpers/http-servers.js';
 
 // dist/test/probe/cli.test.js → the repository root.
 const BIN = fileURLToPath(new URL('../../../bin/monitor.js', import.meta.url));
@@ -76,6 +82,35 @@ test('exit 1 when the probe is not ok: status, regex, refused', async () => {
   assert.match(String(result['errorMessage']), /ECONNREFUSED/);
   const expect = await monitor(['probe', missing.url, '--expect-status', '200,404']);
   assert.equal(expect.code, 0, expect.stdout);
+});
+
+test('the error line names its class once: `timeout: deadline of …`, not `timeout: timeout: …`', async () => {
+  const slow = await startSlowServer(10_000);
+  const reset = await startResetServer();
+  try {
+    const [timedOut, refused, wasReset] = await Promise.all([
+      monitor(['probe', slow.url, '--timeout', '1']),
+      monitor(['probe', await refusedUrl()]),
+      monitor(['probe', reset.url, '--timeout', '3']),
+    ]);
+    const errorLine = (r: Run) => r.stdout.split('\n').find((l) => /^\|\s+error\s+\|/.test(l)) ?? r.stdout;
+    assert.equal(timedOut.code, 1);
+    assert.match(
+      errorLine(timedOut),
+      /\| timeout: deadline of 1000 ms passed while (waiting for the response headers|connecting \(TCP connect not established\)) \(ETIMEDOUT\)\s+\|$/,
+    );
+    for (const [cls, r] of [
+      ['timeout', timedOut],
+      ['connect', refused],
+      ['reset', wasReset],
+    ] as const) {
+      assert.match(errorLine(r), new RegExp(`\\|\\s+${cls}: `), r.stdout);
+      assert.doesNotMatch(errorLine(r), new RegExp(`${cls}: ${cls}\\b`, 'i'), r.stdout);
+    }
+  } finally {
+    await slow.close();
+    await reset.close();
+  }
 });
 
 test('bad input: exit 2 with a one-line error and nothing on stdout', async () => {

@@ -49,6 +49,9 @@ async function expectClass(
     assert.equal(result.errorClass, errorClass, `${url}: ${result.errorMessage}`);
     assert.equal(result.ok, false);
     assert.match(result.errorMessage ?? '', code);
+    // The class is stored and shown beside the message; the message must not say it again.
+    assert.doesNotMatch(result.errorMessage ?? '', new RegExp(`^${errorClass}(:| while)`, 'i'));
+    assert.doesNotMatch(result.errorMessage ?? '', new RegExp(`^${errorClass} E[A-Z]`));
     assert.ok(elapsedMs <= BOUND_MS, `took ${elapsedMs} ms, bound ${BOUND_MS} ms`);
     return result;
   } finally {

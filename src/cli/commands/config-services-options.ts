@@ -6,27 +6,27 @@ import type { ConfigPathArgs } from '../options.js';
 /** Options shared by `services add` and `services update` (descriptions in the original's words). */
 export interface ServiceOptionArgs extends ConfigPathArgs {
   regex?: string;
-  interval?: string;
-  timeout?: string;
+  interval?: number;
+  timeout?: number;
   cron?: string | false;
   'follow-redirects'?: boolean;
   'expect-status'?: string;
   'tls-verify'?: boolean;
-  'max-body-bytes'?: string;
+  'max-body-bytes'?: number;
   quiet: boolean;
 }
 
-/** Numbers are read as strings and parsed by us, so `--timeout abc` is an error, not NaN. */
+/** Numbers are typed `number` for --help; serviceChanges rejects the NaN yargs makes of `--timeout abc`. */
 export function withServiceOptions<T>(y: Argv<T>): Argv<T & ServiceOptionArgs> {
   return y
     .option('regex', { type: 'string', describe: 'Regexp to check.', requiresArg: true })
     .option('timeout', {
-      type: 'string',
+      type: 'number',
       describe: 'Timeout for outgoing connections to a service (seconds, whole probe).',
       requiresArg: true,
     })
     .option('interval', {
-      type: 'string',
+      type: 'number',
       describe: 'Interval in seconds between requests. Must be between 5 and 300.',
       requiresArg: true,
     })
@@ -49,7 +49,7 @@ export function withServiceOptions<T>(y: Argv<T>): Argv<T & ServiceOptionArgs> {
       describe: 'Verify TLS certificates (default); --no-tls-verify turns it off for this service.',
     })
     .option('max-body-bytes', {
-      type: 'string',
+      type: 'number',
       describe: 'Bytes of body read for the regex check (default 1048576).',
       requiresArg: true,
     })

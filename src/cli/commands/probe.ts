@@ -20,11 +20,11 @@ interface ProbeArgs {
   METHOD: string;
   regex?: string;
   'check-regex': boolean;
-  timeout?: string;
+  timeout?: number;
   'follow-redirects': boolean;
   'expect-status'?: string;
   'tls-verify': boolean;
-  'max-body-bytes'?: string;
+  'max-body-bytes'?: number;
   'regex-budget'?: string;
   json: boolean;
 }
@@ -70,7 +70,7 @@ export const probeCommand: CommandModule<object, ProbeArgs> = {
       })
       .option('check-regex', { type: 'boolean', describe: 'Check the body against --regex.', default: false })
       .option('timeout', {
-        type: 'string',
+        type: 'number',
         describe: 'Deadline of the whole probe in seconds (DNS, connect, TLS, headers, body). Default 15.',
         requiresArg: true,
       })
@@ -86,7 +86,7 @@ export const probeCommand: CommandModule<object, ProbeArgs> = {
         default: true,
       })
       .option('max-body-bytes', {
-        type: 'string',
+        type: 'number',
         describe: 'Bytes of body read for the regex check. Default 1048576.',
         requiresArg: true,
       })

@@ -1,9 +1,10 @@
 import type { Argv, CommandModule } from 'yargs';
-import { defaultConfigPath, tildePath } from '../../config/file.js';
+import { tildePath } from '../../config/file.js';
 import { runDaemon } from '../../daemon/daemon.js';
 import { UsageError } from '../../errors.js';
 import { createLogger, type LogFormat, levelForVerbosity } from '../../log/logger.js';
 import { handOver, release as releaseEarlySignals } from '../early-signals.js';
+import { withConfigPath } from '../options.js';
 import { confirm } from '../prompt.js';
 
 /**
@@ -25,7 +26,7 @@ export function maxPageCountFromEnv(env: NodeJS.ProcessEnv): number | undefined 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 
 interface StartArgs {
-  v: number;
+  verbose: number;
   'notify-systemd': boolean;
   yes: boolean;
   'config-path': string;
@@ -40,8 +41,11 @@ export const startCommand: CommandModule<object, StartArgs> = {
   command: 'start',
   describe: 'Start monitoring.',
   builder: (y: Argv) =>
-    y
-      .option('v', {
+    withConfigPath(y)
+      // Named `verbose` with `v` as its alias: yargs completes a one-letter option name as
+      // `--v` after `--`; -v, -vvvv count as before.
+      .option('verbose', {
+        alias: 'v',
         type: 'count',
         describe: 'Logging level: -v critical … -vvvv info, -vvvvv debug (like the original).',
       })
@@ -52,11 +56,6 @@ export const startCommand: CommandModule<object, StartArgs> = {
         describe: 'Notify systemd (READY, STATUS, WATCHDOG, STOPPING on $NOTIFY_SOCKET).',
       })
       .option('yes', { type: 'boolean', default: false, describe: 'Start without a confirmation prompt.' })
-      .option('config-path', {
-        type: 'string',
-        default: defaultConfigPath(),
-        describe: 'Path to the configuration file.',
-      })
       .option('export', {
         type: 'boolean',
         default: true,
@@ -102,7 +101,7 @@ export const startCommand: CommandModule<object, StartArgs> = {
       return;
     }
     const logger = createLogger({
-      level: args['log-level'] ?? levelForVerbosity(args.v),
+      level: args['log-level'] ?? levelForVerbosity(args.verbose),
       format: args['log-format'],
     });
     const code = await runDaemon({
