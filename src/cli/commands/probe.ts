@@ -25,7 +25,7 @@ interface ProbeArgs {
   'expect-status'?: string;
   'tls-verify': boolean;
   'max-body-bytes'?: number;
-  'regex-budget'?: string;
+  'regex-budget'?: number;
   json: boolean;
 }
 
@@ -91,7 +91,7 @@ export const probeCommand: CommandModule<object, ProbeArgs> = {
         requiresArg: true,
       })
       .option('regex-budget', {
-        type: 'string',
+        type: 'number',
         describe: `Seconds one regex match may run before it is stopped (regex_timeout). Default ${DEFAULT_REGEX_BUDGET_MS / 1000}.`,
         requiresArg: true,
       })
