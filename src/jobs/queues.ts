@@ -81,6 +81,10 @@ export class MinHeap<T> {
     a[i] = item;
   }
 
+  clear(): void {
+    this.items.length = 0;
+  }
+
   pop(): T | undefined {
     const a = this.items;
     const top = a[0];

@@ -2,8 +2,8 @@ import { Cron } from 'croner';
 import type { ResolvedService } from '../config/resolve.js';
 import { toError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import { MinHeap } from '../util/min-heap.js';
 import { firstSlotAt, type Slot, slotsBetween } from './phase.js';
+import { MinHeap } from './queues.js';
 import type { JobStore, NewJob } from './store.js';
 
 /**
