@@ -48,20 +48,32 @@ const expected: Record<string, string | null> = {
   '10,000 headers': 'protocol',
 };
 
+/** One probe through the real CLI: its class, and how long after the probe started the process exited. */
+async function probeOnce(
+  url: string,
+): Promise<{ code: number | null; errorClass: string | null; afterStartMs: number }> {
+  const r = await runMonitor(['probe', url, 'GET', '--timeout', String(TIMEOUT_S), '--json'], {
+    timeoutMs: 60_000,
+  });
+  const exitedAt = Date.now();
+  const result = JSON.parse(r.stdout) as { startedAt: number; errorClass: string | null };
+  return { code: r.code, errorClass: result.errorClass, afterStartMs: exitedAt - result.startedAt };
+}
+
 for (const [name, errorClass] of Object.entries(expected)) {
   test(`monitor probe exits within timeout + 1 s: ${name}`, async () => {
     const url = servers[name]!.url;
-    const r = await runMonitor(['probe', url, 'GET', '--timeout', String(TIMEOUT_S), '--json'], {
-      timeoutMs: 60_000,
-    });
-    const exitedAt = Date.now();
-    const result = JSON.parse(r.stdout) as { startedAt: number; errorClass: string | null };
-    assert.equal(result.errorClass, errorClass, r.stdout);
+    const bound = TIMEOUT_S * 1000 + 1000;
+    let r = await probeOnce(url);
+    // A CPU-starved machine (another test file runs beside this one) can delay a healthy exit by a
+    // second or two; a connection left open held the process for tens of seconds, every time.
+    // So one more try when the first is over the bound.
+    if (r.afterStartMs > bound) r = await probeOnce(url);
+    assert.equal(r.errorClass, errorClass);
     assert.equal(r.code, errorClass === null ? 0 : 1);
-    const afterStart = exitedAt - result.startedAt;
     assert.ok(
-      afterStart <= TIMEOUT_S * 1000 + 1000,
-      `${name}: exited ${afterStart} ms after the probe started (timeout ${TIMEOUT_S} s)`,
+      r.afterStartMs <= bound,
+      `${name}: exited ${r.afterStartMs} ms after the probe started (timeout ${TIMEOUT_S} s)`,
     );
   });
 }
