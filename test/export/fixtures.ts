@@ -9,10 +9,12 @@ import {
   type LocalDatabase,
   openLocalDatabase,
 } from '../../src/db/local/index.js';
+import { createExporter, type Exporter, type ExporterOptions } from '../../src/jobs/export.js';
 import type { ExportSource } from '../../src/jobs/store.js';
 import { createLogger, type Logger } from '../../src/log/logger.js';
 import type { ProbeResult } from '../../src/results/types.js';
 import { uuidv7 } from '../../src/util/uuidv7.js';
+import { getTestDatabaseUrl } from '../helpers/pg.js';
 
 /** A result with every field set; `i` varies the values so rows are told apart. */
 export function makeResult(i: number, overrides: Partial<ProbeResult> = {}): ProbeResult {
@@ -120,3 +122,34 @@ export const ORIGINAL_DDL = `CREATE TABLE IF NOT EXISTS monitoring (
     local_created_at TIMESTAMP NOT NULL,
     created_at TIMESTAMP NOT NULL DEFAULT (timezone('utc', now()))
 )`;
+
+/**
+ * A migrated exporter on a fresh test database, over a fresh local fixture, with a capturing logger
+ * and fast backoff (override with `options`); both are closed after the test.
+ */
+export async function exporterRig(
+  t: { after(fn: () => unknown): void },
+  options: Partial<ExporterOptions> = {},
+): Promise<{
+  url: string;
+  local: LocalFixture;
+  exporter: Exporter;
+  logger: Logger;
+  lines: string[];
+  text(): string;
+}> {
+  const url = await getTestDatabaseUrl();
+  const local = openLocal();
+  t.after(() => local.close());
+  const log = capturingLogger();
+  const exporter = createExporter({
+    uri: url,
+    source: local.source,
+    logger: log.logger,
+    backoff: { baseMs: 1, capMs: 5 },
+    ...options,
+  });
+  t.after(() => exporter.close());
+  await exporter.migrate();
+  return { url, local, exporter, ...log };
+}

@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import { createExporter } from '../../src/jobs/export.js';
 import { runMonitor } from '../helpers/cli.js';
 import { tempConfig } from '../helpers/daemon.js';
-import { getTestDatabaseUrl } from '../helpers/pg.js';
-import { capturingLogger, type LocalFixture, makeResult, messages, openLocal, query } from './fixtures.js';
+import { exporterRig, type LocalFixture, makeResult, messages, query } from './fixtures.js';
 
 interface Listed {
   total: number;
@@ -33,18 +31,7 @@ async function remoteIds(url: string): Promise<string[]> {
 }
 
 test('a url too big for a user index (54000): the rest exported, the row set aside, listed, re-sent once after the index is dropped', async (t) => {
-  const url = await getTestDatabaseUrl();
-  const local = openLocal();
-  t.after(() => local.close());
-  const { logger, lines, text } = capturingLogger();
-  const exporter = createExporter({
-    uri: url,
-    source: local.source,
-    logger,
-    backoff: { baseMs: 1, capMs: 5 },
-  });
-  t.after(() => exporter.close());
-  await exporter.migrate();
+  const { url, local, exporter, lines, text } = await exporterRig(t);
   await query(url, 'CREATE INDEX user_url_idx ON monitoring (url)');
   // Random, so that PostgreSQL cannot compress it under the btree limit (2704 bytes).
   const huge = makeResult(100, { url: `http://127.0.0.1/huge?x=${randomBytes(1600).toString('hex')}` });
@@ -124,12 +111,7 @@ END $$;
 CREATE TRIGGER refuse_blocked BEFORE INSERT ON monitoring FOR EACH ROW EXECUTE FUNCTION refuse_blocked();`;
 
 test('a user trigger raising P0001 for one url: 62 of 64 exported, 2 set aside, re-sent by id then all', async (t) => {
-  const url = await getTestDatabaseUrl();
-  const local = openLocal();
-  t.after(() => local.close());
-  const exporter = createExporter({ uri: url, source: local.source, logger: capturingLogger().logger });
-  t.after(() => exporter.close());
-  await exporter.migrate();
+  const { url, local, exporter } = await exporterRig(t, { backoff: undefined });
   await query(url, BLOCKING_TRIGGER);
   const results = Array.from({ length: 64 }, (_, i) =>
     makeResult(
@@ -203,18 +185,7 @@ test('a user trigger raising P0001 for one url: 62 of 64 exported, 2 set aside, 
 });
 
 test('connection, availability and table SQLSTATEs for one row: the batch waits whole, nothing set aside, logged as what it is', async (t) => {
-  const url = await getTestDatabaseUrl();
-  const local = openLocal();
-  t.after(() => local.close());
-  const { logger, lines, text } = capturingLogger();
-  const exporter = createExporter({
-    uri: url,
-    source: local.source,
-    logger,
-    backoff: { baseMs: 1, capMs: 5 },
-  });
-  t.after(() => exporter.close());
-  await exporter.migrate();
+  const { url, local, exporter, lines, text } = await exporterRig(t);
   local.add(
     Array.from({ length: 10 }, (_, i) => makeResult(i, i === 3 ? { url: 'http://127.0.0.1/inject' } : {})),
   );
