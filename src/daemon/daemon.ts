@@ -21,6 +21,7 @@ import { createNotifier } from '../systemd/notify.js';
 import { watchConfig } from './config-watcher.js';
 import { warnOnRegexTimeout } from './regex-timeout-warning.js';
 import { RemoteExport } from './remote-export.js';
+import { stopLatch, withTimeout } from './stop-latch.js';
 
 export interface DaemonOptions {
   configPath: string;
@@ -71,18 +72,6 @@ function countDiskFullDrops(store: LocalJobStore, log: Logger): void {
   }
 }
 
-/** Wait for `p` at most `ms`; never rejects. */
-async function withTimeout(p: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    p.catch(() => undefined),
-    new Promise((r) => {
-      timer = setTimeout(r, ms);
-    }),
-  ]);
-  clearTimeout(timer);
-}
-
 function loadServices(config: MonitorConfig, path: string): ResolvedService[] {
   if (config.services.length === 0) {
     throw new ConfigError(
@@ -90,35 +79,6 @@ function loadServices(config: MonitorConfig, path: string): ResolvedService[] {
     );
   }
   return config.services.map(resolveService);
-}
-
-/** Resolves on the first SIGTERM/SIGINT (or abort); a second one exits at once without draining. */
-function stopLatch(log: Logger, signal?: AbortSignal): { requested: Promise<string>; dispose(): void } {
-  let asked = false;
-  let resolveStop: (reason: string) => void = () => {};
-  const requested = new Promise<string>((r) => {
-    resolveStop = r;
-  });
-  const onSignal = (sig: NodeJS.Signals) => {
-    if (asked) {
-      log.error({ module: 'monitoring' }, `Second ${sig}: forcing exit without draining.`);
-      process.exit(1);
-    }
-    asked = true;
-    resolveStop(sig);
-  };
-  const onAbort = () => onSignal('SIGTERM');
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
-  signal?.addEventListener('abort', onAbort, { once: true });
-  return {
-    requested,
-    dispose() {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-      signal?.removeEventListener('abort', onAbort);
-    },
-  };
 }
 
 /**
