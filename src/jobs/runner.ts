@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { LIMITS } from '../config/limits.js';
 import type { ResolvedService } from '../config/resolve.js';
 import { MonitorError, toError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
@@ -171,8 +172,12 @@ export function createRunner(options: RunnerOptions): Runner {
   // probe at once: caps held here would also count the hand-over back to this thread. It is
   // bounded all the same, by one probe in flight per service.
   const gated = prober.gatesRequests === true;
-  const concurrency = gated ? Number.POSITIVE_INFINITY : (options.concurrency ?? 512);
-  const perOrigin = gated ? Number.POSITIVE_INFINITY : (options.perOrigin ?? 16);
+  const concurrency = gated
+    ? Number.POSITIVE_INFINITY
+    : (options.concurrency ?? LIMITS['runner.concurrency'].default);
+  const perOrigin = gated
+    ? Number.POSITIVE_INFINITY
+    : (options.perOrigin ?? LIMITS['runner.per_origin'].default);
   const pollMs = options.pollMs ?? 100;
   const claimLeadMs = options.claimLeadMs ?? 300;
   const claimBatch = options.claimBatch ?? 1000;

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { Agent, type Dispatcher, interceptors, request } from 'undici';
+import { LIMITS } from '../config/limits.js';
 import type { ResolvedService } from '../config/resolve.js';
 import { splitCredentials } from '../config/uri.js';
 import { toError } from '../errors.js';
@@ -171,7 +172,7 @@ export function createProber(options: ProberOptions = {}): Prober {
       });
       trackers.push(tracker);
       agent = new Agent({
-        connections: options.perOrigin ?? 16,
+        connections: options.perOrigin ?? LIMITS['runner.per_origin'].default,
         pipelining: 1,
         keepAliveTimeout: options.keepAliveTimeoutMs ?? 4000,
         maxHeaderSize: options.maxHeaderSize ?? 16384,

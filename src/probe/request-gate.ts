@@ -19,6 +19,7 @@
  * the caps can run.
  */
 
+import { LIMITS } from '../config/limits.js';
 import { Fifo } from '../jobs/queues.js';
 
 export interface RequestGateOptions<T> {
@@ -104,8 +105,8 @@ export interface RequestGate<T> {
 
 export function createRequestGate<T>(options: RequestGateOptions<T>): RequestGate<T> {
   const { start, miss } = options;
-  const perOrigin = options.perOrigin ?? 16;
-  const concurrency = options.concurrency ?? 512;
+  const perOrigin = options.perOrigin ?? LIMITS['runner.per_origin'].default;
+  const concurrency = options.concurrency ?? LIMITS['runner.concurrency'].default;
   const sweepMs = options.sweepMs ?? 100;
   const now = options.now ?? Date.now;
   const maxWaitMs = options.maxWaitMs ?? 1000;

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
+import { LIMITS } from '../config/limits.js';
 import type { ResolvedService } from '../config/resolve.js';
 import { toError } from '../errors.js';
 import type { ProbeResult } from '../results/types.js';
@@ -71,7 +72,7 @@ export function createThreadedProber(options: ThreadedProberOptions = {}): Probe
     hangMs = 15_000,
     youngGenerationMb = 32,
     batchMs = 2,
-    concurrency = 512,
+    concurrency = LIMITS['runner.concurrency'].default,
     ...proberOptions
   } = options;
   let worker: Worker | null = null;
