@@ -9,9 +9,11 @@ import Database from 'better-sqlite3';
 interface CheckpointWorkerData {
   path: string;
   everyMs: number;
+  /** Set to 1 (and notified) once this connection is closed; the main thread waits on it. */
+  closed: Int32Array;
 }
 
-const { path, everyMs } = workerData as CheckpointWorkerData;
+const { path, everyMs, closed } = workerData as CheckpointWorkerData;
 const db = new Database(path, { fileMustExist: true });
 db.pragma('busy_timeout = 0');
 
@@ -27,6 +29,11 @@ const timer = setInterval(() => {
 parentPort?.on('message', (msg: unknown) => {
   if (msg !== 'stop') return;
   clearInterval(timer);
-  db.close();
-  parentPort?.close();
+  try {
+    db.close();
+  } finally {
+    Atomics.store(closed, 0, 1);
+    Atomics.notify(closed, 0);
+    parentPort?.close();
+  }
 });

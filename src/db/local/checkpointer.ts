@@ -2,6 +2,9 @@ import { Worker } from 'node:worker_threads';
 import { toError } from '../../errors.js';
 import type { LocalDatabase } from './open.js';
 
+/** How long stop() waits for the worker to close its connection. */
+const STOP_WAIT_MS = 2_000;
+
 export interface BackgroundCheckpointOptions {
   /** How often the worker checkpoints. Default 250 ms. */
   everyMs?: number;
@@ -13,7 +16,10 @@ export interface BackgroundCheckpointOptions {
 }
 
 export interface BackgroundCheckpoints {
-  /** Stops the worker (it closes its connection); call before closing the database. Safe to call twice. */
+  /**
+   * Stops the worker and waits (up to 2 s) until its connection is closed; call before closing
+   * the database. Safe to call twice.
+   */
   stop(): void;
 }
 
@@ -32,12 +38,17 @@ export function startBackgroundCheckpoints(
   const everyMs = Math.max(10, Math.floor(opts.everyMs ?? 250));
   const pages = Math.max(1000, Math.floor(opts.autocheckpointPages ?? 16_384));
   const previous = Number(ldb.sqlite.pragma('wal_autocheckpoint', { simple: true }));
+  const closed = new Int32Array(new SharedArrayBuffer(4));
   const worker = new Worker(new URL('./checkpoint-worker.js', import.meta.url), {
-    workerData: { path: ldb.path, everyMs },
+    workerData: { path: ldb.path, everyMs, closed },
   });
   // Never what keeps the process alive.
   worker.unref();
   let stopped = false;
+  let alive = true;
+  worker.on('exit', () => {
+    alive = false;
+  });
   worker.on('error', (e: unknown) => {
     ldb.logger.warn({ err: toError(e), path: ldb.path }, 'background checkpoints stopped');
     restore();
@@ -54,7 +65,12 @@ export function startBackgroundCheckpoints(
     stop() {
       if (stopped) return;
       restore();
+      if (!alive) return;
       worker.postMessage('stop');
+      // Wait (bounded) for the worker's connection to close. Were both connections closing at the
+      // same moment, each would see the other still open, neither would be the last, and the WAL
+      // would be left behind un-checkpointed (CI saw it once under load).
+      Atomics.wait(closed, 0, 0, STOP_WAIT_MS);
     },
   };
 }
