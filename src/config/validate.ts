@@ -1,5 +1,6 @@
 import { Cron } from 'croner';
 import { UsageError } from '../errors.js';
+import { expectStatusMessage, tryParseExpectStatus } from './expect-status.js';
 import { checkLimit, type LimitedField } from './limits.js';
 import { serviceKey } from './service-key.js';
 import {
@@ -99,18 +100,9 @@ export function checkCron(expr: string): string | null {
   }
 }
 
-/** "200", "200-399", "200,204,300-399": codes 100..599, ranges low-high. */
+/** "200", "200-399", "200,204,300-399": the grammar of expect-status.ts. */
 export function checkExpectStatus(spec: string): string | null {
-  const bad = `expect_status must look like 200,204,300-399 (codes 100..599), got '${preview(spec, 40)}'`;
-  const parts = spec.split(',').map((p) => p.trim());
-  for (const part of parts) {
-    const m = /^(\d{3})(?:-(\d{3}))?$/.exec(part);
-    if (!m) return bad;
-    const lo = Number(m[1]);
-    const hi = m[2] === undefined ? lo : Number(m[2]);
-    if (lo < 100 || hi > 599 || lo > hi) return bad;
-  }
-  return null;
+  return tryParseExpectStatus(spec) === null ? expectStatusMessage(preview(spec, 40)) : null;
 }
 
 export function checkMaxBodyBytes(value: number): string | null {

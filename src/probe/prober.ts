@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { Agent, type Dispatcher, interceptors, request } from 'undici';
+import { parseExpectStatus, type StatusSet } from '../config/expect-status.js';
 import { LIMITS } from '../config/limits.js';
 import type { ResolvedService } from '../config/resolve.js';
 import { splitCredentials } from '../config/uri.js';
@@ -12,7 +13,6 @@ import { createTrackingConnector, hostPortKey, type TrackingConnector } from './
 import { Deadline } from './deadline.js';
 import { type BoundedResolverOptions, createBoundedResolver, DnsError } from './dns.js';
 import { type CompiledRegex, createRegexMatcher, type RegexMatcherOptions } from './regex-matcher.js';
-import { parseExpectStatus, type StatusSet } from './status.js';
 import type { ProbeOptions, Prober } from './types.js';
 
 export interface ProberOptions {
