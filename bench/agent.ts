@@ -15,29 +15,24 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { createCollector } from '../src/collect/collector.js';
 import { type ResolvedService, resolveService } from '../src/config/resolve.js';
+import { BUFFER_CHECK_MS, DEFAULT_MAX_ROWS } from '../src/daemon/daemon.js';
 import {
-  BUFFER_CHECK_MS,
-  COLLECT_GRACE_MS,
-  DEFAULT_MAX_ROWS,
-  MAX_COLLECT_RUNS,
-} from '../src/daemon/daemon.js';
-import {
-  COLLECT_SLICE_ROWS,
-  collect,
   createExportSource,
   createJobStore,
   enforceBufferLimit,
   openLocalDatabase,
 } from '../src/db/local/index.js';
-import { createAgent, type ExportOutcome } from '../src/jobs/agent.js';
-import { createExporter, DEFAULT_EXPORT_BATCH, type Exporter } from '../src/jobs/export.js';
+import { createExporter, DEFAULT_EXPORT_BATCH, type Exporter } from '../src/export/exporter.js';
+import { createAgent } from '../src/jobs/agent.js';
 import { LagHistogram } from '../src/jobs/lag-histogram.js';
 import { MAX_WINDOW_MS, slotsBetween } from '../src/jobs/phase.js';
-import type { ExportSource, JobStore } from '../src/jobs/store.js';
 import { silentLogger } from '../src/log/logger.js';
 import { createThreadedProber } from '../src/probe/threaded-prober.js';
 import type { Prober } from '../src/probe/types.js';
+import type { ExportSource, JobStore } from '../src/queue/store.js';
+import type { ExportOutcome } from '../src/queue/types.js';
 import { createDatabaseOn, type EmbeddedServer, startEmbeddedPostgres } from '../test/helpers/pg.js';
 import type { BenchResult, Goal, Scalar } from './result.js';
 import { processCpuSeconds, serviceUrl, startTarget } from './target.js';
@@ -228,10 +223,7 @@ export async function agentBench(options: AgentBenchOptions = {}): Promise<Bench
     exportHandler: realExporter
       ? timed(
           'export to PostgreSQL (synchronous part before its first await)',
-          async (): Promise<ExportOutcome> => {
-            const o = await realExporter.exportOnce();
-            return { exported: o.exported, full: o.full, retryAfterMs: o.retryAfterMs };
-          },
+          (): Promise<ExportOutcome> => realExporter.exportOnce(),
         )
       : localExport
         ? async () => {
@@ -245,19 +237,16 @@ export async function agentBench(options: AgentBenchOptions = {}): Promise<Bench
                 Date.now(),
               ),
             )();
-            return { exported: rows.length, full: rows.length === DEFAULT_EXPORT_BATCH, retryAfterMs: null };
+            return {
+              exported: rows.length,
+              full: rows.length === DEFAULT_EXPORT_BATCH,
+              setAside: 0,
+              retryAfterMs: null,
+            };
           }
         : undefined,
     // As the daemon collects (src/daemon/daemon.ts): bounded slices with a loop turn between.
-    collectHandler: async () => {
-      for (let run = 0; run < MAX_COLLECT_RUNS; run++) {
-        const { more } = timed('collect (one slice)', () =>
-          collect(ldb, { now: Date.now(), graceMs: COLLECT_GRACE_MS, maxDeletes: COLLECT_SLICE_ROWS }),
-        )();
-        if (!more) break;
-        await new Promise((r) => setImmediate(r));
-      }
-    },
+    collectHandler: createCollector(ldb, { slice: (run) => timed('collect (one slice)', run)() }),
     logger: silentLogger(),
   });
 

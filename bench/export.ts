@@ -20,7 +20,7 @@ import pg from 'pg';
 import { createExportSource, createJobStore, openLocalDatabase } from '../src/db/local/index.js';
 import { INSERT_COLUMNS } from '../src/db/remote/insert.js';
 import { migrateRemote } from '../src/db/remote/migrate.js';
-import { createExporter, DEFAULT_EXPORT_BATCH } from '../src/jobs/export.js';
+import { createExporter, DEFAULT_EXPORT_BATCH } from '../src/export/exporter.js';
 import { silentLogger } from '../src/log/logger.js';
 import type { ProbeResult } from '../src/results/types.js';
 import { uuidv7 } from '../src/util/uuidv7.js';

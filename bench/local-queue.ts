@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createJobStore, type LocalDatabase, localSchema, openLocalDatabase } from '../src/db/local/index.js';
-import type { NewJob } from '../src/jobs/store.js';
+import type { NewJob } from '../src/queue/store.js';
 import type { ProbeResult } from '../src/results/types.js';
 import { uuidv7 } from '../src/util/uuidv7.js';
 

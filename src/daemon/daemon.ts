@@ -1,3 +1,4 @@
+import { createCollector } from '../collect/collector.js';
 import { readConfig } from '../config/file.js';
 import { LIMITS } from '../config/limits.js';
 import { type ResolvedService, resolveService } from '../config/resolve.js';
@@ -5,8 +6,6 @@ import type { MonitorConfig } from '../config/types.js';
 import { maskUri, registerUriSecrets } from '../config/uri.js';
 import {
   acquireInstanceLock,
-  COLLECT_SLICE_ROWS,
-  collect,
   createExportSource,
   createJobStore,
   enforceBufferLimit,
@@ -14,13 +13,13 @@ import {
   openLocalDatabase,
 } from '../db/local/index.js';
 import { ConfigError, toError } from '../errors.js';
+import { RemoteExport } from '../export/remote-export.js';
 import { createAgent } from '../jobs/agent.js';
 import type { Logger } from '../log/logger.js';
 import { createThreadedProber } from '../probe/threaded-prober.js';
 import { createNotifier } from '../systemd/notify.js';
 import { watchConfig } from './config-watcher.js';
 import { warnOnRegexTimeout } from './regex-timeout-warning.js';
-import { RemoteExport } from './remote-export.js';
 import { stopLatch, withTimeout } from './stop-latch.js';
 
 export interface DaemonOptions {
@@ -47,11 +46,7 @@ export interface DaemonOptions {
   takeEarlySignals?: () => { stop: NodeJS.Signals | null; hup: boolean };
 }
 
-/** Exported rows are kept this long before collect deletes them (a short grace, like the original's 2 s loop). */
-export const COLLECT_GRACE_MS = 5_000;
 export const BUFFER_CHECK_MS = 5_000;
-/** Bounded collect slices per collect job, a loop turn between slices. */
-export const MAX_COLLECT_RUNS = 25;
 const STATUS_EVERY_MS = 10_000;
 export const DEFAULT_MAX_ROWS = LIMITS['buffer.max_rows'].default;
 /** How long closing the remote pool or the HTTP pools may take at shutdown. */
@@ -167,22 +162,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     // The handler always exists so that a reload that adds an external database needs no restart.
     exportHandler: exportEnabled ? () => remote.run() : undefined,
     collectHandler: collectEnabled
-      ? async () => {
-          // A big backlog that just got exported is deleted in bounded runs, yielding between them
-          // so probes keep their start times.
-          let deleted = 0;
-          for (let run = 0; run < MAX_COLLECT_RUNS; run++) {
-            const stats = collect(ldb, {
-              now: Date.now(),
-              graceMs: COLLECT_GRACE_MS,
-              maxDeletes: COLLECT_SLICE_ROWS,
-            });
-            deleted += stats.resultsDeleted;
-            if (!stats.more) break;
-            await new Promise((r) => setImmediate(r));
-          }
-          if (deleted > 0) collectLog.info(`${deleted} processed records deleted.`);
-        }
+      ? createCollector(ldb, { onDeleted: (n) => collectLog.info(`${n} processed records deleted.`) })
       : undefined,
   });
 

@@ -2,24 +2,17 @@ import type { ResolvedService } from '../config/resolve.js';
 import type { RunnerSettings } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import type { Prober } from '../probe/types.js';
+import type { JobStore } from '../queue/store.js';
+import type { ExportOutcome } from '../queue/types.js';
 import { requestsPerMinute } from './phase.js';
 import { createRunner, type HandlerOutcome, type JobHandler, type RunnerStats } from './runner.js';
 import { createScheduler, type SchedulerStats } from './scheduler.js';
-import type { JobStore } from './store.js';
 
 /**
  * The monitor's engine: the scheduler enqueues probe (and export/collect) jobs, the runner drains
  * them. `monitor start` owns everything around it (config, databases, signals, systemd); this is
  * the whole surface it needs.
  */
-
-export interface ExportOutcome {
-  exported: number;
-  /** The batch was full: more rows are waiting, so the next export is queued at once. */
-  full: boolean;
-  /** Do not export again before this many ms (e.g. PostgreSQL unreachable). */
-  retryAfterMs: number | null;
-}
 
 export interface AgentOptions {
   store: JobStore;

@@ -5,15 +5,15 @@ import type { ResolvedService } from '../config/resolve.js';
 import { MonitorError, toError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Prober } from '../probe/types.js';
+import type { ClaimedJob, JobRef, JobStore, RecordedProbe } from '../queue/store.js';
+import type { JobKind, ProbePayload } from '../queue/types.js';
 import type { ProbeResult } from '../results/types.js';
 import { missedResult, resultWithoutResponse } from '../results/without-response.js';
+import { type RetryDelayOptions, retryDelayMs } from '../util/backoff.js';
+import { Fifo, MinHeap } from '../util/queues.js';
 import { LagHistogram } from './lag-histogram.js';
 import { OverloadMeter } from './overload.js';
 import { MAX_WINDOW_MS } from './phase.js';
-import { Fifo, MinHeap } from './queues.js';
-import { type RetryDelayOptions, retryDelayMs } from './retry-delay.js';
-import type { ClaimedJob, JobRef, JobStore, RecordedProbe } from './store.js';
-import type { JobKind, ProbePayload } from './types.js';
 
 /**
  * Drains the jobs table. A short polling loop claims probe jobs a little ahead of their start

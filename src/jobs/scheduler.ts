@@ -2,9 +2,9 @@ import { Cron } from 'croner';
 import type { ResolvedService } from '../config/resolve.js';
 import { toError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
+import type { JobStore, NewJob } from '../queue/store.js';
+import { MinHeap } from '../util/queues.js';
 import { firstSlotAt, type Slot, slotsBetween } from './phase.js';
-import { MinHeap } from './queues.js';
-import type { JobStore, NewJob } from './store.js';
 
 /**
  * Turns schedules into queued jobs. Every second (croner) it enqueues, for each service, the

@@ -20,7 +20,7 @@
  */
 
 import { LIMITS } from '../config/limits.js';
-import { Fifo } from '../jobs/queues.js';
+import { Fifo } from '../util/queues.js';
 
 export interface RequestGateOptions<T> {
   /** Starts the request of `item`; whatever it launches must call `release(origin)` once done. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Backoff } from '../../src/jobs/backoff.js';
-import { ConnectionState } from '../../src/jobs/connection-state.js';
+import { ConnectionState } from '../../src/export/connection-state.js';
+import { Backoff } from '../../src/util/backoff.js';
 import { capturingLogger, messages } from './fixtures.js';
 
 test('backoff: full jitter under an exponential ceiling from 250 ms, capped at 10 s, reset on success', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createExporter } from '../../src/jobs/export.js';
+import { createExporter } from '../../src/export/exporter.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { getTestDatabaseUrl } from '../helpers/pg.js';
 import { capturingLogger, makeResult, messages, openLocal, query } from './fixtures.js';

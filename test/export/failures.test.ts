@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { createExporter } from '../../src/jobs/export.js';
+import { createExporter } from '../../src/export/exporter.js';
 import { silentLogger } from '../../src/log/logger.js';
 import {
   createDatabaseOn,

@@ -9,9 +9,9 @@ import {
   type LocalDatabase,
   openLocalDatabase,
 } from '../../src/db/local/index.js';
-import { createExporter, type Exporter, type ExporterOptions } from '../../src/jobs/export.js';
-import type { ExportSource } from '../../src/jobs/store.js';
+import { createExporter, type Exporter, type ExporterOptions } from '../../src/export/exporter.js';
 import { createLogger, type Logger } from '../../src/log/logger.js';
+import type { ExportSource } from '../../src/queue/store.js';
 import type { ProbeResult } from '../../src/results/types.js';
 import { uuidv7 } from '../../src/util/uuidv7.js';
 import { getTestDatabaseUrl } from '../helpers/pg.js';

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
-import { createAgent, type ExportOutcome } from '../../src/jobs/agent.js';
+import { createAgent } from '../../src/jobs/agent.js';
 import { createLogger, silentLogger } from '../../src/log/logger.js';
 import { createProber } from '../../src/probe/prober.js';
+import type { ExportOutcome } from '../../src/queue/types.js';
 import { jobRows, resultRows, service, sleep, startServer, tempStore, waitFor } from './fixtures.js';
 
 test('start logs the average and total requests per minute like the original', async (t) => {
@@ -55,12 +56,12 @@ test('export runs one at a time; a full batch queues the next at once; retryAfte
     await sleep(30);
     running--;
     const n = calls.length;
-    if (n <= 3) return { exported: 5000, full: true, retryAfterMs: null };
+    if (n <= 3) return { exported: 5000, full: true, setAside: 0, retryAfterMs: null };
     if (n === 5) {
       retryAsked = Date.now();
-      return { exported: 0, full: false, retryAfterMs: 1500 };
+      return { exported: 0, full: false, setAside: 0, retryAfterMs: 1500 };
     }
-    return { exported: 1, full: false, retryAfterMs: null };
+    return { exported: 1, full: false, setAside: 0, retryAfterMs: null };
   };
   const agent = createAgent({
     store: db.store,

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { LagHistogram } from '../../src/jobs/lag-histogram.js';
-import { Fifo, MinHeap } from '../../src/jobs/queues.js';
-import { retryDelayMs } from '../../src/jobs/retry-delay.js';
+import { retryDelayMs } from '../../src/util/backoff.js';
+import { Fifo, MinHeap } from '../../src/util/queues.js';
 
 test('MinHeap pops in key order, whatever the push order', () => {
   const heap = new MinHeap<{ at: number }>((x) => x.at);

@@ -1,4 +1,4 @@
-import type { CollectStats } from '../../jobs/store.js';
+import type { CollectStats } from '../../queue/store.js';
 import { UNEXPORTED } from './export-source.js';
 import type { LocalDatabase } from './open.js';
 import { prepared } from './statements.js';

@@ -1,4 +1,4 @@
-import type { ExportSource } from '../../jobs/store.js';
+import type { ExportSource } from '../../queue/store.js';
 import type { ProbeResult } from '../../results/types.js';
 import { COUNTER, INCREMENT_COUNTER_SQL } from './counters.js';
 import type { LocalDatabase } from './open.js';

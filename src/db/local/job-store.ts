@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
-import type { ClaimedJob, ClaimOptions, JobRef, JobStore, NewJob, RecordedProbe } from '../../jobs/store.js';
-import type { JobKind, JobPayloads } from '../../jobs/types.js';
 import type { Logger } from '../../log/logger.js';
+import type { ClaimedJob, ClaimOptions, JobRef, JobStore, NewJob, RecordedProbe } from '../../queue/store.js';
+import type { JobKind, JobPayloads } from '../../queue/types.js';
 import { COUNTER, INCREMENT_COUNTER_SQL } from './counters.js';
 import type { LocalDatabase } from './open.js';
 import { INSERT_RESULT_SQL, resultParams } from './result-rows.js';

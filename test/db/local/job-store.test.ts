@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import { createJobStore, type LocalDatabase, openLocalDatabase } from '../../../src/db/local/index.js';
-import type { NewJob } from '../../../src/jobs/store.js';
+import type { NewJob } from '../../../src/queue/store.js';
 import { makeResult, probePayload, tempDir } from './fixtures.js';
 
 function open(t: TestContext): { ldb: LocalDatabase; path: string } {

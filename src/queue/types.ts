@@ -11,6 +11,18 @@ export interface ProbePayload {
 }
 
 export type ExportPayload = Record<string, never>;
+
+/** What one export job did, typed once: the exporter returns it, the runner schedules by it. */
+export interface ExportOutcome {
+  /** Rows marked exported (sent now, or already in PostgreSQL from an earlier attempt). */
+  exported: number;
+  /** The batch was full: more rows are probably waiting, so the next export is queued at once. */
+  full: boolean;
+  /** Rows PostgreSQL refused on their own (row-level SQLSTATE), set aside locally with the reason. */
+  setAside: number;
+  /** Set when the remote could not be used: wait this long before the next attempt. */
+  retryAfterMs: number | null;
+}
 export type CollectPayload = Record<string, never>;
 
 export interface JobPayloads {

@@ -2,15 +2,10 @@ import type { MonitorConfig } from '../config/types.js';
 import { registerUriSecrets } from '../config/uri.js';
 import { classifyRemoteError, describeRemoteError, type RemoteFailureKind } from '../db/remote/sqlstate.js';
 import { toError } from '../errors.js';
-import { createExporter, type Exporter } from '../jobs/export.js';
-import type { ExportSource } from '../jobs/store.js';
 import type { Logger } from '../log/logger.js';
-
-export interface ExportOutcome {
-  exported: number;
-  full: boolean;
-  retryAfterMs: number | null;
-}
+import type { ExportSource } from '../queue/store.js';
+import type { ExportOutcome } from '../queue/types.js';
+import { createExporter, type Exporter } from './exporter.js';
 
 /** What a failed migration is, in the log: never "lost connection" for a table problem. */
 const MIGRATE_FAILURE: Record<RemoteFailureKind, string> = {
@@ -92,7 +87,7 @@ export class RemoteExport {
 
   private async runOnce(): Promise<ExportOutcome> {
     const exporter = this.exporter;
-    if (!exporter) return { exported: 0, full: false, retryAfterMs: null };
+    if (!exporter) return { exported: 0, full: false, setAside: 0, retryAfterMs: null };
     if (!this.migrated) {
       try {
         const applied = await exporter.migrate();
@@ -110,14 +105,14 @@ export class RemoteExport {
           );
         }
         this.lastMigrateError = msg;
-        return { exported: 0, full: false, retryAfterMs: MIGRATE_RETRY_MS };
+        return { exported: 0, full: false, setAside: 0, retryAfterMs: MIGRATE_RETRY_MS };
       }
     }
     const outcome = await exporter.exportOnce();
     if (outcome.exported > 0) {
       this.logger.info({ module: 'export' }, `Exported ${outcome.exported} records.`);
     }
-    return { exported: outcome.exported, full: outcome.full, retryAfterMs: outcome.retryAfterMs };
+    return outcome;
   }
 
   state(): string {

@@ -7,10 +7,11 @@ import { classifyRemoteError, describeRemoteError, isRowLevel } from '../db/remo
 import { DEFAULT_REMOTE_TABLE, type RemoteTable } from '../db/remote/table.js';
 import { toError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
+import type { ExportSource } from '../queue/store.js';
+import type { ExportOutcome } from '../queue/types.js';
 import type { ProbeResult } from '../results/types.js';
-import { Backoff, type BackoffOptions } from './backoff.js';
+import { Backoff, type BackoffOptions } from '../util/backoff.js';
 import { ConnectionState, type ConnectionStatus } from './connection-state.js';
-import type { ExportSource } from './store.js';
 
 export interface ExporterOptions {
   /** postgres:// URI. Its password is registered as a secret and never logged. */
@@ -39,17 +40,6 @@ export interface ExporterOptions {
    * it throws escapes `exportOnce` as is (a "crash" at the worst moment). Default none.
    */
   afterCommit?: ((ids: readonly string[]) => void | Promise<void>) | undefined;
-}
-
-export interface ExportOutcome {
-  /** Rows marked exported (sent now, or already in PostgreSQL from an earlier attempt). */
-  exported: number;
-  /** The batch was full: more are probably waiting, export again soon. */
-  full: boolean;
-  /** Rows PostgreSQL refused on their own (row-level SQLSTATE), set aside locally with the reason. */
-  setAside: number;
-  /** Set when the remote could not be used: wait this long before the next attempt. */
-  retryAfterMs: number | null;
 }
 
 export interface Exporter {
