@@ -8,8 +8,6 @@ import {
   acquireInstanceLock,
   createExportSource,
   createJobStore,
-  enforceBufferLimit,
-  type LocalJobStore,
   openLocalDatabase,
 } from '../db/local/index.js';
 import { ConfigError, toError } from '../errors.js';
@@ -18,7 +16,9 @@ import { createAgent } from '../jobs/agent.js';
 import type { Logger } from '../log/logger.js';
 import { createThreadedProber } from '../probe/threaded-prober.js';
 import { createNotifier } from '../systemd/notify.js';
+import { Closers } from './closers.js';
 import { watchConfig } from './config-watcher.js';
+import { checkBufferLimit, countDiskFullDrops } from './local-buffer.js';
 import { warnOnRegexTimeout } from './regex-timeout-warning.js';
 import { stopLatch, withTimeout } from './stop-latch.js';
 
@@ -52,21 +52,6 @@ export const DEFAULT_MAX_ROWS = LIMITS['buffer.max_rows'].default;
 /** How long closing the remote pool or the HTTP pools may take at shutdown. */
 const CLOSE_BOUND_MS = 2_000;
 
-/** Results lost while the disk was full are counted by the next write; at shutdown, now. */
-function countDiskFullDrops(store: LocalJobStore, log: Logger): void {
-  try {
-    const unsaved = store.saveDiskFullDrops();
-    if (unsaved > 0) {
-      log.error(
-        { module: 'monitoring', lost: unsaved },
-        `${unsaved} results lost while the local database was full are not in its disk_full_dropped counter (still full)`,
-      );
-    }
-  } catch (err) {
-    log.error({ module: 'monitoring', err: toError(err) }, 'could not save the disk_full_dropped counter');
-  }
-}
-
 function loadServices(config: MonitorConfig, path: string): ResolvedService[] {
   if (config.services.length === 0) {
     throw new ConfigError(
@@ -79,28 +64,28 @@ function loadServices(config: MonitorConfig, path: string): ResolvedService[] {
 /**
  * `monitor start`: the scheduler, runner, probe, export and collect jobs over one local database,
  * until SIGTERM/SIGINT (or `signal`). Resolves with the exit code once everything is closed.
+ * Each step registers what it acquired with one list of closers, which always runs in `finally`:
+ * a start-up that fails half-way releases the lock and the database as a stop does.
  */
 export async function runDaemon(options: DaemonOptions): Promise<number> {
+  const closers = new Closers(options.logger);
+  try {
+    return await run(options, closers);
+  } finally {
+    await closers.closeAll();
+  }
+}
+
+async function run(options: DaemonOptions, closers: Closers): Promise<number> {
   const log = options.logger;
   const { configPath } = options;
   const exportEnabled = options.exportEnabled ?? true;
   const collectEnabled = options.collectEnabled ?? true;
 
-  // Signals are taken over before anything else, so that a SIGTERM or SIGHUP that arrives during
-  // start-up drains or reloads instead of killing the process half-way.
-  const stop = stopLatch(log, options.signal);
-  let hupDuringStartup = false;
-  const earlyHup = () => {
-    hupDuringStartup = true;
-  };
-  process.on('SIGHUP', earlyHup);
-  const early = options.takeEarlySignals?.() ?? { stop: null, hup: false };
-  if (early.hup) hupDuringStartup = true;
-  if (early.stop) {
+  const signals = takeSignals(options, closers);
+  if (signals.earlyStop) {
     // Stopped before anything was acquired: nothing to drain or release.
-    process.off('SIGHUP', earlyHup);
-    stop.dispose();
-    log.info({ module: 'monitoring' }, `${early.stop} received during start-up: not started.`);
+    log.info({ module: 'monitoring' }, `${signals.earlyStop} received during start-up: not started.`);
     return 0;
   }
 
@@ -108,48 +93,30 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   registerUriSecrets(config.external_database_uri);
   let services = loadServices(config, configPath);
 
-  const notifier = createNotifier({ enabled: options.notifySystemd ?? false, logger: log });
-  // The lock comes first: a second instance must be refused before it touches the database.
-  const lock = acquireInstanceLock(config.local_database_path);
-  const ldb = (() => {
-    try {
-      // WAL checkpoints from a worker thread keep their copying and fsyncs off the probes' event loop.
-      // The real name: SQLite's -wal and -shm then sit beside the one file the lock is tied to.
-      return openLocalDatabase(lock.databasePath, {
-        logger: log,
-        backgroundCheckpoints: true,
-        maxPageCount: options.localMaxPageCount,
-      });
-    } catch (err) {
-      lock.release();
-      throw err;
-    }
-  })();
-
-  const store = createJobStore(ldb);
-  const source = createExportSource(ldb);
-  // HTTP in a worker thread: the main thread keeps the scheduler, the runner and SQLite.
-  const prober = warnOnRegexTimeout(
-    createThreadedProber({
-      perOrigin: config.runner?.per_origin,
-      concurrency: config.runner?.concurrency,
-    }),
-    log,
+  const notifier = closers.add(
+    createNotifier({ enabled: options.notifySystemd ?? false, logger: log }),
+    'systemd notifier',
+    (n) => n.close(),
   );
-  const remote = new RemoteExport(source, log);
+  const { ldb, store, source } = openStorage(config.local_database_path, options, closers);
+  // HTTP in a worker thread: the main thread keeps the scheduler, the runner and SQLite.
+  const prober = closers.add(
+    warnOnRegexTimeout(
+      createThreadedProber({ perOrigin: config.runner?.per_origin, concurrency: config.runner?.concurrency }),
+      log,
+    ),
+    'probe worker',
+    (p) => p.close(),
+    CLOSE_BOUND_MS,
+  );
+  const remote = closers.add(
+    new RemoteExport(source, log),
+    'PostgreSQL export',
+    (r) => r.close(),
+    CLOSE_BOUND_MS,
+  );
   remote.configure(config, exportEnabled);
-
-  if (!config.external_database_uri) {
-    log.warn(
-      { module: 'export' },
-      'No external database configured: results are kept in the local database only (export is off).',
-    );
-  } else if (!exportEnabled) {
-    log.warn({ module: 'export' }, 'Export disabled (--no-export): results stay in the local database.');
-  } else {
-    log.info({ module: 'base', remote: maskUri(config.external_database_uri) }, 'Starting Exporter worker.');
-  }
-  if (collectEnabled) log.info({ module: 'base' }, 'Starting Collector worker.');
+  logWorkers(config, exportEnabled, collectEnabled, log);
 
   const collectLog = log.child({ module: 'cleanup' });
   const agent = createAgent({
@@ -165,31 +132,41 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       ? createCollector(ldb, { onDeleted: (n) => collectLog.info(`${n} processed records deleted.`) })
       : undefined,
   });
+  // The drain: closed before the exporter, the prober and the database it still uses.
+  closers.add(agent, 'the drain', async (a) => {
+    await a.stop({ graceMs: options.drainMs ?? 10_000 });
+    countDiskFullDrops(store, log);
+    // Everything after the drain is bounded: a PostgreSQL that hangs mid-batch must not hold the
+    // exit. Leaving a remote transaction unfinished is safe: it either committed (the rows are
+    // re-sent and absorbed by ON CONFLICT next time) or it is rolled back when the connection drops.
+    if (remote.enabled) await withTimeout(remote.run(), options.finalExportMs ?? 5_000);
+  });
 
-  const bufferTimer = setInterval(() => {
-    try {
-      const maxRows = config.buffer?.max_rows ?? DEFAULT_MAX_ROWS;
-      const dropped = enforceBufferLimit(ldb, { maxRows });
-      if (dropped > 0) {
-        log.warn(
-          { module: 'buffer', dropped, maxRows },
-          `Local buffer limit of ${maxRows} unexported results reached: dropped the ${dropped} oldest.`,
-        );
-      }
-    } catch (err) {
-      log.error({ module: 'buffer', err: toError(err).message }, 'buffer limit check failed');
-    }
-  }, BUFFER_CHECK_MS);
-
+  closers.add(
+    setInterval(
+      () => checkBufferLimit(ldb, config.buffer?.max_rows ?? DEFAULT_MAX_ROWS, log),
+      BUFFER_CHECK_MS,
+    ),
+    'buffer check',
+    clearInterval,
+  );
   const statusLine = (): string => {
     const s = agent.stats();
     const over = s.overload === null ? '' : ` overloaded=${s.overload.toFixed(2)}x`;
     return `services=${services.length} executed=${s.executed} missed=${s.missed} stale=${s.stale}${over} remote=${remote.state()}`;
   };
-  const statusTimer = setInterval(() => void notifier.status(statusLine()), STATUS_EVERY_MS);
-  const watchdogTimer = notifier.watchdogIntervalMs
-    ? setInterval(() => void notifier.watchdog(), notifier.watchdogIntervalMs)
-    : null;
+  closers.add(
+    setInterval(() => void notifier.status(statusLine()), STATUS_EVERY_MS),
+    'status line',
+    clearInterval,
+  );
+  if (notifier.watchdogIntervalMs) {
+    closers.add(
+      setInterval(() => void notifier.watchdog(), notifier.watchdogIntervalMs),
+      'watchdog',
+      clearInterval,
+    );
+  }
 
   const reload = (reason: string) => {
     try {
@@ -223,39 +200,87 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       );
     }
   };
-  const watcher = watchConfig(configPath, reload);
-  process.off('SIGHUP', earlyHup);
-  if (hupDuringStartup) reload('SIGHUP');
+  closers.add(watchConfig(configPath, reload), 'config watcher', (w) => w.close());
+  if (signals.handOverHup()) reload('SIGHUP');
 
   agent.start();
   log.info({ module: 'monitoring' }, 'Starting Agent worker.');
   await notifier.ready(statusLine());
 
-  const stopReason = await stop.requested;
-
-  const drainMs = options.drainMs ?? 10_000;
-  log.info({ module: 'monitoring' }, `${stopReason} received: draining (up to ${drainMs} ms).`);
+  const stopReason = await signals.stop.requested;
+  log.info(
+    { module: 'monitoring' },
+    `${stopReason} received: draining (up to ${options.drainMs ?? 10_000} ms).`,
+  );
   await notifier.stopping('draining');
   // A reload asked for while draining has nothing left to reload, but must not kill the drain.
-  process.on('SIGHUP', earlyHup);
-  watcher.close();
-  clearInterval(bufferTimer);
-  clearInterval(statusTimer);
-  if (watchdogTimer) clearInterval(watchdogTimer);
-  await agent.stop({ graceMs: drainMs });
-  countDiskFullDrops(store, log);
-  // Everything after the drain is bounded: a PostgreSQL that hangs mid-batch must not hold the exit.
-  // Leaving a remote transaction unfinished is safe: it either committed (the rows are re-sent and
-  // absorbed by ON CONFLICT next time) or it is rolled back when the connection drops.
-  if (remote.enabled) await withTimeout(remote.run(), options.finalExportMs ?? 5_000);
-  await withTimeout(remote.close(), CLOSE_BOUND_MS);
-  await withTimeout(prober.close(), CLOSE_BOUND_MS);
-  ldb.close();
-  lock.release();
-  notifier.close();
-  stop.dispose();
-  process.off('SIGHUP', earlyHup);
+  signals.holdHup();
+  await closers.closeAll();
   const { executed, missed, stale } = agent.stats();
   log.info({ module: 'monitoring', executed, missed, stale }, 'Stopped.');
   return 0;
+}
+
+/**
+ * Signals are taken over before anything else, so that a SIGTERM or SIGHUP that arrives during
+ * start-up drains or reloads instead of killing the process half-way.
+ */
+function takeSignals(options: DaemonOptions, closers: Closers) {
+  const stop = closers.add(stopLatch(options.logger, options.signal), 'signal handlers', (l) => l.dispose());
+  let hupDuringStartup = false;
+  const holdHup = () => {
+    hupDuringStartup = true;
+  };
+  closers.add(holdHup, 'SIGHUP guard', (h) => process.off('SIGHUP', h));
+  process.on('SIGHUP', holdHup);
+  const early = options.takeEarlySignals?.() ?? { stop: null, hup: false };
+  if (early.hup) hupDuringStartup = true;
+  return {
+    stop,
+    earlyStop: early.stop,
+    /** The config watcher takes SIGHUP from here on; true when one came during start-up. */
+    handOverHup(): boolean {
+      process.off('SIGHUP', holdHup);
+      return hupDuringStartup;
+    },
+    holdHup(): void {
+      process.on('SIGHUP', holdHup);
+    },
+  };
+}
+
+function openStorage(path: string, options: DaemonOptions, closers: Closers) {
+  // The lock comes first: a second instance must be refused before it touches the database.
+  const lock = closers.add(acquireInstanceLock(path), 'instance lock', (l) => l.release());
+  // WAL checkpoints from a worker thread keep their copying and fsyncs off the probes' event loop.
+  // The real name: SQLite's -wal and -shm then sit beside the one file the lock is tied to.
+  const ldb = closers.add(
+    openLocalDatabase(lock.databasePath, {
+      logger: options.logger,
+      backgroundCheckpoints: true,
+      maxPageCount: options.localMaxPageCount,
+    }),
+    'local database',
+    (d) => d.close(),
+  );
+  return { ldb, store: createJobStore(ldb), source: createExportSource(ldb) };
+}
+
+function logWorkers(
+  config: MonitorConfig,
+  exportEnabled: boolean,
+  collectEnabled: boolean,
+  log: Logger,
+): void {
+  if (!config.external_database_uri) {
+    log.warn(
+      { module: 'export' },
+      'No external database configured: results are kept in the local database only (export is off).',
+    );
+  } else if (!exportEnabled) {
+    log.warn({ module: 'export' }, 'Export disabled (--no-export): results stay in the local database.');
+  } else {
+    log.info({ module: 'base', remote: maskUri(config.external_database_uri) }, 'Starting Exporter worker.');
+  }
+  if (collectEnabled) log.info({ module: 'base' }, 'Starting Collector worker.');
 }
