@@ -2,13 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createExporter } from '../../src/export/exporter.js';
 import { silentLogger } from '../../src/log/logger.js';
-import { getTestDatabaseUrl } from '../helpers/pg.js';
-import { capturingLogger, makeResult, messages, openLocal, query } from './fixtures.js';
+import { exporterRig, makeResult, messages, query } from './fixtures.js';
 
 test('results flow end to end with every column right, then are marked exported locally', async (t) => {
-  const url = await getTestDatabaseUrl();
-  const local = openLocal();
-  t.after(() => local.close());
+  const { url, local, exporter } = await exporterRig(t, { backoff: undefined, migrate: false });
   const ok = makeResult(0);
   const timeout = makeResult(1, {
     statusCode: null,
@@ -36,8 +33,6 @@ test('results flow end to end with every column right, then are marked exported 
   });
   local.add([ok, timeout, mismatch, missed]);
 
-  const exporter = createExporter({ uri: url, source: local.source, logger: silentLogger() });
-  t.after(() => exporter.close());
   assert.equal(exporter.state(), 'unknown');
   const out = await exporter.exportOnce();
   assert.deepEqual(out, { exported: 4, full: false, setAside: 0, retryAfterMs: null });
@@ -102,12 +97,12 @@ test('results flow end to end with every column right, then are marked exported 
 });
 
 test('batches: a full batch says so, and the next call takes the rest in order', async (t) => {
-  const url = await getTestDatabaseUrl();
-  const local = openLocal();
-  t.after(() => local.close());
+  const { url, local, exporter } = await exporterRig(t, {
+    batchSize: 10,
+    backoff: undefined,
+    migrate: false,
+  });
   local.add(Array.from({ length: 25 }, (_, i) => makeResult(i)));
-  const exporter = createExporter({ uri: url, source: local.source, logger: silentLogger(), batchSize: 10 });
-  t.after(() => exporter.close());
   assert.deepEqual(await exporter.exportOnce(), {
     exported: 10,
     full: true,
@@ -134,19 +129,19 @@ test('batches: a full batch says so, and the next call takes the rest in order',
 });
 
 test('a crash between the remote COMMIT and the local mark: the resend is absorbed, every row once', async (t) => {
-  const url = await getTestDatabaseUrl();
-  const local = openLocal();
-  t.after(() => local.close());
-  const results = Array.from({ length: 30 }, (_, i) => makeResult(i));
-  local.add(results);
-  const crashing = createExporter({
-    uri: url,
-    source: local.source,
-    logger: silentLogger(),
+  const {
+    url,
+    local,
+    exporter: crashing,
+  } = await exporterRig(t, {
+    backoff: undefined,
+    migrate: false,
     afterCommit: () => {
       throw new Error('simulated crash after COMMIT');
     },
   });
+  const results = Array.from({ length: 30 }, (_, i) => makeResult(i));
+  local.add(results);
   await assert.rejects(crashing.exportOnce(), /simulated crash after COMMIT/);
   await crashing.close();
   const [sent] = await query<{ n: string }>(url, 'SELECT count(*) AS n FROM monitoring');
@@ -171,13 +166,7 @@ test('a crash between the remote COMMIT and the local mark: the resend is absorb
 });
 
 test('poison rows are set aside with the reason; the rest of the batch arrives', async (t) => {
-  const url = await getTestDatabaseUrl();
-  const local = openLocal();
-  t.after(() => local.close());
-  const { logger, lines } = capturingLogger();
-  const exporter = createExporter({ uri: url, source: local.source, logger });
-  t.after(() => exporter.close());
-  await exporter.migrate();
+  const { url, local, exporter, lines } = await exporterRig(t, { backoff: undefined });
   await query(url, `ALTER TABLE monitoring ADD CONSTRAINT no_poison CHECK (url NOT LIKE '%poison%')`);
   const results = Array.from({ length: 40 }, (_, i) =>
     makeResult(i, i === 7 || i === 31 ? { url: `http://127.0.0.1/poison/${i}` } : {}),
@@ -211,9 +200,7 @@ test('poison rows are set aside with the reason; the rest of the batch arrives',
 });
 
 test('awkward text arrives byte for byte (quotes, backslashes, braces, commas, newlines, NULL-like words)', async (t) => {
-  const url = await getTestDatabaseUrl();
-  const local = openLocal();
-  t.after(() => local.close());
+  const { url, local, exporter } = await exporterRig(t, { backoff: undefined, migrate: false });
   const texts = [
     'say "hi", then {leave}',
     'C:\\path\\to\\"file"\\',
@@ -232,8 +219,6 @@ test('awkward text arrives byte for byte (quotes, backslashes, braces, commas, n
     }),
   );
   local.add(results);
-  const exporter = createExporter({ uri: url, source: local.source, logger: silentLogger() });
-  t.after(() => exporter.close());
   assert.equal((await exporter.exportOnce()).exported, texts.length);
   const rows = await query<{ local_id: string; exception: string | null; regex: string; url: string }>(
     url,
@@ -249,12 +234,8 @@ test('awkward text arrives byte for byte (quotes, backslashes, braces, commas, n
 });
 
 test('exportOnce is single-flight: overlapping calls share one batch', async (t) => {
-  const url = await getTestDatabaseUrl();
-  const local = openLocal();
-  t.after(() => local.close());
+  const { local, exporter } = await exporterRig(t, { batchSize: 5, backoff: undefined, migrate: false });
   local.add(Array.from({ length: 12 }, (_, i) => makeResult(i)));
-  const exporter = createExporter({ uri: url, source: local.source, logger: silentLogger(), batchSize: 5 });
-  t.after(() => exporter.close());
   const [a, b] = await Promise.all([exporter.exportOnce(), exporter.exportOnce()]);
   assert.equal(a, b, 'the same outcome object');
   assert.equal(a.exported, 5);
@@ -262,12 +243,12 @@ test('exportOnce is single-flight: overlapping calls share one batch', async (t)
 });
 
 test('draining a backlog (next batch read while the current one is inserted): every row once, in order', async (t) => {
-  const url = await getTestDatabaseUrl();
-  const local = openLocal();
-  t.after(() => local.close());
+  const { url, local, exporter } = await exporterRig(t, {
+    batchSize: 10,
+    backoff: undefined,
+    migrate: false,
+  });
   local.add(Array.from({ length: 30 }, (_, i) => makeResult(i)));
-  const exporter = createExporter({ uri: url, source: local.source, logger: silentLogger(), batchSize: 10 });
-  t.after(() => exporter.close());
   assert.equal((await exporter.exportOnce()).exported, 10);
   local.add(Array.from({ length: 5 }, (_, i) => makeResult(100 + i)));
   assert.equal((await exporter.exportOnce()).exported, 10);
@@ -302,18 +283,7 @@ test('draining a backlog (next batch read while the current one is inserted): ev
 });
 
 test('when every row fails alike the table is at fault: nothing is set aside, the batch waits', async (t) => {
-  const url = await getTestDatabaseUrl();
-  const local = openLocal();
-  t.after(() => local.close());
-  const { logger, lines, text } = capturingLogger();
-  const exporter = createExporter({
-    uri: url,
-    source: local.source,
-    logger,
-    backoff: { baseMs: 1, capMs: 5 },
-  });
-  t.after(() => exporter.close());
-  await exporter.migrate();
+  const { url, local, exporter, lines, text } = await exporterRig(t);
   // A constraint added by hand that no row can satisfy.
   await query(url, `ALTER TABLE monitoring ADD CONSTRAINT impossible CHECK (url = 'nothing')`);
   local.add(Array.from({ length: 6 }, (_, i) => makeResult(i)));
@@ -338,16 +308,7 @@ test('when every row fails alike the table is at fault: nothing is set aside, th
 });
 
 test('a poison row alone waits; it is set aside once a good row gets through beside it', async (t) => {
-  const url = await getTestDatabaseUrl();
-  const local = openLocal();
-  t.after(() => local.close());
-  const exporter = createExporter({
-    uri: url,
-    source: local.source,
-    logger: silentLogger(),
-    backoff: { baseMs: 1, capMs: 5 },
-  });
-  t.after(() => exporter.close());
+  const { local, exporter } = await exporterRig(t, { migrate: false });
   const poison = makeResult(0, { errorMessage: 'nul \u0000 byte' });
   local.add([poison]);
   const alone = await exporter.exportOnce();

@@ -13,7 +13,7 @@ import {
   testAdminUrl,
 } from '../helpers/pg.js';
 import { startTcpProxy } from '../helpers/tcp-proxy.js';
-import { capturingLogger, makeResult, messages, openLocal, query } from './fixtures.js';
+import { exporterRig, makeResult, messages, openLocal, query } from './fixtures.js';
 
 test('a process SIGKILLed between the remote COMMIT and the local mark: every row exactly once', async (t) => {
   const url = await getTestDatabaseUrl();
@@ -83,13 +83,14 @@ for (const c of [
   },
 ]) {
   test(`${c.name}: one clear log line, retryAfterMs set, no throw, results kept, password never logged`, async (t) => {
-    const local = openLocal();
-    t.after(() => local.close());
-    local.add([makeResult(1), makeResult(2)]);
     const uri = await c.uri(testAdminUrl());
-    const { logger, lines, text } = capturingLogger();
-    const exporter = createExporter({ uri, source: local.source, logger, connectTimeoutMs: 2000 });
-    t.after(() => exporter.close());
+    const { local, exporter, lines, text } = await exporterRig(t, {
+      url: uri,
+      connectTimeoutMs: 2000,
+      backoff: undefined,
+      migrate: false,
+    });
+    local.add([makeResult(1), makeResult(2)]);
     const outcomes = [];
     for (let i = 0; i < 3; i++) outcomes.push(await exporter.exportOnce());
     for (const o of outcomes) {
@@ -113,19 +114,13 @@ for (const c of [
 test('PostgreSQL stopped and started while exporting in a loop: nothing lost or doubled, one lost + one restored line', async (t) => {
   const server = await startTestPostgres();
   t.after(() => server.destroy());
-  const url = await createDatabaseOn(server.url);
-  const local = openLocal();
-  t.after(() => local.close());
-  const { logger, lines, text } = capturingLogger();
-  const exporter = createExporter({
-    uri: url,
-    source: local.source,
-    logger,
+  const { url, local, exporter, lines, text } = await exporterRig(t, {
+    url: await createDatabaseOn(server.url),
     batchSize: 15,
     connectTimeoutMs: 1000,
     backoff: { baseMs: 10, capMs: 100 },
+    migrate: false,
   });
-  t.after(() => exporter.close());
 
   let produced = 0;
   let sawDown = false;
@@ -159,21 +154,17 @@ test('PostgreSQL stopped and started while exporting in a loop: nothing lost or 
 
 test('a connection that goes silent after the COMMIT: the batch times out, is resent once and absorbed', async (t) => {
   const upstream = await getTestDatabaseUrl();
-  const url = new URL(upstream);
-  const proxy = await startTcpProxy(Number(url.port), { delayMs: 200 });
+  const proxied = new URL(upstream);
+  const proxy = await startTcpProxy(Number(proxied.port), { delayMs: 200 });
   t.after(() => proxy.close());
-  url.port = String(proxy.port);
-  const local = openLocal();
-  t.after(() => local.close());
-  const { logger, lines, text } = capturingLogger();
-  const exporter = createExporter({
-    uri: url.toString(),
-    source: local.source,
-    logger,
+  proxied.port = String(proxy.port);
+  const { local, exporter, lines, text } = await exporterRig(t, {
+    url: proxied.toString(),
     statementTimeoutMs: 1000,
     connectTimeoutMs: 3000,
+    backoff: undefined,
+    migrate: false,
   });
-  t.after(() => exporter.close());
   local.add([makeResult(0)]);
   assert.equal((await exporter.exportOnce()).exported, 1, 'warm: table migrated, connection pooled');
 
@@ -202,17 +193,7 @@ test('a connection that goes silent after the COMMIT: the batch times out, is re
 });
 
 test('a remote table dropped by hand: one clear line, then it is created again and the rows arrive', async (t) => {
-  const url = await getTestDatabaseUrl();
-  const local = openLocal();
-  t.after(() => local.close());
-  const { logger, lines, text } = capturingLogger();
-  const exporter = createExporter({
-    uri: url,
-    source: local.source,
-    logger,
-    backoff: { baseMs: 1, capMs: 5 },
-  });
-  t.after(() => exporter.close());
+  const { url, local, exporter, lines, text } = await exporterRig(t, { migrate: false });
   local.add([makeResult(0)]);
   assert.equal((await exporter.exportOnce()).exported, 1);
   await query(url, 'DROP TABLE monitoring');

@@ -123,22 +123,42 @@ export const ORIGINAL_DDL = `CREATE TABLE IF NOT EXISTS monitoring (
     created_at TIMESTAMP NOT NULL DEFAULT (timezone('utc', now()))
 )`;
 
-/**
- * A migrated exporter on a fresh test database, over a fresh local fixture, with a capturing logger
- * and fast backoff (override with `options`); both are closed after the test.
- */
-export async function exporterRig(
-  t: { after(fn: () => unknown): void },
-  options: Partial<ExporterOptions> = {},
-): Promise<{
+/** What `exporterRig` sets up besides the exporter options it passes through. */
+export interface ExporterRigOptions extends Omit<Partial<ExporterOptions>, 'uri' | 'source' | 'logger'> {
+  /**
+   * The PostgreSQL to export to (e.g. a database on a server the test started itself, a proxy in
+   * front of one, or a URI that cannot work). Default: a fresh database from `getTestDatabaseUrl()`.
+   */
+  url?: string;
+  /**
+   * Run `exporter.migrate()` before handing the exporter over. Default true; false for tests that
+   * rely on the first `exportOnce` migrating lazily, or whose server is not reachable.
+   */
+  migrate?: boolean;
+}
+
+export interface ExporterRig {
+  /** The URI the exporter was given. */
   url: string;
   local: LocalFixture;
   exporter: Exporter;
   logger: Logger;
   lines: string[];
   text(): string;
-}> {
-  const url = await getTestDatabaseUrl();
+}
+
+/**
+ * An exporter over a fresh local fixture, with a capturing logger and fast backoff
+ * ({ baseMs: 1, capMs: 5 }; pass `backoff: undefined` for the exporter's default), on a fresh test
+ * database unless `url` is given, migrated unless `migrate: false`. Any other `options` are passed to
+ * `createExporter`. The local fixture and the exporter are closed after the test.
+ */
+export async function exporterRig(
+  t: { after(fn: () => unknown): void },
+  options: ExporterRigOptions = {},
+): Promise<ExporterRig> {
+  const { url: given, migrate = true, ...exporterOptions } = options;
+  const url = given ?? (await getTestDatabaseUrl());
   const local = openLocal();
   t.after(() => local.close());
   const log = capturingLogger();
@@ -147,9 +167,9 @@ export async function exporterRig(
     source: local.source,
     logger: log.logger,
     backoff: { baseMs: 1, capMs: 5 },
-    ...options,
+    ...exporterOptions,
   });
   t.after(() => exporter.close());
-  await exporter.migrate();
+  if (migrate) await exporter.migrate();
   return { url, local, exporter, ...log };
 }
