@@ -162,7 +162,6 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     prober,
     services,
     agentName: config.agent_name ?? (await import('node:os')).hostname(),
-    runner: config.runner,
     logger: log,
     // The handler always exists so that a reload that adds an external database needs no restart.
     exportHandler: exportEnabled ? () => remote.run() : undefined,

@@ -4,7 +4,7 @@ import type { Prober } from '../probe/types.js';
 import type { ProbeResult } from '../results/types.js';
 import { LagHistogram } from './lag-histogram.js';
 import { MAX_WINDOW_MS } from './phase.js';
-import { Fifo, MinHeap } from './queues.js';
+import { MinHeap } from './queues.js';
 import type { ResultWriter } from './result-writer.js';
 import { internalError, type ProbeJob, type RunnerContext, refOf } from './runner-context.js';
 import type { ClaimedJob } from './store.js';
@@ -12,17 +12,15 @@ import type { JobKind, ProbePayload } from './types.js';
 
 /**
  * The runner's probe jobs. They are claimed a little ahead of their start time and kept in a
- * heap; one timer starts each at its runAt, within three caps: global concurrency, per origin,
- * and one in flight per service. A slot that cannot start before its window ends is written as a
- * `missed` result, never run late in a burst.
+ * heap; one timer hands each to the prober at its runAt, one in flight per service. The prober
+ * applies the concurrency caps (global and per origin) where requests finish, and answers
+ * `missed` for a probe they held past its window (see Prober). A slot that cannot start before
+ * its window ends is written as a `missed` result, never run late in a burst.
  */
 
 export interface ProbeLaneOptions {
+  /** Applies the concurrency caps (see Prober). */
   prober: Prober;
-  /** Probes in flight in all; infinite when the prober applies the caps itself. */
-  concurrency: number;
-  /** Probes in flight per origin; infinite when the prober applies the caps itself. */
-  perOrigin: number;
   /** RunnerOptions.claimLeadMs. */
   claimLeadMs: number;
   /** RunnerOptions.claimBatch. */
@@ -36,14 +34,14 @@ export interface ProbeLane {
   readonly leaseMs: number;
   /** Claims the probe jobs due within the claim lead and arms the dispatch timer. */
   claim(t: number): void;
-  /** Writes off held-back jobs whose window has ended, then starts those the caps now allow. */
+  /** Writes off held-back jobs whose window has ended. */
   catchUp(t: number): void;
   /** Slots scheduled in [from, to) were due while the process did not run: they are missed. */
   frozen(from: number, to: number): void;
   /** Stop starting probes; unstarted jobs go back to the queue, or are written off when late. */
   stop(): void;
   readonly inFlight: number;
-  /** Due jobs held back by a cap or by their service's previous probe. */
+  /** Due jobs held back by their service's previous probe. */
   readonly waiting: number;
   /** Start lag of the probes started, from their scheduled time. */
   readonly lag: LagHistogram;
@@ -53,7 +51,6 @@ const PROBE_KINDS: readonly JobKind[] = ['probe'];
 const SWEEP_EVERY_MS = 100;
 const LATE_WHEN_DUE = 'it was already over when the slot came due';
 const SERVICE_BUSY = 'the previous probe of this service was still running';
-const CAPS_FULL = 'the concurrency caps stayed full';
 const FROZEN = 'the monitor was not running at its time (frozen, suspended or stalled)';
 
 function runAtOf(job: ProbeJob): number {
@@ -66,16 +63,13 @@ export function createProbeLane(
   options: ProbeLaneOptions,
 ): ProbeLane {
   const { store, logger, counters, agent, now } = ctx;
-  const { prober, concurrency, perOrigin, claimLeadMs, claimBatch } = options;
+  const { prober, claimLeadMs, claimBatch } = options;
   const services = new Map<string, ResolvedService>();
   let leaseMs = 0;
 
   const heap = new MinHeap<ProbeJob>(runAtOf);
   /** Due jobs whose service still has a probe in flight. */
   const serviceWait = new Map<string, ProbeJob[]>();
-  /** Due jobs held back by the global or the per-origin cap, per origin, in arrival order. */
-  const originWait = new Map<string, Fifo<ProbeJob>>();
-  const originInFlight = new Map<string, number>();
   const busyServices = new Set<string>();
   let inFlight = 0;
   let waiting = 0;
@@ -138,22 +132,11 @@ export function createProbeLane(
       waiting++;
       return;
     }
-    if (inFlight >= concurrency || (originInFlight.get(service.origin) ?? 0) >= perOrigin) {
-      let q = originWait.get(service.origin);
-      if (q === undefined) {
-        q = new Fifo<ProbeJob>();
-        originWait.set(service.origin, q);
-      }
-      q.push(job);
-      waiting++;
-      return;
-    }
     startProbe(job, service, t);
   }
 
   function startProbe(job: ProbeJob, service: ResolvedService, t: number): void {
     inFlight++;
-    originInFlight.set(service.origin, (originInFlight.get(service.origin) ?? 0) + 1);
     busyServices.add(service.key);
     counters.executed++;
     lag.record(t - job.payload.scheduledAt);
@@ -179,9 +162,6 @@ export function createProbeLane(
 
   function probeDone(job: ProbeJob, service: ResolvedService, result: ProbeResult): void {
     inFlight--;
-    const n = (originInFlight.get(service.origin) ?? 1) - 1;
-    if (n === 0) originInFlight.delete(service.origin);
-    else originInFlight.set(service.origin, n);
     busyServices.delete(service.key);
     if (result.errorClass === 'missed') {
       // The prober's own caps held it past its window: it never started.
@@ -204,21 +184,6 @@ export function createProbeLane(
         admit(next, t, SERVICE_BUSY);
       }
     }
-    pump(t);
-  }
-
-  /** Start held-back jobs while the caps allow, oldest first within each origin. */
-  function pump(t: number): void {
-    if (originWait.size === 0) return;
-    for (const [origin, q] of originWait) {
-      if (inFlight >= concurrency) return;
-      while (q.length > 0 && inFlight < concurrency && (originInFlight.get(origin) ?? 0) < perOrigin) {
-        const job = q.shift()!;
-        waiting--;
-        admit(job, t, CAPS_FULL);
-      }
-      if (q.length === 0) originWait.delete(origin);
-    }
   }
 
   /** Write off held-back jobs whose window has ended, so a missed slot is reported promptly. */
@@ -228,17 +193,13 @@ export function createProbeLane(
     for (const [key, list] of serviceWait) {
       const keep = list.filter((j) => !expired(j));
       if (keep.length === list.length) continue;
-      for (const j of list) if (expired(j)) writeOff(j, SERVICE_BUSY);
+      for (const j of list) if (expired(j)) writeOff(j);
       if (keep.length === 0) serviceWait.delete(key);
       else serviceWait.set(key, keep);
     }
-    for (const [origin, q] of originWait) {
-      for (const j of q.removeWhere(expired)) writeOff(j, CAPS_FULL);
-      if (q.length === 0) originWait.delete(origin);
-    }
   }
 
-  function writeOff(job: ProbeJob, cause: string): void {
+  function writeOff(job: ProbeJob): void {
     waiting--;
     const service = services.get(job.payload.serviceKey);
     if (service === undefined) {
@@ -246,8 +207,7 @@ export function createProbeLane(
       writer.complete(refOf(job));
       writer.scheduleFlush();
     } else {
-      if (cause === CAPS_FULL) counters.missedForCapacity++;
-      writer.missed(job, service, cause);
+      writer.missed(job, service, SERVICE_BUSY);
     }
   }
 
@@ -310,9 +270,7 @@ export function createProbeLane(
     };
     settle(heap.drain(), LATE_WHEN_DUE);
     for (const list of serviceWait.values()) settle(list, SERVICE_BUSY);
-    for (const q of originWait.values()) settle(q.drain(), CAPS_FULL);
     serviceWait.clear();
-    originWait.clear();
     waiting = 0;
   }
 
@@ -324,7 +282,6 @@ export function createProbeLane(
     claim,
     catchUp(t) {
       if (waiting > 0 && t - lastSweep >= SWEEP_EVERY_MS) sweep(t);
-      pump(t);
     },
     frozen(from, to) {
       frozenFrom = from;

@@ -1,6 +1,5 @@
 import { setMaxListeners } from 'node:events';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { LIMITS } from '../config/limits.js';
 import type { ResolvedService } from '../config/resolve.js';
 import { MonitorError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
@@ -17,9 +16,9 @@ export type { HandlerKind, HandlerOutcome, JobHandler } from './handler-lane.js'
 
 /**
  * Drains the jobs table. A short polling loop claims probe jobs a little ahead of their start
- * time and keeps them in a heap; one timer starts each at its runAt, within three caps: global
- * concurrency, per origin, and one in flight per service. A slot that cannot start before its
- * window ends is written as a `missed` result, never run late in a burst. Results are written in
+ * time and keeps them in a heap; one timer starts each at its runAt, one in flight per service,
+ * and the prober applies the concurrency caps (global and per origin). A slot that cannot start
+ * before its window ends is written as a `missed` result, never run late in a burst. Results are written in
  * batches that also complete their jobs. `export` and `collect` jobs go to injected handlers,
  * one run at a time per kind, with retries and backoff.
  *
@@ -30,16 +29,16 @@ export type { HandlerKind, HandlerOutcome, JobHandler } from './handler-lane.js'
 
 export interface RunnerOptions {
   store: JobStore;
+  /**
+   * Applies the concurrency caps, global and per origin (createGatedProber or
+   * createThreadedProber): the runner hands it every due probe at once, one per service.
+   */
   prober: Prober;
   /** Agent name written on every result. */
   agent: string;
   services: readonly ResolvedService[];
   logger: Logger;
   handlers?: Partial<Record<HandlerKind, JobHandler>>;
-  /** Probes in flight across all services. Default 512 (left to a prober with gatesRequests). */
-  concurrency?: number;
-  /** Probes in flight per origin. Default 16 (left to a prober with gatesRequests). */
-  perOrigin?: number;
   /**
    * Claim loop period. Default 100 ms: each claim has a fixed cost in SQLite (it scans the running
    * jobs), so claiming 4× less often for 4× more rows cut claim time 5× at 2,000 probes/s.
@@ -91,7 +90,7 @@ export interface RunnerStats {
   /** Leases given back at shutdown. */
   released: number;
   inFlight: number;
-  /** Due probe jobs waiting for a cap or for their service's previous probe. */
+  /** Due probe jobs waiting for their service's previous probe (those waiting for the prober's caps are inFlight). */
   waiting: number;
   handlerRuns: number;
   handlerFailures: number;
@@ -131,16 +130,6 @@ const FROZEN_AFTER_MS = 2000;
 
 export function createRunner(options: RunnerOptions): Runner {
   const { store, prober, logger } = options;
-  // A prober that applies the caps itself (the threaded one, where requests finish) gets every due
-  // probe at once: caps held here would also count the hand-over back to this thread. It is
-  // bounded all the same, by one probe in flight per service.
-  const gated = prober.gatesRequests === true;
-  const concurrency = gated
-    ? Number.POSITIVE_INFINITY
-    : (options.concurrency ?? LIMITS['runner.concurrency'].default);
-  const perOrigin = gated
-    ? Number.POSITIVE_INFINITY
-    : (options.perOrigin ?? LIMITS['runner.per_origin'].default);
   const pollMs = options.pollMs ?? 100;
   const handlerLeaseMs = options.handlerLeaseMs ?? 120_000;
 
@@ -163,10 +152,11 @@ export function createRunner(options: RunnerOptions): Runner {
     flushMs: options.flushMs ?? 100,
     maxBufferedResults: options.maxBufferedResults ?? 100_000,
   });
+  // The prober gets every due probe at once and applies the caps where requests finish: caps
+  // held here would also count the hand-over back to this thread (in the threaded prober's case).
+  // It is bounded all the same, by one probe in flight per service.
   const probes = createProbeLane(ctx, writer, {
     prober,
-    concurrency,
-    perOrigin,
     claimLeadMs: options.claimLeadMs ?? 300,
     claimBatch: options.claimBatch ?? 1000,
   });

@@ -3,12 +3,12 @@ import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { createAgent, type ExportOutcome } from '../../src/jobs/agent.js';
 import { createLogger, silentLogger } from '../../src/log/logger.js';
-import { createProber } from '../../src/probe/prober.js';
+import { createGatedProber } from '../../src/probe/gated-prober.js';
 import { jobRows, resultRows, service, sleep, startServer, tempStore, waitFor } from './fixtures.js';
 
 test('start logs the average and total requests per minute like the original', async (t) => {
   const db = tempStore();
-  const prober = createProber();
+  const prober = createGatedProber();
   t.after(async () => {
     await prober.close();
     db.cleanup();
@@ -39,7 +39,7 @@ test('start logs the average and total requests per minute like the original', a
 
 test('export runs one at a time; a full batch queues the next at once; retryAfterMs is respected', async (t) => {
   const db = tempStore();
-  const prober = createProber();
+  const prober = createGatedProber();
   t.after(async () => {
     await prober.close();
     db.cleanup();
@@ -89,7 +89,7 @@ test('export runs one at a time; a full batch queues the next at once; retryAfte
 test('reload: a removed service stops, an added one starts, a kept one keeps its grid', async (t) => {
   const db = tempStore();
   const server = await startServer();
-  const prober = createProber();
+  const prober = createGatedProber();
   t.after(async () => {
     await prober.close();
     await server.close();

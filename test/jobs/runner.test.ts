@@ -5,12 +5,12 @@ import { createAgent } from '../../src/jobs/agent.js';
 import { createRunner } from '../../src/jobs/runner.js';
 import { createScheduler } from '../../src/jobs/scheduler.js';
 import { createLogger, silentLogger } from '../../src/log/logger.js';
-import { createProber } from '../../src/probe/prober.js';
+import { createGatedProber } from '../../src/probe/gated-prober.js';
 import { createThreadedProber } from '../../src/probe/threaded-prober.js';
 import { jobRows, resultRows, service, sleep, startServer, tempStore, waitFor } from './fixtures.js';
 
 for (const [where, makeProber] of [
-  ['in the runner (in-thread prober)', () => createProber({ perOrigin: 3 })],
+  ['in the gated in-thread prober', () => createGatedProber({ perOrigin: 3, concurrency: 8 })],
   ['in the probe worker (threaded prober)', () => createThreadedProber({ perOrigin: 3 })],
 ] as const) {
   test(`a slow origin does not delay the others: per-origin cap ${where} holds it, the rest run on time`, async (t) => {
@@ -35,7 +35,6 @@ for (const [where, makeProber] of [
       prober,
       services: [...slowServices, ...fastServices],
       agentName: 'test',
-      runner: { concurrency: 8, per_origin: 3 },
       logger: silentLogger(),
     });
     const started = Date.now();
@@ -71,7 +70,7 @@ for (const [where, makeProber] of [
 test('a slot whose previous probe still runs is missed; one probe per service at a time', async (t) => {
   const db = tempStore();
   const server = await startServer(() => 500);
-  const prober = createProber();
+  const prober = createGatedProber();
   t.after(async () => {
     await prober.close();
     await server.close();
@@ -118,7 +117,7 @@ test('a slot whose previous probe still runs is missed; one probe per service at
 test('stop drains in-flight probes within the grace, then gives unstarted leases back', async (t) => {
   const db = tempStore();
   const server = await startServer(() => 300);
-  const prober = createProber();
+  const prober = createGatedProber();
   t.after(async () => {
     await prober.close();
     await server.close();
@@ -151,7 +150,7 @@ test('stop drains in-flight probes within the grace, then gives unstarted leases
 test('stop aborts what outlives the grace, writes its results and releases everything', async (t) => {
   const db = tempStore();
   const server = await startServer(() => Number.POSITIVE_INFINITY);
-  const prober = createProber();
+  const prober = createGatedProber();
   t.after(async () => {
     await prober.close();
     await server.close();
@@ -179,7 +178,7 @@ test('stop aborts what outlives the grace, writes its results and releases every
 
 test('jobs of a removed service complete without a result', async (t) => {
   const db = tempStore();
-  const prober = createProber();
+  const prober = createGatedProber();
   t.after(async () => {
     await prober.close();
     db.cleanup();
@@ -211,7 +210,7 @@ test('jobs of a removed service complete without a result', async (t) => {
 
 test('a throwing handler is retried with backoff, then the job is dead', async (t) => {
   const db = tempStore();
-  const prober = createProber();
+  const prober = createGatedProber();
   t.after(async () => {
     await prober.close();
     db.cleanup();
@@ -250,7 +249,7 @@ test('a throwing handler is retried with backoff, then the job is dead', async (
 
 test('a local database that fails every call keeps the runner alive and logs once per period', async (t) => {
   const db = tempStore();
-  const prober = createProber();
+  const prober = createGatedProber();
   t.after(async () => {
     await prober.close();
     db.cleanup();
@@ -286,7 +285,7 @@ test('a local database that fails every call keeps the runner alive and logs onc
 test('results the database refuses are kept and retried, without a retry storm', async (t) => {
   const db = tempStore();
   const server = await startServer(() => 50);
-  const prober = createProber();
+  const prober = createGatedProber();
   t.after(async () => {
     await prober.close();
     await server.close();
@@ -321,7 +320,7 @@ test('results the database refuses are kept and retried, without a retry storm',
 test('slots left queued by an earlier run are skipped, not counted as missed by this one', async (t) => {
   const db = tempStore();
   const server = await startServer();
-  const prober = createProber();
+  const prober = createGatedProber();
   t.after(async () => {
     await prober.close();
     await server.close();
