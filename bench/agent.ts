@@ -196,7 +196,6 @@ export async function agentBench(options: AgentBenchOptions = {}): Promise<Bench
   // Delegates to the real prober; only counts which slots it ran (asked for, less those it wrote
   // off as missed while they waited for its caps).
   const prober: Prober = {
-    gatesRequests: real.gatesRequests,
     probe(service, opts) {
       scenario?.onProbeStart?.(opts.scheduledAt, Date.now());
       if (opts.scheduledAt < t0 || opts.scheduledAt >= t1) return real.probe(service, opts);
@@ -219,7 +218,6 @@ export async function agentBench(options: AgentBenchOptions = {}): Promise<Bench
     prober,
     services,
     agentName: 'bench',
-    runner: { concurrency, per_origin: perOrigin },
     exportHandler: realExporter
       ? timed(
           'export to PostgreSQL (synchronous part before its first await)',

@@ -8,7 +8,7 @@
 import { cpus } from 'node:os';
 import { Agent, request } from 'undici';
 import { type ResolvedService, resolveService } from '../src/config/resolve.js';
-import { createProber } from '../src/probe/prober.js';
+import { createGatedProber } from '../src/probe/gated-prober.js';
 import { createThreadedProber } from '../src/probe/threaded-prober.js';
 import type { Prober } from '../src/probe/types.js';
 import type { BenchResult } from './result.js';
@@ -95,7 +95,12 @@ export async function proberLoopBench(options: ProberLoopOptions = {}): Promise<
       return (await res.body.text()).includes('"status":"healthy"');
     });
     await dispatcher.close();
-    const inThread = await proberLoop(target, createProber({ perOrigin }), seconds, concurrency);
+    const inThread = await proberLoop(
+      target,
+      createGatedProber({ perOrigin, concurrency }),
+      seconds,
+      concurrency,
+    );
     const threaded = await proberLoop(target, createThreadedProber({ perOrigin }), seconds, concurrency);
     return {
       name: 'prober',

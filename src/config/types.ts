@@ -40,7 +40,7 @@ export interface RunnerSettings {
 }
 
 export interface ExportSettings {
-  /** Rows per PostgreSQL transaction. Default 2000 (see DEFAULT_EXPORT_BATCH in src/jobs/export.ts). */
+  /** Rows per PostgreSQL transaction. Default 2000 (see DEFAULT_EXPORT_BATCH in src/export/exporter.ts). */
   batch_size?: number;
   /** Bound of one export statement, server side and client side, in ms. Default 30,000. */
   statement_timeout_ms?: number;

@@ -124,7 +124,6 @@ async function run(options: DaemonOptions, closers: Closers): Promise<number> {
     prober,
     services,
     agentName: config.agent_name ?? (await import('node:os')).hostname(),
-    runner: config.runner,
     logger: log,
     // The handler always exists so that a reload that adds an external database needs no restart.
     exportHandler: exportEnabled ? () => remote.run() : undefined,

@@ -9,7 +9,6 @@ import type { Prober } from '../probe/types.js';
 export function warnOnRegexTimeout(prober: Prober, log: Logger): Prober {
   const warned = new Set<string>();
   return {
-    gatesRequests: prober.gatesRequests,
     close: () => prober.close(),
     probe: (service, options) =>
       prober.probe(service, options).then((r) => {

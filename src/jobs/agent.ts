@@ -1,5 +1,4 @@
 import type { ResolvedService } from '../config/resolve.js';
-import type { RunnerSettings } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import type { Prober } from '../probe/types.js';
 import type { JobStore } from '../queue/store.js';
@@ -16,12 +15,11 @@ import { createScheduler, type SchedulerStats } from './scheduler.js';
 
 export interface AgentOptions {
   store: JobStore;
+  /** Applies the concurrency caps (runner.concurrency, runner.per_origin): see RunnerOptions.prober. */
   prober: Prober;
   services: readonly ResolvedService[];
   /** Written on every result. */
   agentName: string;
-  /** Caps; defaults as in RunnerSettings. */
-  runner?: RunnerSettings;
   /**
    * Export job handler; without it no export jobs are scheduled. Throwing fails the job (retried
    * with backoff). The signal aborts when stop()'s grace is over.
@@ -100,8 +98,6 @@ export function createAgent(options: AgentOptions): Agent {
     services: options.services,
     logger,
     handlers,
-    concurrency: options.runner?.concurrency,
-    perOrigin: options.runner?.per_origin,
     now,
   });
 

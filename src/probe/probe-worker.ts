@@ -6,9 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ResolvedService } from '../config/resolve.js';
 import type { ProbeResult } from '../results/types.js';
-import { missedResult, resultWithoutResponse } from '../results/without-response.js';
-import { createProber } from './prober.js';
-import { createRequestGate } from './request-gate.js';
+import { createGatedProber } from './gated-prober.js';
 import {
   encodeResult,
   type FromWorker,
@@ -22,18 +20,9 @@ const port = parentPort;
 if (port === null) throw new Error('probe-worker.js must run as a worker thread');
 
 const { options, batchMs, concurrency } = workerData as ProbeWorkerData;
-const prober = createProber(options);
-/** Services whose last slot was missed here: their next probe waits at an overloaded origin, and goes first. */
-const owedServices = new WeakSet<ResolvedService>();
-const gate = createRequestGate<GateItem>({
-  start: run,
-  miss,
-  perOrigin: options.perOrigin,
-  concurrency,
-  owed: (item) => owedServices.has(item.service),
-});
-const CAPS_FULL = 'the concurrency caps stayed full';
-const STOPPED_FIRST = 'slot not started: the monitor stopped while it waited for the concurrency caps';
+// The caps apply here, where requests finish: a slot goes to the next probe without a round trip
+// to the main thread (see request-gate.ts).
+const prober = createGatedProber({ ...options, concurrency });
 const services = new Map<number, ResolvedService>();
 const shutdown = new Map<number, AbortController>();
 
@@ -67,34 +56,6 @@ function controllerFor(id: number): AbortController {
   return c;
 }
 
-/** A probe the worker was asked to run, as it waits at the gate. */
-interface GateItem {
-  seq: number;
-  service: ResolvedService;
-  scheduledAt: number;
-  signal: AbortSignal | undefined;
-}
-
-function run({ seq, service, scheduledAt, signal }: GateItem): void {
-  owedServices.delete(service);
-  // The agent name is filled in on the main thread.
-  prober.probe(service, { scheduledAt, agent: '', signal }).then((r) => {
-    gate.release(service.origin);
-    done(seq, r);
-  });
-}
-
-function miss({ seq, service, scheduledAt, signal }: GateItem): void {
-  const t = Date.now();
-  owedServices.add(service);
-  done(
-    seq,
-    signal?.aborted
-      ? resultWithoutResponse(service, scheduledAt, '', t, null, 'missed', STOPPED_FIRST)
-      : missedResult(service, scheduledAt, '', CAPS_FULL, t),
-  );
-}
-
 function start(
   seq: number,
   serviceId: number,
@@ -108,7 +69,8 @@ function start(
     throw new Error(`probe worker: unknown service id ${serviceId}`);
   }
   const signal = signalId === 0 ? undefined : controllerFor(signalId).signal;
-  gate.enter(service.origin, windowEndsAt, { seq, service, scheduledAt, signal });
+  // The agent name is filled in on the main thread.
+  void prober.probe(service, { scheduledAt, windowEndsAt, agent: '', signal }).then((r) => done(seq, r));
 }
 
 // The main thread takes a silent worker for a stuck one (see ThreadedProberOptions.hangMs).
@@ -117,17 +79,13 @@ setInterval(() => port.postMessage({} satisfies FromWorker), HEARTBEAT_MS).unref
 port.on('message', (m: ToWorker) => {
   if (m.services) for (const [id, s] of m.services) services.set(id, s);
   if (m.forget) for (const id of m.forget) services.delete(id);
-  if (m.abort) {
-    for (const id of m.abort) controllerFor(id).abort();
-    // Shutdown: probes still waiting for a slot never started, and now never will.
-    gate.abandon();
-  }
+  // Shutdown: the gated prober misses the probes still waiting for a slot.
+  if (m.abort) for (const id of m.abort) controllerFor(id).abort();
   if (m.starts) {
     const s = m.starts;
     for (let i = 0; i < s.length; i += START_STRIDE) start(s[i]!, s[i + 1]!, s[i + 2]!, s[i + 3]!, s[i + 4]!);
   }
   if (m.close) {
-    gate.close();
     void prober.close().finally(() => {
       port.postMessage({ closed: true } satisfies FromWorker);
       port.close();

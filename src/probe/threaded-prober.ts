@@ -22,7 +22,7 @@ import {
  * scheduler, the runner and every SQLite write; at thousands of probes a second, undici's request
  * and response handling was a third of that one thread's time, and moving it off is what lets the
  * two cores share the work. Starts and results cross in batches (one message per turn of the
- * event loop each way). The concurrency caps are applied in the worker (gatesRequests), where a
+ * event loop each way). The concurrency caps are applied in the worker (gated-prober.ts), where a
  * finished request can hand its slot to the next probe without waiting for this thread.
  *
  * If the worker dies, the probes it had are answered as `other` failures and the next probe
@@ -238,8 +238,6 @@ export function createThreadedProber(options: ThreadedProberOptions = {}): Probe
 
   return {
     probe,
-    // The worker applies both caps (request-gate.ts): a slot frees the moment its request ends.
-    gatesRequests: true,
     async close() {
       if (closed) return;
       closed = true;

@@ -5,8 +5,8 @@ export interface ProbeOptions {
   /** The grid slot this probe belongs to, epoch ms. */
   scheduledAt: number;
   /**
-   * End of the slot's window, epoch ms: a prober that queues for its caps (gatesRequests) answers
-   * `missed` instead of starting after it. Default: no end.
+   * End of the slot's window, epoch ms: a probe that waits for the concurrency caps past it is
+   * answered `missed` instead of starting late. Default: no end.
    */
   windowEndsAt?: number;
   /** Agent name written on the result. */
@@ -15,15 +15,16 @@ export interface ProbeOptions {
   signal?: AbortSignal;
 }
 
-/** Implemented by src/probe/prober.ts. `probe` never rejects: every failure is a classified result. */
+/**
+ * Implemented by src/probe/prober.ts. `probe` never rejects: every failure is a classified result.
+ *
+ * The runner relies on the prober for the concurrency caps (global and per origin): it hands over
+ * every due probe at once, keeping only one in flight per service. Give it a gated prober
+ * (gated-prober.ts, or threaded-prober.ts, which gates in its worker); createProber alone only
+ * bounds connections per origin.
+ */
 export interface Prober {
   probe(service: ResolvedService, options: ProbeOptions): Promise<ProbeResult>;
-  /**
-   * True when the prober applies the concurrency caps itself (global and per origin), queuing the
-   * rest and answering `missed` for a probe whose window ends while it waits: the runner then
-   * only keeps one probe in flight per service. Default false.
-   */
-  readonly gatesRequests?: boolean;
   /** Close pooled connections. */
   close(): Promise<void>;
 }

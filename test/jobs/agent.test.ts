@@ -1,19 +1,13 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
-import { createAgent } from '../../src/jobs/agent.js';
-import { createLogger, silentLogger } from '../../src/log/logger.js';
-import { createProber } from '../../src/probe/prober.js';
+import { createLogger } from '../../src/log/logger.js';
 import type { ExportOutcome } from '../../src/queue/types.js';
-import { jobRows, resultRows, service, sleep, startServer, tempStore, waitFor } from './fixtures.js';
+import { runnerRig } from '../helpers/runner-rig.js';
+import { jobRows, resultRows, service, sleep, waitFor } from './fixtures.js';
 
 test('start logs the average and total requests per minute like the original', async (t) => {
-  const db = tempStore();
-  const prober = createProber();
-  t.after(async () => {
-    await prober.close();
-    db.cleanup();
-  });
+  const rig = runnerRig(t);
   const lines: string[] = [];
   const stream = new Writable({
     write(chunk, _enc, cb) {
@@ -27,7 +21,7 @@ test('start logs the average and total requests per minute like the original', a
     service('http://127.0.0.1:1/b', { intervalMs: 5000 }),
     service('http://127.0.0.1:1/c', { intervalMs: 10_000 }),
   ];
-  const agent = createAgent({ store: db.store, prober, services, agentName: 'test', logger });
+  const agent = rig.agent({ services, logger });
   agent.start();
   await agent.stop({ graceMs: 100 });
   const messages = lines.map((l) => (JSON.parse(l) as { msg: string }).msg);
@@ -39,12 +33,8 @@ test('start logs the average and total requests per minute like the original', a
 });
 
 test('export runs one at a time; a full batch queues the next at once; retryAfterMs is respected', async (t) => {
-  const db = tempStore();
-  const prober = createProber();
-  t.after(async () => {
-    await prober.close();
-    db.cleanup();
-  });
+  const rig = runnerRig(t);
+  const { db } = rig;
   const calls: number[] = [];
   let running = 0;
   let maxRunning = 0;
@@ -63,14 +53,7 @@ test('export runs one at a time; a full batch queues the next at once; retryAfte
     }
     return { exported: 1, full: false, setAside: 0, retryAfterMs: null };
   };
-  const agent = createAgent({
-    store: db.store,
-    prober,
-    services: [],
-    agentName: 'test',
-    exportHandler,
-    logger: silentLogger(),
-  });
+  const agent = rig.agent({ exportHandler });
   agent.start();
   assert.ok(await waitFor(() => calls.length >= 6, 6000), `export calls: ${calls.length}`);
   await agent.stop({ graceMs: 1000 });
@@ -88,24 +71,13 @@ test('export runs one at a time; a full batch queues the next at once; retryAfte
 });
 
 test('reload: a removed service stops, an added one starts, a kept one keeps its grid', async (t) => {
-  const db = tempStore();
-  const server = await startServer();
-  const prober = createProber();
-  t.after(async () => {
-    await prober.close();
-    await server.close();
-    db.cleanup();
-  });
+  const rig = runnerRig(t);
+  const { db } = rig;
+  const server = await rig.server();
   const keep = service(`${server.url}/keep`, { intervalMs: 200 });
   const drop = service(`${server.url}/drop`, { intervalMs: 200 });
   const add = service(`${server.url}/add`, { intervalMs: 200 });
-  const agent = createAgent({
-    store: db.store,
-    prober,
-    services: [keep, drop],
-    agentName: 'test',
-    logger: silentLogger(),
-  });
+  const agent = rig.agent({ services: [keep, drop] });
   const started = Date.now();
   agent.start();
   await sleep(1200);

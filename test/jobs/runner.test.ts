@@ -1,43 +1,29 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
-import { createAgent } from '../../src/jobs/agent.js';
-import { createRunner } from '../../src/jobs/runner.js';
 import { createScheduler } from '../../src/jobs/scheduler.js';
 import { createLogger, silentLogger } from '../../src/log/logger.js';
-import { createProber } from '../../src/probe/prober.js';
+import { createGatedProber } from '../../src/probe/gated-prober.js';
 import { createThreadedProber } from '../../src/probe/threaded-prober.js';
-import { jobRows, resultRows, service, sleep, startServer, tempStore, waitFor } from './fixtures.js';
+import { runnerRig } from '../helpers/runner-rig.js';
+import { jobRows, resultRows, service, sleep, waitFor } from './fixtures.js';
 
 for (const [where, makeProber] of [
-  ['in the runner (in-thread prober)', () => createProber({ perOrigin: 3 })],
+  ['in the gated in-thread prober', () => createGatedProber({ perOrigin: 3, concurrency: 8 })],
   ['in the probe worker (threaded prober)', () => createThreadedProber({ perOrigin: 3 })],
 ] as const) {
   test(`a slow origin does not delay the others: per-origin cap ${where} holds it, the rest run on time`, async (t) => {
-    const db = tempStore();
-    const slow = await startServer(() => 1500);
-    const fast = await startServer();
-    const prober = makeProber();
-    t.after(async () => {
-      await prober.close();
-      await slow.close();
-      await fast.close();
-      db.cleanup();
-    });
+    const rig = runnerRig(t, makeProber());
+    const { db } = rig;
+    const slow = await rig.server(() => 1500);
+    const fast = await rig.server();
     const slowServices = Array.from({ length: 12 }, (_, i) =>
       service(`${slow.url}/slow/${i}`, { intervalMs: 500, timeoutMs: 4000 }),
     );
     const fastServices = Array.from({ length: 4 }, (_, i) =>
       service(`${fast.url}/fast/${i}`, { intervalMs: 200 }),
     );
-    const agent = createAgent({
-      store: db.store,
-      prober,
-      services: [...slowServices, ...fastServices],
-      agentName: 'test',
-      runner: { concurrency: 8, per_origin: 3 },
-      logger: silentLogger(),
-    });
+    const agent = rig.agent({ services: [...slowServices, ...fastServices] });
     const started = Date.now();
     agent.start();
     await sleep(4000);
@@ -69,23 +55,12 @@ for (const [where, makeProber] of [
 }
 
 test('a slot whose previous probe still runs is missed; one probe per service at a time', async (t) => {
-  const db = tempStore();
-  const server = await startServer(() => 500);
-  const prober = createProber();
-  t.after(async () => {
-    await prober.close();
-    await server.close();
-    db.cleanup();
-  });
+  const rig = runnerRig(t);
+  const { db } = rig;
+  const server = await rig.server(() => 500);
   // Scaled down from "a 12 s response with interval 5 s and timeout 15 s".
   const s = service(`${server.url}/sluggish`, { intervalMs: 200, timeoutMs: 2000 });
-  const agent = createAgent({
-    store: db.store,
-    prober,
-    services: [s],
-    agentName: 'test',
-    logger: silentLogger(),
-  });
+  const agent = rig.agent({ services: [s] });
   agent.start();
   await sleep(2600);
   await agent.stop({ graceMs: 3000 });
@@ -116,18 +91,14 @@ test('a slot whose previous probe still runs is missed; one probe per service at
 });
 
 test('stop drains in-flight probes within the grace, then gives unstarted leases back', async (t) => {
-  const db = tempStore();
-  const server = await startServer(() => 300);
-  const prober = createProber();
-  t.after(async () => {
-    await prober.close();
-    await server.close();
-    db.cleanup();
-  });
+  const rig = runnerRig(t);
+  const { db } = rig;
+  const server = await rig.server(() => 300);
   const services = Array.from({ length: 5 }, (_, i) => service(`${server.url}/d/${i}`, { intervalMs: 200 }));
-  const agent = createAgent({ store: db.store, prober, services, agentName: 'test', logger: silentLogger() });
+  const agent = rig.agent({ services });
   agent.start();
-  await sleep(1000);
+  // Stop while probes are in flight, some results already written.
+  assert.ok(await waitFor(() => agent.stats().inFlight > 0 && agent.stats().resultsWritten >= 5, 5000));
   await agent.stop({ graceMs: 5000 });
   const stats = agent.stats();
   assert.equal(stats.inFlight, 0);
@@ -149,18 +120,13 @@ test('stop drains in-flight probes within the grace, then gives unstarted leases
 });
 
 test('stop aborts what outlives the grace, writes its results and releases everything', async (t) => {
-  const db = tempStore();
-  const server = await startServer(() => Number.POSITIVE_INFINITY);
-  const prober = createProber();
-  t.after(async () => {
-    await prober.close();
-    await server.close();
-    db.cleanup();
-  });
+  const rig = runnerRig(t);
+  const { db } = rig;
+  const server = await rig.server(() => Number.POSITIVE_INFINITY);
   const services = Array.from({ length: 3 }, (_, i) =>
     service(`${server.url}/hang/${i}`, { intervalMs: 200, timeoutMs: 30_000 }),
   );
-  const agent = createAgent({ store: db.store, prober, services, agentName: 'test', logger: silentLogger() });
+  const agent = rig.agent({ services });
   agent.start();
   await waitFor(() => agent.stats().inFlight === 3, 3000);
   const before = Date.now();
@@ -178,12 +144,8 @@ test('stop aborts what outlives the grace, writes its results and releases every
 });
 
 test('jobs of a removed service complete without a result', async (t) => {
-  const db = tempStore();
-  const prober = createProber();
-  t.after(async () => {
-    await prober.close();
-    db.cleanup();
-  });
+  const rig = runnerRig(t);
+  const { db } = rig;
   const now = Date.now();
   db.store.enqueue([
     {
@@ -194,13 +156,7 @@ test('jobs of a removed service complete without a result', async (t) => {
       dedupeKey: `probe:gone:${now}`,
     },
   ]);
-  const runner = createRunner({
-    store: db.store,
-    prober,
-    agent: 'test',
-    services: [],
-    logger: silentLogger(),
-  });
+  const runner = rig.runner();
   runner.start();
   await waitFor(() => jobRows(db.ldb, 'probe')[0]?.state === 'done', 3000);
   await runner.stop(1000);
@@ -210,19 +166,10 @@ test('jobs of a removed service complete without a result', async (t) => {
 });
 
 test('a throwing handler is retried with backoff, then the job is dead', async (t) => {
-  const db = tempStore();
-  const prober = createProber();
-  t.after(async () => {
-    await prober.close();
-    db.cleanup();
-  });
+  const rig = runnerRig(t);
+  const { db } = rig;
   const calls: number[] = [];
-  const runner = createRunner({
-    store: db.store,
-    prober,
-    agent: 'test',
-    services: [],
-    logger: silentLogger(),
+  const runner = rig.runner({
     handlers: {
       collect: () => {
         calls.push(Date.now());
@@ -249,12 +196,8 @@ test('a throwing handler is retried with backoff, then the job is dead', async (
 });
 
 test('a local database that fails every call keeps the runner alive and logs once per period', async (t) => {
-  const db = tempStore();
-  const prober = createProber();
-  t.after(async () => {
-    await prober.close();
-    db.cleanup();
-  });
+  const rig = runnerRig(t);
+  const { db } = rig;
   const lines: string[] = [];
   const logger = createLogger({
     format: 'json',
@@ -267,16 +210,14 @@ test('a local database that fails every call keeps the runner alive and logs onc
   });
   const store = db.store;
   db.ldb.close(); // every statement now throws "The database connection is not open"
-  const runner = createRunner({
+  const runner = rig.runner({
     store,
-    prober,
-    agent: 'test',
     services: [service('http://127.0.0.1:1/x', { intervalMs: 200 })],
     logger,
     pollMs: 20,
   });
   runner.start();
-  await sleep(500);
+  await waitFor(() => runner.stats().storeErrors >= 5, 3000);
   await runner.stop(500);
   assert.ok(runner.stats().storeErrors >= 5, `store errors: ${runner.stats().storeErrors}`);
   const claimLines = lines.filter((l) => l.includes('claiming probe jobs failed'));
@@ -284,30 +225,18 @@ test('a local database that fails every call keeps the runner alive and logs onc
 });
 
 test('results the database refuses are kept and retried, without a retry storm', async (t) => {
-  const db = tempStore();
-  const server = await startServer(() => 50);
-  const prober = createProber();
-  t.after(async () => {
-    await prober.close();
-    await server.close();
-    db.cleanup();
-  });
-  const runner = createRunner({
-    store: db.store,
-    prober,
-    agent: 'test',
-    services: Array.from({ length: 5 }, (_, i) => service(`${server.url}/r/${i}`, { intervalMs: 100 })),
-    logger: silentLogger(),
-    flushRows: 1,
-  });
+  const rig = runnerRig(t);
+  const { db } = rig;
+  const server = await rig.server(() => 50);
+  const services = Array.from({ length: 5 }, (_, i) => service(`${server.url}/r/${i}`, { intervalMs: 100 }));
+  const runner = rig.runner({ services, flushRows: 1 });
   const scheduler = createScheduler({ store: db.store, services: [], logger: silentLogger() });
-  scheduler.setServices(
-    Array.from({ length: 5 }, (_, i) => service(`${server.url}/r/${i}`, { intervalMs: 100 })),
-  );
+  scheduler.setServices(services);
   scheduler.tick();
   runner.start();
   await waitFor(() => runner.stats().inFlight > 0, 2000);
   db.ldb.close(); // probes in flight now finish into a database that refuses them
+  // A fixed period: the number of store errors in it is what tells a retry storm.
   await sleep(1500);
   const errors = runner.stats().storeErrors;
   assert.ok(runner.stats().bufferedResults > 0, 'refused results are kept');
@@ -319,14 +248,9 @@ test('results the database refuses are kept and retried, without a retry storm',
 });
 
 test('slots left queued by an earlier run are skipped, not counted as missed by this one', async (t) => {
-  const db = tempStore();
-  const server = await startServer();
-  const prober = createProber();
-  t.after(async () => {
-    await prober.close();
-    await server.close();
-    db.cleanup();
-  });
+  const rig = runnerRig(t);
+  const { db } = rig;
+  const server = await rig.server();
   const s = service(`${server.url}/old`, { intervalMs: 1000 });
   const long = Date.now() - 60_000;
   const recent = Date.now() + 200;
@@ -339,13 +263,7 @@ test('slots left queued by an earlier run are skipped, not counted as missed by 
       dedupeKey: `probe:${s.key}:${at}`,
     })),
   );
-  const runner = createRunner({
-    store: db.store,
-    prober,
-    agent: 'test',
-    services: [s],
-    logger: silentLogger(),
-  });
+  const runner = rig.runner({ services: [s] });
   runner.start();
   await waitFor(() => resultRows(db.ldb).length === 1 && runner.stats().stale === 1, 3000);
   await runner.stop(1000);

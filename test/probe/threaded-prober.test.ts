@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
+import { createGatedProber } from '../../src/probe/gated-prober.js';
 import { createProber } from '../../src/probe/prober.js';
-import { createThreadedProber } from '../../src/probe/threaded-prober.js';
+import { createThreadedProber, type ThreadedProberOptions } from '../../src/probe/threaded-prober.js';
 import type { Prober } from '../../src/probe/types.js';
 import type { ProbeResult } from '../../src/results/types.js';
 import { refusedUrl, startOkServer, startSlowServer } from '../helpers/http-servers.js';
@@ -178,89 +179,95 @@ test('after close() a probe is answered as other without a request', async () =>
   }
 });
 
-test('the worker holds an origin to perOrigin requests and writes off a probe whose window ends while it waits', async () => {
-  let active = 0;
-  let peak = 0;
-  const server = http.createServer((_req, res) => {
-    active++;
-    peak = Math.max(peak, active);
-    setTimeout(() => {
-      active--;
-      res.end('ok');
-    }, 300);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const prober = createThreadedProber({ perOrigin: 2 });
-  try {
-    assert.equal(prober.gatesRequests, true);
-    // The worker thread starts with the first probe (a few hundred ms): not inside the windows.
-    await prober.probe(service(`http://127.0.0.1:${port}/warm`), { scheduledAt: 0, agent: 'a' });
-    peak = 0;
-    const t0 = Date.now();
-    // Six probes of one origin, windows ending 450 ms from now: two start at once, two when
-    // those finish (~300 ms), and the last two would start at ~600 ms, after their window.
-    const results = await Promise.all(
-      Array.from({ length: 6 }, (_, i) =>
-        prober.probe(service(`http://127.0.0.1:${port}/p${i}`), {
-          scheduledAt: t0,
-          windowEndsAt: t0 + 450,
-          agent: 'a',
-        }),
-      ),
-    );
-    assert.equal(peak, 2, 'requests in flight at the server');
-    assert.deepEqual(
-      results.map((r) => r.errorClass),
-      [null, null, null, null, 'missed', 'missed'],
-    );
-    for (const r of results.slice(4)) {
-      assert.equal(r.startedAt, null);
-      assert.match(
-        r.errorMessage ?? '',
-        /slot not started before its window ended: the concurrency caps stayed full/,
+// The caps apply where the requests are made: in the worker for the threaded prober, around
+// probe() for the in-thread one (the same gated-prober.ts either way).
+for (const [where, makeGated] of [
+  ['the worker', (o: ThreadedProberOptions) => createThreadedProber(o)],
+  ['the gated in-thread prober', (o: ThreadedProberOptions) => createGatedProber(o)],
+] as const) {
+  test(`${where} holds an origin to perOrigin requests and writes off a probe whose window ends while it waits`, async () => {
+    let active = 0;
+    let peak = 0;
+    const server = http.createServer((_req, res) => {
+      active++;
+      peak = Math.max(peak, active);
+      setTimeout(() => {
+        active--;
+        res.end('ok');
+      }, 300);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const prober = makeGated({ perOrigin: 2 });
+    try {
+      // The worker thread starts with the first probe (a few hundred ms): not inside the windows.
+      await prober.probe(service(`http://127.0.0.1:${port}/warm`), { scheduledAt: 0, agent: 'a' });
+      peak = 0;
+      const t0 = Date.now();
+      // Six probes of one origin, windows ending 450 ms from now: two start at once, two when
+      // those finish (~300 ms), and the last two would start at ~600 ms, after their window.
+      const results = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          prober.probe(service(`http://127.0.0.1:${port}/p${i}`), {
+            scheduledAt: t0,
+            windowEndsAt: t0 + 450,
+            agent: 'a',
+          }),
+        ),
       );
-      assert.equal(r.url, `http://127.0.0.1:${port}/p${results.indexOf(r)}`);
+      assert.equal(peak, 2, 'requests in flight at the server');
+      assert.deepEqual(
+        results.map((r) => r.errorClass),
+        [null, null, null, null, 'missed', 'missed'],
+      );
+      for (const r of results.slice(4)) {
+        assert.equal(r.startedAt, null);
+        assert.match(
+          r.errorMessage ?? '',
+          /slot not started before its window ended: the concurrency caps stayed full/,
+        );
+        assert.equal(r.url, `http://127.0.0.1:${port}/p${results.indexOf(r)}`);
+      }
+      // The waiting pair started as the first pair finished: their duration is the request alone.
+      for (const r of results.slice(2, 4)) {
+        assert.ok((r.startedAt ?? 0) - t0 >= 250, `started ${(r.startedAt ?? 0) - t0} ms in`);
+        assert.ok((r.durationMs ?? 0) < 600, `took ${r.durationMs} ms`);
+      }
+    } finally {
+      await prober.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     }
-    // The waiting pair started as the first pair finished: their duration is the request alone.
-    for (const r of results.slice(2, 4)) {
-      assert.ok((r.startedAt ?? 0) - t0 >= 250, `started ${(r.startedAt ?? 0) - t0} ms in`);
-      assert.ok((r.durationMs ?? 0) < 600, `took ${r.durationMs} ms`);
-    }
-  } finally {
-    await prober.close();
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-});
+  });
 
-test('at shutdown, probes still waiting for a slot in the worker end at once as missed, never started', async () => {
-  const slow = await startSlowServer(30_000);
-  const prober = createThreadedProber({ perOrigin: 1 });
-  try {
-    await prober.probe(service(`${slow.url}`, { timeout: 1 }), { scheduledAt: 0, agent: 'a' });
-    const controller = new AbortController();
-    const t0 = Date.now();
-    const pending = Array.from({ length: 3 }, (_, i) =>
-      prober.probe(service(`${slow.url}?n=${i}`, { timeout: 20 }), {
-        scheduledAt: t0,
-        windowEndsAt: t0 + 60_000,
-        agent: 'a',
-        signal: controller.signal,
-      }),
-    );
-    setTimeout(() => controller.abort(), 300);
-    const [first, ...waited] = await Promise.all(pending);
-    assert.ok(Date.now() - t0 < 3000, `took ${Date.now() - t0} ms`);
-    assert.notEqual(first!.startedAt, null, 'the first one was running');
-    assert.notEqual(first!.errorClass, 'missed');
-    for (const r of waited) {
-      assert.equal(r.errorClass, 'missed');
-      assert.equal(r.startedAt, null);
-      assert.match(r.errorMessage ?? '', /the monitor stopped while it waited/);
+  test(`at shutdown, probes still waiting for a slot in ${where} end at once as missed, never started`, async () => {
+    const slow = await startSlowServer(30_000);
+    const prober = makeGated({ perOrigin: 1 });
+    try {
+      await prober.probe(service(`${slow.url}`, { timeout: 1 }), { scheduledAt: 0, agent: 'a' });
+      const controller = new AbortController();
+      const t0 = Date.now();
+      const pending = Array.from({ length: 3 }, (_, i) =>
+        prober.probe(service(`${slow.url}?n=${i}`, { timeout: 20 }), {
+          scheduledAt: t0,
+          windowEndsAt: t0 + 60_000,
+          agent: 'a',
+          signal: controller.signal,
+        }),
+      );
+      setTimeout(() => controller.abort(), 300);
+      const [first, ...waited] = await Promise.all(pending);
+      assert.ok(Date.now() - t0 < 3000, `took ${Date.now() - t0} ms`);
+      assert.notEqual(first!.startedAt, null, 'the first one was running');
+      assert.notEqual(first!.errorClass, 'missed');
+      for (const r of waited) {
+        assert.equal(r.errorClass, 'missed');
+        assert.equal(r.startedAt, null);
+        assert.match(r.errorMessage ?? '', /the monitor stopped while it waited/);
+      }
+    } finally {
+      await prober.close();
+      await slow.close();
     }
-  } finally {
-    await prober.close();
-    await slow.close();
-  }
-});
+  });
+}
