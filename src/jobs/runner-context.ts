@@ -25,18 +25,29 @@ export interface RunnerContext {
   settled(): void;
 }
 
-/** The running totals of RunnerStats (documented there). */
+/** The running totals of RunnerStats, since the runner was created. */
 export interface RunnerCounters {
+  /** Probe jobs claimed. */
   claimed: number;
+  /** Probes started. */
   executed: number;
+  /** Slots written as `missed`. */
   missed: number;
+  /** Jobs of services no longer configured, completed without a result. */
   dropped: number;
+  /**
+   * Slots whose window had ended before this runner started (left queued by an earlier run that
+   * stopped or crashed), completed without a result: like every slot of the downtime, nobody
+   * was there to miss them.
+   */
   stale: number;
   resultsWritten: number;
+  /** Leases given back at shutdown. */
   released: number;
   handlerRuns: number;
   handlerFailures: number;
   storeErrors: number;
+  /** Slots missed for want of capacity (not frozen, not held by their own service's last probe). */
   missedForCapacity: number;
 }
 

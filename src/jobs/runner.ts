@@ -10,7 +10,7 @@ import { createHandlerLane, type HandlerKind, type JobHandler } from './handler-
 import { OverloadMeter } from './overload.js';
 import { createProbeLane } from './probe-lane.js';
 import { createResultWriter } from './result-writer.js';
-import { createCounters, internalError, type RunnerContext } from './runner-context.js';
+import { createCounters, internalError, type RunnerContext, type RunnerCounters } from './runner-context.js';
 
 export type { HandlerKind, HandlerOutcome, JobHandler } from './handler-lane.js';
 
@@ -69,39 +69,17 @@ export interface RunnerOptions {
   now?: () => number;
 }
 
-export interface RunnerStats {
-  /** Probe jobs claimed. */
-  claimed: number;
-  /** Probes started. */
-  executed: number;
-  /** Slots written as `missed`. */
-  missed: number;
-  /** Jobs of services no longer configured, completed without a result. */
-  dropped: number;
-  /**
-   * Slots whose window had ended before this runner started (left queued by an earlier run that
-   * stopped or crashed), completed without a result: like every slot of the downtime, nobody
-   * was there to miss them.
-   */
-  stale: number;
-  resultsWritten: number;
+export interface RunnerStats extends RunnerCounters {
   /** Results waiting to be written (a batch in the making, or a backlog the database refused). */
   bufferedResults: number;
-  /** Leases given back at shutdown. */
-  released: number;
   inFlight: number;
   /** Due probe jobs waiting for their service's previous probe (those waiting for the prober's caps are inFlight). */
   waiting: number;
-  handlerRuns: number;
-  handlerFailures: number;
-  storeErrors: number;
   startLagP50Ms: number;
   startLagP99Ms: number;
   startLagMaxMs: number;
   eventLoopDelayP99Ms: number;
   eventLoopDelayMaxMs: number;
-  /** Slots missed for want of capacity (not frozen, not held by their own service's last probe). */
-  missedForCapacity: number;
   /** Due ÷ started over the last 10 s while more is due than the monitor can start in time, else null. */
   overload: number | null;
 }
