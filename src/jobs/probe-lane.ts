@@ -53,10 +53,6 @@ const LATE_WHEN_DUE = 'it was already over when the slot came due';
 const SERVICE_BUSY = 'the previous probe of this service was still running';
 const FROZEN = 'the monitor was not running at its time (frozen, suspended or stalled)';
 
-function runAtOf(job: ProbeJob): number {
-  return job.runAt;
-}
-
 export function createProbeLane(
   ctx: RunnerContext,
   writer: ResultWriter,
@@ -67,7 +63,7 @@ export function createProbeLane(
   const services = new Map<string, ResolvedService>();
   let leaseMs = 0;
 
-  const heap = new MinHeap<ProbeJob>(runAtOf);
+  const heap = new MinHeap<ProbeJob>((job) => job.runAt);
   /** Due jobs whose service still has a probe in flight. */
   const serviceWait = new Map<string, ProbeJob[]>();
   const busyServices = new Set<string>();
@@ -99,10 +95,7 @@ export function createProbeLane(
     const payload: ProbePayload = job.payload;
     const service = services.get(payload.serviceKey);
     if (service === undefined) {
-      // Removed by a reload since it was enqueued: the slot no longer exists.
-      counters.dropped++;
-      writer.complete(refOf(job));
-      writer.scheduleFlush();
+      drop(job);
       return;
     }
     if (payload.scheduledAt < frozenUntil && payload.scheduledAt >= frozenFrom) {
@@ -202,13 +195,15 @@ export function createProbeLane(
   function writeOff(job: ProbeJob): void {
     waiting--;
     const service = services.get(job.payload.serviceKey);
-    if (service === undefined) {
-      counters.dropped++;
-      writer.complete(refOf(job));
-      writer.scheduleFlush();
-    } else {
-      writer.missed(job, service, SERVICE_BUSY);
-    }
+    if (service === undefined) drop(job);
+    else writer.missed(job, service, SERVICE_BUSY);
+  }
+
+  /** A job of a service removed by a reload since it was enqueued: the slot no longer exists. */
+  function drop(job: ProbeJob): void {
+    counters.dropped++;
+    writer.complete(refOf(job));
+    writer.scheduleFlush();
   }
 
   function dispatch(): void {
