@@ -1,7 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { Agent, type Dispatcher, interceptors, request } from 'undici';
+import { type Dispatcher, request } from 'undici';
 import { parseExpectStatus, type StatusSet } from '../config/expect-status.js';
-import { LIMITS } from '../config/limits.js';
 import type { ResolvedService } from '../config/resolve.js';
 import { splitCredentials } from '../config/uri.js';
 import { toError } from '../errors.js';
@@ -9,9 +8,10 @@ import type { ErrorClass, ProbeResult } from '../results/types.js';
 import { uuidv7 } from '../util/uuidv7.js';
 import { readBodyPrefix } from './body.js';
 import { classifyError, ProbeAbortedError, ProbeDeadlineError, type ProbePhase } from './classify.js';
-import { createTrackingConnector, hostPortKey, type TrackingConnector } from './connector.js';
-import { Deadline } from './deadline.js';
+import { hostPortKey } from './connector.js';
+import { Deadline, untilAborted } from './deadline.js';
 import { type BoundedResolverOptions, createBoundedResolver, DnsError } from './dns.js';
+import { createPools, type OriginState } from './pools.js';
 import { type CompiledRegex, createRegexMatcher, type RegexMatcherOptions } from './regex-matcher.js';
 import type { ProbeOptions, Prober } from './types.js';
 
@@ -60,75 +60,21 @@ interface Plan {
   requestHeaders: Record<string, string>;
 }
 
-/** What the probes of one host:port share, for ending connection attempts nobody waits for. */
-interface OriginState {
-  inFlight: number;
-  /** The longest service timeout seen here: the most a connection attempt may take. */
-  maxTimeoutMs: number;
-}
-
 const REDIRECT_STATUSES = new Set([300, 301, 302, 303, 307, 308]);
 
 const noop = () => {};
-
-/**
- * undici only honours an abort once the request is on a socket: while the pool is still
- * connecting (a port that never accepts, a TLS handshake that never ends) it waits for the
- * connect timeout. The probe must not: it leaves at its deadline, and whatever the abandoned
- * request later yields is destroyed so its connection goes back to the pool.
- */
-function untilAborted(
-  pending: Promise<Dispatcher.ResponseData>,
-  signal: AbortSignal,
-): Promise<Dispatcher.ResponseData> {
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      reject(signal.reason);
-      pending.then((res) => res.body.destroy(), noop);
-    };
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    pending.then(
-      (res) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(res);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err);
-      },
-    );
-  });
-}
 
 export function createProber(options: ProberOptions = {}): Prober {
   const resolver = createBoundedResolver({ ...options.dns, servers: options.dnsServers });
   const headers = { 'user-agent': options.userAgent ?? 'http-monitor-agent' };
   const maxRedirections = options.maxRedirections ?? 5;
-  const agents: Agent[] = [];
-  const trackers: TrackingConnector[] = [];
-  const dispatchers = new Map<string, Dispatcher>();
+  const pools = createPools(options, resolver.lookup);
   const regexes = new Map<string, CompiledRegex | string>();
   const matcher = createRegexMatcher(options.regex);
   const plans = new WeakMap<ResolvedService, Plan>();
   // Shared by spec: nearly every service says '200-399', and a bitmap each was ~30 MB at 40,000.
   const statusSets = new Map<string, StatusSet>();
   const shutdownWatchers = new WeakMap<AbortSignal, Set<Deadline>>();
-  const origins = new Map<string, OriginState>();
-  /** For attempts to a host:port no service names (a redirect's target). */
-  let maxTimeoutMs = 0;
-
-  function originFor(hostPort: string, timeoutMs: number): OriginState {
-    let o = origins.get(hostPort);
-    if (!o) {
-      o = { inFlight: 0, maxTimeoutMs: 0 };
-      origins.set(hostPort, o);
-    }
-    o.maxTimeoutMs = Math.max(o.maxTimeoutMs, timeoutMs);
-    maxTimeoutMs = Math.max(maxTimeoutMs, timeoutMs);
-    return o;
-  }
-
   // One listener per shutdown signal, fanned out to the probes in flight: a listener per probe
   // on the runner's shared signal would be hundreds at once (and Node's leak warning).
   function watchShutdown(signal: AbortSignal, controller: Deadline): () => void {
@@ -153,37 +99,6 @@ export function createProber(options: ProberOptions = {}): Prober {
     const set = inFlight;
     set.add(controller);
     return () => set.delete(controller);
-  }
-
-  // One Agent per TLS policy (verification is explicit per service, so the lax one exists only
-  // if a service asks for it) and a redirect-following view of each: a handful of pools in all,
-  // never one per probe.
-  function dispatcherFor(tlsVerify: boolean, follow: boolean): Dispatcher {
-    const key = `${tlsVerify}:${follow}`;
-    let d = dispatchers.get(key);
-    if (d) return d;
-    let agent = dispatchers.get(`${tlsVerify}:false`) as Agent | undefined;
-    if (!agent) {
-      const tracker = createTrackingConnector({
-        timeout: options.connectTimeoutMs ?? 30_000,
-        timeoutFor: (hostPort) => origins.get(hostPort)?.maxTimeoutMs ?? (maxTimeoutMs || undefined),
-        lookup: resolver.lookup,
-        rejectUnauthorized: tlsVerify,
-      });
-      trackers.push(tracker);
-      agent = new Agent({
-        connections: options.perOrigin ?? LIMITS['runner.per_origin'].default,
-        pipelining: 1,
-        keepAliveTimeout: options.keepAliveTimeoutMs ?? 4000,
-        maxHeaderSize: options.maxHeaderSize ?? 16384,
-        connect: tracker.connect,
-      });
-      agents.push(agent);
-      dispatchers.set(`${tlsVerify}:false`, agent);
-    }
-    d = follow ? agent.compose(interceptors.redirect({ maxRedirections })) : agent;
-    dispatchers.set(key, d);
-    return d;
   }
 
   function compile(source: string): CompiledRegex | string {
@@ -213,7 +128,7 @@ export function createProber(options: ProberOptions = {}): Prober {
       const u = new URL(s.url);
       hostname = u.hostname.replace(/^\[|\]$/g, '');
       hostPort = hostPortKey(u.hostname, u.port, u.protocol);
-      origin = originFor(hostPort, s.timeoutMs);
+      origin = pools.originFor(hostPort, s.timeoutMs);
       status = statusSets.get(s.expectStatus) ?? null;
       if (status === null) {
         status = parseExpectStatus(s.expectStatus);
@@ -234,22 +149,12 @@ export function createProber(options: ProberOptions = {}): Prober {
       status,
       regex,
       invalid,
-      dispatcher: dispatcherFor(s.tlsVerify, s.followRedirects),
+      dispatcher: pools.dispatcherFor(s.tlsVerify, s.followRedirects),
       requestUrl,
       requestHeaders,
     };
     plans.set(s, plan);
     return plan;
-  }
-
-  /** Before headers, say whether this origin was still connecting or in a TLS handshake. */
-  function responsePhase(plan: Plan): ProbePhase {
-    for (const t of trackers) {
-      const stage = t.stageOf(plan.hostPort);
-      if (stage === 'tcp') return 'connect';
-      if (stage === 'tls') return 'tls';
-    }
-    return 'response';
   }
 
   async function probe(service: ResolvedService, opts: ProbeOptions): Promise<ProbeResult> {
@@ -332,7 +237,7 @@ export function createProber(options: ProberOptions = {}): Prober {
         reason instanceof ProbeAbortedError || (controller.signal.aborted && !(e instanceof DnsError))
           ? toError(reason)
           : e;
-      const c = classifyError(cause, phase === 'response' ? responsePhase(plan) : phase);
+      const c = classifyError(cause, phase === 'response' ? pools.responsePhase(plan.hostPort) : phase);
       bytesRead = progress.bytesRead;
       errorClass = c.errorClass;
       errorMessage = c.message;
@@ -341,7 +246,7 @@ export function createProber(options: ProberOptions = {}): Prober {
       unwatch();
       // The last probe of a host:port out: a connection attempt still running there serves nobody
       // (its request was aborted) and would otherwise live to the connect timeout.
-      if (--plan.origin.inFlight === 0) for (const t of trackers) t.abandon(plan.hostPort);
+      if (--plan.origin.inFlight === 0) pools.abandon(plan.hostPort);
     }
 
     const durationMs = Math.round(performance.now() - t0);
@@ -370,10 +275,7 @@ export function createProber(options: ProberOptions = {}): Prober {
   return {
     probe,
     async close() {
-      // destroy, not close: a close would wait for hung requests (a trickling body) to end. undici's
-      // destroy leaves a connection attempt in progress running: end those first.
-      for (const t of trackers) t.abandonAll();
-      await Promise.all([...agents.map((a) => a.destroy()), matcher.close()]);
+      await Promise.all([pools.destroy(), matcher.close()]);
       resolver.close();
     },
   };
