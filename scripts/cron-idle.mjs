@@ -4,30 +4,16 @@
 // (utime + stime from /proc) over 20 s of idling. Prints one JSON line.
 //   node scripts/cron-idle.mjs [BIN=bin/monitor.js] [N=100000]
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { writeClosedPortConfig } from './lib/closed-port-config.mjs';
 
 const bin = process.argv[2] ?? new URL('../bin/monitor.js', import.meta.url).pathname;
 const n = Number(process.argv[3] ?? 100000);
-const dir = mkdtempSync(join(tmpdir(), 'cron100k-'));
-const services = Array.from({ length: n }, (_, i) => ({
-  url: `http://127.0.0.1:9/c/${i}`,
-  method: 'GET',
-  check_regex: false,
-  regex: null,
-  interval_sec: 5,
-  timeout: 3,
-  cron: '0 0 1 1 *',
-}));
-writeFileSync(
-  join(dir, 'cfg'),
-  JSON.stringify({ local_database_path: join(dir, 'db.sqlite3'), external_database_uri: null, services }),
-);
+const { path: cfg } = writeClosedPortConfig('cron100k-', n, { interval_sec: 5, cron: '0 0 1 1 *' });
 const t0 = Date.now();
 const c = spawn(
   process.execPath,
-  [bin, 'start', '--yes', '-vvvv', '--log-format', 'json', '--config-path', join(dir, 'cfg'), '--no-export'],
+  [bin, 'start', '--yes', '-vvvv', '--log-format', 'json', '--config-path', cfg, '--no-export'],
   { stdio: ['ignore', 'pipe', 'pipe'] },
 );
 let out = '';

@@ -5,27 +5,15 @@
 // prints the VmRSS maximum from /proc as one JSON line.
 //   node scripts/rss-per-service.mjs N
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { writeClosedPortConfig } from './lib/closed-port-config.mjs';
 
 const n = Number(process.argv[2]);
-const dir = mkdtempSync(join(tmpdir(), 'persvc-'));
-const services = Array.from({ length: n }, (_, i) => ({
-  url: `http://127.0.0.1:9/s/${i}`,
-  method: 'GET',
-  check_regex: false,
-  regex: null,
-  interval_sec: 300,
-  timeout: 3,
-}));
-writeFileSync(
-  join(dir, 'cfg'),
-  JSON.stringify({ local_database_path: join(dir, 'db.sqlite3'), external_database_uri: null, services }),
-);
+const { path: cfg } = writeClosedPortConfig('persvc-', n, { interval_sec: 300 });
 const c = spawn(
   new URL('../bin/monitor.js', import.meta.url).pathname,
-  ['start', '--yes', '-vvv', '--log-format', 'json', '--config-path', join(dir, 'cfg'), '--no-export'],
+  ['start', '--yes', '-vvv', '--log-format', 'json', '--config-path', cfg, '--no-export'],
   {
     stdio: ['ignore', 'ignore', 'ignore'],
     env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH}` },
