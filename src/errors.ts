@@ -26,6 +26,16 @@ export class MonitorError extends Error {
   }
 }
 
+/**
+ * The one abort error: the monitor is shutting down and cut this work short. The runner aborts its
+ * handlers and probes with it; the prober passes it on to the probes it fans the shutdown out to.
+ */
+export class AbortedError extends MonitorError {
+  constructor(message = 'the monitor is shutting down') {
+    super('E_ABORTED', message);
+  }
+}
+
 /** Bad command-line input or a bad value for a config field: exit code 2, nothing written. */
 export class UsageError extends MonitorError {
   constructor(message: string, options?: { cause?: unknown }) {

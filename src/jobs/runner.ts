@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { ResolvedService } from '../config/resolve.js';
-import { MonitorError } from '../errors.js';
+import { AbortedError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Prober } from '../probe/types.js';
 import type { JobStore } from '../queue/store.js';
@@ -239,7 +239,7 @@ export function createRunner(options: RunnerOptions): Runner {
       writer.flush();
       if (!(await waitIdle(graceMs))) {
         logger.warn({ inFlight: probes.inFlight }, 'shutdown grace over: aborting in-flight work');
-        ctx.abort.abort(new MonitorError('E_ABORTED', 'the monitor is shutting down'));
+        ctx.abort.abort(new AbortedError());
         await waitIdle(ABORT_SETTLE_MS);
       }
       // Handlers that ignored the abort: their jobs will be claimed again by the next start.

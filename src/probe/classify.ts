@@ -1,4 +1,4 @@
-import { errorCode } from '../errors.js';
+import { AbortedError, errorCode } from '../errors.js';
 import type { ErrorClass } from '../results/types.js';
 
 /** Where a probe was when it failed; turns a bare deadline into a useful message. */
@@ -13,14 +13,8 @@ export class ProbeDeadlineError extends Error {
   }
 }
 
-/** The abort reason when the caller's signal (shutdown) fired. */
-export class ProbeAbortedError extends Error {
-  readonly code = 'E_ABORTED';
-  constructor() {
-    super('probe aborted by shutdown');
-    this.name = 'ProbeAbortedError';
-  }
-}
+/** The message of the AbortedError a probe ends with when the shutdown signal fires. */
+export const SHUTDOWN_ABORT = 'probe aborted by shutdown';
 
 /** A regex match that ran past its budget (regex-isolate.ts), or could not be queued for one. */
 export class RegexTimeoutError extends Error {
@@ -148,7 +142,7 @@ function classify(err: Error, phase: ProbePhase): Classified {
       message: `deadline of ${err.timeoutMs} ms passed while ${PHASE_TEXT[phase]} (ETIMEDOUT)`,
     };
   }
-  if (err instanceof ProbeAbortedError) return { errorClass: 'other', message: `${err.message} (E_ABORTED)` };
+  if (err instanceof AbortedError) return { errorClass: 'other', message: `${err.message} (E_ABORTED)` };
   if (errors.some((e) => (e as { dns?: unknown }).dns === true)) {
     return { errorClass: 'dns', message: detail(codes[0]) };
   }

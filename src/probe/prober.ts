@@ -3,11 +3,11 @@ import { type Dispatcher, request } from 'undici';
 import { parseExpectStatus, type StatusSet } from '../config/expect-status.js';
 import type { ResolvedService } from '../config/resolve.js';
 import { splitCredentials } from '../config/uri.js';
-import { toError } from '../errors.js';
+import { AbortedError, toError } from '../errors.js';
 import type { ErrorClass, ProbeResult } from '../results/types.js';
 import { uuidv7 } from '../util/uuidv7.js';
 import { readBodyPrefix } from './body.js';
-import { classifyError, ProbeAbortedError, ProbeDeadlineError, type ProbePhase } from './classify.js';
+import { classifyError, ProbeDeadlineError, type ProbePhase, SHUTDOWN_ABORT } from './classify.js';
 import { hostPortKey } from './connector.js';
 import { Deadline, untilAborted } from './deadline.js';
 import { type BoundedResolverOptions, createBoundedResolver, DnsError } from './dns.js';
@@ -79,7 +79,7 @@ export function createProber(options: ProberOptions = {}): Prober {
   // on the runner's shared signal would be hundreds at once (and Node's leak warning).
   function watchShutdown(signal: AbortSignal, controller: Deadline): () => void {
     if (signal.aborted) {
-      controller.abort(new ProbeAbortedError());
+      controller.abort(new AbortedError(SHUTDOWN_ABORT));
       return noop;
     }
     let inFlight = shutdownWatchers.get(signal);
@@ -90,7 +90,7 @@ export function createProber(options: ProberOptions = {}): Prober {
       signal.addEventListener(
         'abort',
         () => {
-          for (const c of set) c.abort(new ProbeAbortedError());
+          for (const c of set) c.abort(new AbortedError(SHUTDOWN_ABORT));
           set.clear();
         },
         { once: true },
@@ -234,7 +234,7 @@ export function createProber(options: ProberOptions = {}): Prober {
       // A DNS error stays a DNS error at the deadline (the resolver says it did not answer), but
       // not at shutdown.
       const cause =
-        reason instanceof ProbeAbortedError || (controller.signal.aborted && !(e instanceof DnsError))
+        reason instanceof AbortedError || (controller.signal.aborted && !(e instanceof DnsError))
           ? toError(reason)
           : e;
       const c = classifyError(cause, phase === 'response' ? pools.responsePhase(plan.hostPort) : phase);
