@@ -11,6 +11,7 @@ import type { ExportSource } from '../queue/store.js';
 import type { ExportOutcome } from '../queue/types.js';
 import type { ProbeResult } from '../results/types.js';
 import { Backoff, type BackoffOptions } from '../util/backoff.js';
+import { singleFlight } from '../util/single-flight.js';
 import { ConnectionState, type ConnectionStatus } from './connection-state.js';
 
 export interface ExporterOptions {
@@ -181,15 +182,8 @@ export function createExporter(options: ExporterOptions): Exporter {
     progress.exported += local(() => source.markExported(ids, Date.now()));
   }
 
-  let inFlight: Promise<ExportOutcome> | null = null;
-
   /** Single-flight: a call while a batch is in flight shares that batch's outcome. */
-  function exportOnce(): Promise<ExportOutcome> {
-    inFlight ??= exportBatch().finally(() => {
-      inFlight = null;
-    });
-    return inFlight;
-  }
+  const exportOnce = singleFlight(exportBatch);
 
   /**
    * Draining a backlog, the next batch is read from SQLite while PostgreSQL inserts the current

@@ -5,6 +5,7 @@ import { toError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { ExportSource } from '../queue/store.js';
 import type { ExportOutcome } from '../queue/types.js';
+import { singleFlight } from '../util/single-flight.js';
 import { createExporter, type Exporter } from './exporter.js';
 
 /** What a failed migration is, in the log: never "lost connection" for a table problem. */
@@ -31,7 +32,6 @@ export class RemoteExport {
   private key: string | null = null;
   private migrated = false;
   private lastMigrateError: string | null = null;
-  private inFlight: Promise<ExportOutcome> | null = null;
 
   constructor(
     private readonly source: ExportSource,
@@ -76,14 +76,7 @@ export class RemoteExport {
   }
 
   /** One export step; never rejects. Single-flight: a call while one runs joins it. */
-  run(): Promise<ExportOutcome> {
-    if (!this.inFlight) {
-      this.inFlight = this.runOnce().finally(() => {
-        this.inFlight = null;
-      });
-    }
-    return this.inFlight;
-  }
+  readonly run: () => Promise<ExportOutcome> = singleFlight(() => this.runOnce());
 
   private async runOnce(): Promise<ExportOutcome> {
     const exporter = this.exporter;
