@@ -1,4 +1,3 @@
-import { createCollector } from '../collect/collector.js';
 import { readConfig } from '../config/file.js';
 import { LIMITS } from '../config/limits.js';
 import { type ResolvedService, resolveService } from '../config/resolve.js';
@@ -11,16 +10,13 @@ import {
   openLocalDatabase,
 } from '../db/local/index.js';
 import { ConfigError, toError } from '../errors.js';
-import { RemoteExport } from '../export/remote-export.js';
-import { createAgent } from '../jobs/agent.js';
 import type { Logger } from '../log/logger.js';
-import { createThreadedProber } from '../probe/threaded-prober.js';
 import { createNotifier } from '../systemd/notify.js';
 import { Closers } from './closers.js';
 import { watchConfig } from './config-watcher.js';
-import { checkBufferLimit, countDiskFullDrops } from './local-buffer.js';
-import { warnOnRegexTimeout } from './regex-timeout-warning.js';
-import { stopLatch, withTimeout } from './stop-latch.js';
+import { startEngine } from './engine.js';
+import { checkBufferLimit } from './local-buffer.js';
+import { stopLatch } from './stop-latch.js';
 
 export interface DaemonOptions {
   configPath: string;
@@ -49,8 +45,6 @@ export interface DaemonOptions {
 export const BUFFER_CHECK_MS = 5_000;
 const STATUS_EVERY_MS = 10_000;
 export const DEFAULT_MAX_ROWS = LIMITS['buffer.max_rows'].default;
-/** How long closing the remote pool or the HTTP pools may take at shutdown. */
-const CLOSE_BOUND_MS = 2_000;
 
 function loadServices(config: MonitorConfig, path: string): ResolvedService[] {
   if (config.services.length === 0) {
@@ -99,47 +93,8 @@ async function run(options: DaemonOptions, closers: Closers): Promise<number> {
     (n) => n.close(),
   );
   const { ldb, store, source } = openStorage(config.local_database_path, options, closers);
-  // HTTP in a worker thread: the main thread keeps the scheduler, the runner and SQLite.
-  const prober = closers.add(
-    warnOnRegexTimeout(
-      createThreadedProber({ perOrigin: config.runner?.per_origin, concurrency: config.runner?.concurrency }),
-      log,
-    ),
-    'probe worker',
-    (p) => p.close(),
-    CLOSE_BOUND_MS,
-  );
-  const remote = closers.add(
-    new RemoteExport(source, log),
-    'PostgreSQL export',
-    (r) => r.close(),
-    CLOSE_BOUND_MS,
-  );
-  remote.configure(config, exportEnabled);
   logWorkers(config, exportEnabled, collectEnabled, log);
-
-  const collectLog = log.child({ module: 'cleanup' });
-  const agent = createAgent({
-    store,
-    prober,
-    services,
-    agentName: config.agent_name ?? (await import('node:os')).hostname(),
-    logger: log,
-    // The handler always exists so that a reload that adds an external database needs no restart.
-    exportHandler: exportEnabled ? () => remote.run() : undefined,
-    collectHandler: collectEnabled
-      ? createCollector(ldb, { onDeleted: (n) => collectLog.info(`${n} processed records deleted.`) })
-      : undefined,
-  });
-  // The drain: closed before the exporter, the prober and the database it still uses.
-  closers.add(agent, 'the drain', async (a) => {
-    await a.stop({ graceMs: options.drainMs ?? 10_000 });
-    countDiskFullDrops(store, log);
-    // Everything after the drain is bounded: a PostgreSQL that hangs mid-batch must not hold the
-    // exit. Leaving a remote transaction unfinished is safe: it either committed (the rows are
-    // re-sent and absorbed by ON CONFLICT next time) or it is rolled back when the connection drops.
-    if (remote.enabled) await withTimeout(remote.run(), options.finalExportMs ?? 5_000);
-  });
+  const { remote, agent } = await startEngine(config, services, { ldb, store, source }, options, closers);
 
   closers.add(
     setInterval(
@@ -169,24 +124,9 @@ async function run(options: DaemonOptions, closers: Closers): Promise<number> {
 
   const reload = (reason: string) => {
     try {
-      const next = readConfig(configPath);
-      // No services is a valid state on reload: probe nothing, keep running (and exporting).
-      const nextServices = next.services.map(resolveService);
-      if (nextServices.length === 0) {
-        log.warn(
-          { module: 'config', reason },
-          `No services in ${configPath}: probing nothing until some are added.`,
-        );
-      }
-      registerUriSecrets(next.external_database_uri);
-      if (next.local_database_path !== config.local_database_path) {
-        log.warn(
-          { module: 'config' },
-          'local_database_path changed: it takes effect at the next start, not on reload.',
-        );
-      }
-      config = next;
-      services = nextServices;
+      const next = readForReload(configPath, config, reason, log);
+      config = next.config;
+      services = next.services;
       agent.setServices(services);
       remote.configure(config, exportEnabled);
       log.info({ module: 'config', reason, services: services.length }, 'Configuration reloaded.');
@@ -282,4 +222,30 @@ function logWorkers(
     log.info({ module: 'base', remote: maskUri(config.external_database_uri) }, 'Starting Exporter worker.');
   }
   if (collectEnabled) log.info({ module: 'base' }, 'Starting Collector worker.');
+}
+
+/** The config file again, for a reload (throws when it cannot be used), saying what it will not change. */
+function readForReload(
+  configPath: string,
+  current: MonitorConfig,
+  reason: string,
+  log: Logger,
+): { config: MonitorConfig; services: ResolvedService[] } {
+  const next = readConfig(configPath);
+  // No services is a valid state on reload: probe nothing, keep running (and exporting).
+  const services = next.services.map(resolveService);
+  if (services.length === 0) {
+    log.warn(
+      { module: 'config', reason },
+      `No services in ${configPath}: probing nothing until some are added.`,
+    );
+  }
+  registerUriSecrets(next.external_database_uri);
+  if (next.local_database_path !== current.local_database_path) {
+    log.warn(
+      { module: 'config' },
+      'local_database_path changed: it takes effect at the next start, not on reload.',
+    );
+  }
+  return { config: next, services };
 }

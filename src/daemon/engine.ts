@@ -1,0 +1,79 @@
+/**
+ * The daemon's engine step: the probe worker, the PostgreSQL export and the agent (scheduler and
+ * runner) over the local database, each registered with the closers, the drain included.
+ */
+import { createCollector } from '../collect/collector.js';
+import type { ResolvedService } from '../config/resolve.js';
+import type { MonitorConfig } from '../config/types.js';
+import type { createExportSource, LocalDatabase, LocalJobStore } from '../db/local/index.js';
+import { RemoteExport } from '../export/remote-export.js';
+import { type Agent, createAgent } from '../jobs/agent.js';
+import { createThreadedProber } from '../probe/threaded-prober.js';
+import type { Closers } from './closers.js';
+import type { DaemonOptions } from './daemon.js';
+import { countDiskFullDrops } from './local-buffer.js';
+import { warnOnRegexTimeout } from './regex-timeout-warning.js';
+import { withTimeout } from './stop-latch.js';
+
+/** How long closing the remote pool or the HTTP pools may take at shutdown. */
+export const CLOSE_BOUND_MS = 2_000;
+
+export interface Storage {
+  ldb: LocalDatabase;
+  store: LocalJobStore;
+  source: ReturnType<typeof createExportSource>;
+}
+
+export async function startEngine(
+  config: MonitorConfig,
+  services: readonly ResolvedService[],
+  { ldb, store, source }: Storage,
+  options: DaemonOptions,
+  closers: Closers,
+): Promise<{ remote: RemoteExport; agent: Agent }> {
+  const log = options.logger;
+  const exportEnabled = options.exportEnabled ?? true;
+  const collectEnabled = options.collectEnabled ?? true;
+  // HTTP in a worker thread: the main thread keeps the scheduler, the runner and SQLite.
+  const prober = closers.add(
+    warnOnRegexTimeout(
+      createThreadedProber({ perOrigin: config.runner?.per_origin, concurrency: config.runner?.concurrency }),
+      log,
+    ),
+    'probe worker',
+    (p) => p.close(),
+    CLOSE_BOUND_MS,
+  );
+  const remote = closers.add(
+    new RemoteExport(source, log),
+    'PostgreSQL export',
+    (r) => r.close(),
+    CLOSE_BOUND_MS,
+  );
+  remote.configure(config, exportEnabled);
+
+  const collectLog = log.child({ module: 'cleanup' });
+  const agent = createAgent({
+    store,
+    prober,
+    services,
+    agentName: config.agent_name ?? (await import('node:os')).hostname(),
+    logger: log,
+    // The handler always exists so that a reload that adds an external database needs no restart.
+    exportHandler: exportEnabled ? () => remote.run() : undefined,
+    collectHandler: collectEnabled
+      ? createCollector(ldb, { onDeleted: (n) => collectLog.info(`${n} processed records deleted.`) })
+      : undefined,
+  });
+  // The drain: closed before the exporter, the prober and the database it still uses.
+  closers.add(agent, 'the drain', async (a) => {
+    await a.stop({ graceMs: options.drainMs ?? 10_000 });
+    countDiskFullDrops(store, log);
+    // Everything after the drain is bounded: a PostgreSQL that hangs mid-batch must not hold the
+    // exit. Leaving a remote transaction unfinished is safe: it either committed (the rows are
+    // re-sent and absorbed by ON CONFLICT next time) or it is rolled back when the connection drops.
+    if (remote.enabled) await withTimeout(remote.run(), options.finalExportMs ?? 5_000);
+  });
+
+  return { remote, agent };
+}
