@@ -4,7 +4,8 @@ import { dirname, resolve } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { runMonitor } from '../helpers/cli.js';
-import { service, startDaemon, tempConfig } from '../helpers/daemon.js';
+import { startDaemon, tempConfig } from '../helpers/daemon.js';
+import { serviceConfig } from '../helpers/services.js';
 
 /** Issue 11's small frictions: help text, completion, the example app's address, the stale count. */
 
@@ -111,7 +112,7 @@ test('the example app listens on 127.0.0.1 unless a host is given', async () => 
 });
 
 test('the stale count the runner log points at is shown: stale= in the Stopped. line', async () => {
-  const cfg = tempConfig({ external_database_uri: null, services: [service('http://127.0.0.1:9/x')] });
+  const cfg = tempConfig({ external_database_uri: null, services: [serviceConfig('http://127.0.0.1:9/x')] });
   try {
     const d = startDaemon(cfg.configPath);
     await d.waitFor(/Starting Agent worker/);

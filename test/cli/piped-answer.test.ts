@@ -3,7 +3,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { after, test } from 'node:test';
 import { fileDigest, lines, MONITOR_BIN, makeTempHome, runMonitor } from '../helpers/cli.js';
-import { service, tempConfig } from '../helpers/daemon.js';
+import { tempConfig } from '../helpers/daemon.js';
+import { serviceConfig } from '../helpers/services.js';
 
 /**
  * Issue 11: the original's click prompts read their answer from a pipe, so scripts such as
@@ -103,7 +104,7 @@ test('no input at all (empty pipe, closed stdin): exit 2, one line naming --yes,
 });
 
 test('yes | monitor start: starts monitoring, then SIGTERM stops it with exit 0', async () => {
-  const cfg = tempConfig({ external_database_uri: null, services: [service(A)] });
+  const cfg = tempConfig({ external_database_uri: null, services: [serviceConfig(A)] });
   const yes = spawn('yes', [], { stdio: ['ignore', 'pipe', 'ignore'] });
   const child = spawn(
     process.execPath,
@@ -135,7 +136,7 @@ test('yes | monitor start: starts monitoring, then SIGTERM stops it with exit 0'
 });
 
 test('monitor start answered n, nothing or with stdin closed: it does not start, no database made', async () => {
-  const cfg = tempConfig({ external_database_uri: null, services: [service(A)] });
+  const cfg = tempConfig({ external_database_uri: null, services: [serviceConfig(A)] });
   try {
     const args = ['start', '--config-path', cfg.configPath];
     const no = await runMonitor(args, { input: 'n\n' });

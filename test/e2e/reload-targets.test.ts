@@ -3,7 +3,8 @@ import { mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { MonitorConfig } from '../../src/config/types.js';
-import { service, startCountingServer, startDaemon, tempConfig } from '../helpers/daemon.js';
+import { startCountingServer, startDaemon, tempConfig } from '../helpers/daemon.js';
+import { serviceConfig } from '../helpers/services.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let target: Awaited<ReturnType<typeof startCountingServer>>;
@@ -25,7 +26,7 @@ async function waitProbed(path: string, timeoutMs = 15_000): Promise<void> {
 }
 
 test('reload to no services at all: the last service stops being probed, the daemon keeps running', async () => {
-  const cfg = tempConfig({ external_database_uri: null, services: [service(`${target.url}/last`)] });
+  const cfg = tempConfig({ external_database_uri: null, services: [serviceConfig(`${target.url}/last`)] });
   const d = startDaemon(cfg.configPath);
   try {
     await d.waitFor(/Starting Agent worker/);
@@ -47,7 +48,7 @@ test('reload to no services at all: the last service stops being probed, the dae
 });
 
 test('a symlinked config: editing its target in another folder reloads without SIGHUP', async () => {
-  const cfg = tempConfig({ external_database_uri: null, services: [service(`${target.url}/link-a`)] });
+  const cfg = tempConfig({ external_database_uri: null, services: [serviceConfig(`${target.url}/link-a`)] });
   const elsewhere = join(cfg.dir, 'elsewhere');
   mkdirSync(elsewhere);
   const real = join(elsewhere, 'real-config');
@@ -59,7 +60,7 @@ test('a symlinked config: editing its target in another folder reloads without S
     await d.waitFor(/Starting Agent worker/);
     writeConfig(real, {
       ...cfg.config,
-      services: [service(`${target.url}/link-a`), service(`${target.url}/link-b`)],
+      services: [serviceConfig(`${target.url}/link-a`), serviceConfig(`${target.url}/link-b`)],
     });
     await d.waitFor(/Configuration reloaded/, 10_000);
     await waitProbed('/link-b');
@@ -73,7 +74,7 @@ test('a symlinked config: editing its target in another folder reloads without S
 });
 
 test('the config folder replaced by a new one: the new config is loaded, and later edits too', async () => {
-  const cfg = tempConfig({ external_database_uri: null, services: [service(`${target.url}/dir-a`)] });
+  const cfg = tempConfig({ external_database_uri: null, services: [serviceConfig(`${target.url}/dir-a`)] });
   const folder = join(cfg.dir, 'home', '.monitoring');
   mkdirSync(folder, { recursive: true });
   const path = join(folder, 'monitoring-config');
@@ -83,12 +84,12 @@ test('the config folder replaced by a new one: the new config is loaded, and lat
     await d.waitFor(/Starting Agent worker/);
     renameSync(folder, `${folder}.old`);
     mkdirSync(folder);
-    writeConfig(path, { ...cfg.config, services: [service(`${target.url}/dir-b`)] });
+    writeConfig(path, { ...cfg.config, services: [serviceConfig(`${target.url}/dir-b`)] });
     await waitProbed('/dir-b');
     // The watch follows the new folder: a later edit in it is seen as well.
     writeConfig(path, {
       ...cfg.config,
-      services: [service(`${target.url}/dir-b`), service(`${target.url}/dir-c`)],
+      services: [serviceConfig(`${target.url}/dir-b`), serviceConfig(`${target.url}/dir-c`)],
     });
     await waitProbed('/dir-c');
     const stop = await d.stop('SIGTERM');

@@ -5,9 +5,10 @@ import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { runMonitor } from '../helpers/cli.js';
-import { service, startDaemon, tempConfig } from '../helpers/daemon.js';
+import { startDaemon, tempConfig } from '../helpers/daemon.js';
 import { until } from '../helpers/local-db.js';
 import { getTestDatabaseUrl } from '../helpers/pg.js';
+import { serviceConfig } from '../helpers/services.js';
 
 /** A service password with a character that must be percent-encoded in the URL. */
 const SERVICE_PASSWORD = 'svc-s3cret@42';
@@ -50,7 +51,7 @@ test('service URL userinfo is sent as Basic auth, and no password reaches output
   const secrets = [dbPassword, SERVICE_PASSWORD, SERVICE_PASSWORD_ENCODED];
 
   const url = `http://alice:${SERVICE_PASSWORD_ENCODED}@127.0.0.1:${port}/private`;
-  const cfg = tempConfig({ external_database_uri: queryUri.toString(), services: [service(url)] });
+  const cfg = tempConfig({ external_database_uri: queryUri.toString(), services: [serviceConfig(url)] });
   try {
     const shown = await monitorCli(['config', 'show', '--config-path', cfg.configPath]);
     assert.equal(shown.code, 0, shown.out);

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { MONITOR_BIN, service, tempConfig } from '../helpers/daemon.js';
+import { MONITOR_BIN, tempConfig } from '../helpers/daemon.js';
+import { serviceConfig } from '../helpers/services.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -41,7 +42,10 @@ async function nodeBootMs(): Promise<number> {
 // module loading.
 test('SIGHUP then SIGTERM at early moments of monitor start: exit 0, no lock left', async () => {
   const boot = await nodeBootMs();
-  const cfg = tempConfig({ external_database_uri: null, services: [service('http://127.0.0.1:9/early')] });
+  const cfg = tempConfig({
+    external_database_uri: null,
+    services: [serviceConfig('http://127.0.0.1:9/early')],
+  });
   try {
     for (const delay of [0, 50, 200, 500]) {
       const child = spawn(

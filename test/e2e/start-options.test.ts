@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
-import { MONITOR_BIN, service, startCountingServer, tempConfig } from '../helpers/daemon.js';
+import { MONITOR_BIN, startCountingServer, tempConfig } from '../helpers/daemon.js';
+import { serviceConfig } from '../helpers/services.js';
 
 function startRaw(args: string[]): {
   /** Waits until `until` was printed (when given, at most 30 s), then `ms`, then sends SIGTERM. */
@@ -47,7 +48,7 @@ test('no services: refused with one line and exit 2', () => {
 });
 
 test('a bad MONITOR_SQLITE_MAX_PAGE_COUNT: refused with one line naming it, exit 2, no database made', () => {
-  const cfg = tempConfig({ external_database_uri: null, services: [service('http://127.0.0.1:9/x')] });
+  const cfg = tempConfig({ external_database_uri: null, services: [serviceConfig('http://127.0.0.1:9/x')] });
   try {
     for (const bad of ['0', '-5', '1.5', 'lots']) {
       const r = spawnSync(
@@ -73,7 +74,7 @@ test('a bad MONITOR_SQLITE_MAX_PAGE_COUNT: refused with one line naming it, exit
 
 test('no external database: monitors locally and says so; pretty lines have the original shape', async () => {
   const target = await startCountingServer();
-  const cfg = tempConfig({ external_database_uri: null, services: [service(`${target.url}/local`)] });
+  const cfg = tempConfig({ external_database_uri: null, services: [serviceConfig(`${target.url}/local`)] });
   try {
     const r = await startRaw([
       '--yes',
@@ -101,7 +102,7 @@ test('no external database: monitors locally and says so; pretty lines have the 
 
 test('verbosity like the original: without -v only critical lines; --log-format json gives JSON lines', async () => {
   const target = await startCountingServer();
-  const cfg = tempConfig({ external_database_uri: null, services: [service(`${target.url}/quiet`)] });
+  const cfg = tempConfig({ external_database_uri: null, services: [serviceConfig(`${target.url}/quiet`)] });
   try {
     const quiet = await startRaw(['--yes', '--log-format', 'pretty', '--config-path', cfg.configPath]).wait(
       1_500,

@@ -4,8 +4,9 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import pg from 'pg';
-import { MONITOR_BIN, service, startCountingServer, startDaemon, tempConfig } from '../helpers/daemon.js';
+import { MONITOR_BIN, startCountingServer, startDaemon, tempConfig } from '../helpers/daemon.js';
 import { getTestDatabaseUrl } from '../helpers/pg.js';
+import { serviceConfig } from '../helpers/services.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -45,7 +46,7 @@ test('monitor start: end to end with a live add and remove, SIGTERM exit 0, ever
   const uri = await getTestDatabaseUrl();
   const cfg = tempConfig({
     external_database_uri: uri,
-    services: [service(`${target.url}/a`), service(`${target.url}/b`)],
+    services: [serviceConfig(`${target.url}/a`), serviceConfig(`${target.url}/b`)],
   });
   try {
     const d = startDaemon(cfg.configPath);
@@ -132,7 +133,7 @@ test('monitor start: end to end with a live add and remove, SIGTERM exit 0, ever
 });
 
 test('a second monitor start on the same local database is refused within 1 s with exit 2; after SIGKILL a new start works', async () => {
-  const cfg = tempConfig({ external_database_uri: null, services: [service(`${target.url}/single`)] });
+  const cfg = tempConfig({ external_database_uri: null, services: [serviceConfig(`${target.url}/single`)] });
   try {
     const first = startDaemon(cfg.configPath);
     await first.waitFor(/Starting Agent worker/);
@@ -167,7 +168,7 @@ test('a second monitor start on the same local database is refused within 1 s wi
 });
 
 test('SIGHUP reloads; a broken config file is reported and the previous services keep running', async () => {
-  const cfg = tempConfig({ external_database_uri: null, services: [service(`${target.url}/hup`)] });
+  const cfg = tempConfig({ external_database_uri: null, services: [serviceConfig(`${target.url}/hup`)] });
   try {
     const d = startDaemon(cfg.configPath);
     await d.waitFor(/Starting Agent worker/);
@@ -196,7 +197,7 @@ test('--notify-systemd: READY, STATUS, WATCHDOG and STOPPING reach a real notify
       onMessage: (buf: Buffer) => void,
     ): { bind(p: string): void; close(): void };
   };
-  const cfg = tempConfig({ external_database_uri: null, services: [service(`${target.url}/sd`)] });
+  const cfg = tempConfig({ external_database_uri: null, services: [serviceConfig(`${target.url}/sd`)] });
   const messages: string[] = [];
   const sockPath = join(cfg.dir, 'notify.sock');
   const sock = unixDgram.createSocket('unix_dgram', (b) => messages.push(b.toString()));

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createExporter } from '../../src/export/exporter.js';
 import { silentLogger } from '../../src/log/logger.js';
-import { exporterRig, makeResult, messages, query } from './fixtures.js';
+import { makeResult } from '../helpers/results.js';
+import { exporterRig, messages, query } from './fixtures.js';
 
 test('results flow end to end with every column right, then are marked exported locally', async (t) => {
   const { url, local, exporter } = await exporterRig(t, { backoff: undefined, migrate: false });

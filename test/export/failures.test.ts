@@ -12,8 +12,9 @@ import {
   startTestPostgres,
   testAdminUrl,
 } from '../helpers/pg.js';
+import { makeResult } from '../helpers/results.js';
 import { startTcpProxy } from '../helpers/tcp-proxy.js';
-import { exporterRig, makeResult, messages, openLocal, query } from './fixtures.js';
+import { exporterRig, messages, openLocal, query } from './fixtures.js';
 
 test('a process SIGKILLed between the remote COMMIT and the local mark: every row exactly once', async (t) => {
   const url = await getTestDatabaseUrl();

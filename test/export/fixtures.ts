@@ -13,34 +13,7 @@ import { createExporter, type Exporter, type ExporterOptions } from '../../src/e
 import { createLogger, type Logger } from '../../src/log/logger.js';
 import type { ExportSource } from '../../src/queue/store.js';
 import type { ProbeResult } from '../../src/results/types.js';
-import { uuidv7 } from '../../src/util/uuidv7.js';
 import { getTestDatabaseUrl } from '../helpers/pg.js';
-
-/** A result with every field set; `i` varies the values so rows are told apart. */
-export function makeResult(i: number, overrides: Partial<ProbeResult> = {}): ProbeResult {
-  const scheduledAt = Date.UTC(2026, 10, 25, 9, 0, 0) + i * 1000;
-  return {
-    id: uuidv7(),
-    agent: 'agent-a',
-    serviceKey: `svc-${i % 7}`,
-    url: `http://127.0.0.1:8000/test?i=${i}`,
-    method: 'GET',
-    scheduledAt,
-    startedAt: scheduledAt + 3,
-    finishedAt: scheduledAt + 45,
-    durationMs: 42,
-    statusCode: 200,
-    ok: true,
-    regexRequired: i % 2 === 0,
-    regex: i % 2 === 0 ? 'ok' : null,
-    regexMatched: i % 2 === 0 ? true : null,
-    errorClass: null,
-    errorMessage: null,
-    bytesRead: 100 + i,
-    truncated: false,
-    ...overrides,
-  };
-}
 
 /** A real SQLite file with the local-DB module's schema, in its own temp dir. */
 export interface LocalFixture {

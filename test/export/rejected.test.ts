@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { runMonitor } from '../helpers/cli.js';
 import { tempConfig } from '../helpers/daemon.js';
-import { exporterRig, type LocalFixture, makeResult, messages, query } from './fixtures.js';
+import { makeResult } from '../helpers/results.js';
+import { exporterRig, type LocalFixture, messages, query } from './fixtures.js';
 
 interface Listed {
   total: number;

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { service, startCountingServer, startDaemon, tempConfig } from '../helpers/daemon.js';
+import { startCountingServer, startDaemon, tempConfig } from '../helpers/daemon.js';
 import { assertSameIds, readLocal, readRemote, waitDrained } from '../helpers/local-db.js';
 import { freePort, getTestDatabaseUrl } from '../helpers/pg.js';
+import { serviceConfig } from '../helpers/services.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -38,7 +39,7 @@ for (const c of cases) {
     const target = await startCountingServer();
     const good = await getTestDatabaseUrl();
     const bad = (await c.breakUri(new URL(good))).toString();
-    const services = Array.from({ length: 5 }, (_, i) => service(`${target.url}/bad/${i}`));
+    const services = Array.from({ length: 5 }, (_, i) => serviceConfig(`${target.url}/bad/${i}`));
     const cfg = tempConfig({ external_database_uri: bad, services });
     try {
       const d = startDaemon(cfg.configPath, ['--no-collect']);

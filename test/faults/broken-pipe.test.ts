@@ -3,8 +3,9 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { test } from 'node:test';
 import { MONITOR_BIN } from '../helpers/cli.js';
-import { service, startCountingServer, startDaemon, tempConfig } from '../helpers/daemon.js';
+import { startCountingServer, startDaemon, tempConfig } from '../helpers/daemon.js';
 import { readLocal } from '../helpers/local-db.js';
+import { serviceConfig } from '../helpers/services.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -12,7 +13,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // ended the daemon (exit 1) and left its lock pid file.
 test('the reader of the daemon stderr and stdout goes away: it keeps probing and stops cleanly on SIGTERM', async () => {
   const target = await startCountingServer();
-  const services = Array.from({ length: 20 }, (_, i) => service(`${target.url}/pipe/${i}`));
+  const services = Array.from({ length: 20 }, (_, i) => serviceConfig(`${target.url}/pipe/${i}`));
   const cfg = tempConfig({ external_database_uri: null, services });
   // -vvvvv: a debug line per probe, so the broken pipe is written to many times.
   const d = startDaemon(cfg.configPath);
@@ -44,7 +45,7 @@ test('the reader of the daemon stderr and stdout goes away: it keeps probing and
 
 test('config services show piped into a reader that closes early: quiet exit 0, no stack trace', async () => {
   // Enough rows (≈ 300 KB) that the output cannot fit in the pipe before the reader leaves.
-  const services = Array.from({ length: 3_000 }, (_, i) => service(`http://127.0.0.1:9/head/${i}`));
+  const services = Array.from({ length: 3_000 }, (_, i) => serviceConfig(`http://127.0.0.1:9/head/${i}`));
   const cfg = tempConfig({ external_database_uri: null, services });
   try {
     const child = spawn(

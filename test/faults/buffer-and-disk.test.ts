@@ -4,16 +4,17 @@ import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { MONITOR_BIN, service, startCountingServer, startDaemon, tempConfig } from '../helpers/daemon.js';
+import { MONITOR_BIN, startCountingServer, startDaemon, tempConfig } from '../helpers/daemon.js';
 import { readLocal, until } from '../helpers/local-db.js';
 import { freePort } from '../helpers/pg.js';
+import { serviceConfig } from '../helpers/services.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('buffer limit reached while PostgreSQL is down: oldest dropped, the exact count reported, size bounded', async () => {
   const target = await startCountingServer();
   const down = `postgresql://u:secret-pw@127.0.0.1:${await freePort()}/db`;
-  const services = Array.from({ length: 20 }, (_, i) => service(`${target.url}/buf/${i}`));
+  const services = Array.from({ length: 20 }, (_, i) => serviceConfig(`${target.url}/buf/${i}`));
   const cfg = tempConfig({ external_database_uri: down, services, buffer: { max_rows: 30 } });
   try {
     const d = startDaemon(cfg.configPath);
@@ -57,7 +58,7 @@ function tryMountTmpfs(dir: string, size: string): boolean {
 
 test('disk full under the local database: SQLITE_FULL handled, counted, no corruption, writing resumes', async (t) => {
   const target = await startCountingServer();
-  const services = Array.from({ length: 100 }, (_, i) => service(`${target.url}/full/${i}`));
+  const services = Array.from({ length: 100 }, (_, i) => serviceConfig(`${target.url}/full/${i}`));
   const cfg = tempConfig({ external_database_uri: null, services });
   const mnt = join(cfg.dir, 'small');
   mkdirSync(mnt);
@@ -107,7 +108,7 @@ test('disk full under the local database: SQLITE_FULL handled, counted, no corru
 });
 
 test('a corrupt or foreign file at the local database path: clear error, non-zero exit, the file untouched', async () => {
-  const cfg = tempConfig({ external_database_uri: null, services: [service('http://127.0.0.1:9/x')] });
+  const cfg = tempConfig({ external_database_uri: null, services: [serviceConfig('http://127.0.0.1:9/x')] });
   try {
     for (const content of [Buffer.from('this is my diary, not a database\n'), Buffer.alloc(8192, 7)]) {
       writeFileSync(cfg.dbPath, content);

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
-import { service, startDaemon, tempConfig } from '../helpers/daemon.js';
+import { startDaemon, tempConfig } from '../helpers/daemon.js';
 import { startSlowServer } from '../helpers/http-servers.js';
+import { serviceConfig } from '../helpers/services.js';
 
 const INTERVAL_S = 5;
 const FREEZE_MS = 40_000;
@@ -19,7 +20,7 @@ test('a 40 s SIGSTOP with probes in flight: every slot has exactly one row, the 
   // Each probe takes 3 s of its 5 s interval: whenever the process stops, probes are in flight.
   const slow = await startSlowServer(3000);
   const services = Array.from({ length: 12 }, (_, i) =>
-    service(`${slow.url}freeze/${i}`, { interval_sec: INTERVAL_S, timeout: 4 }),
+    serviceConfig(`${slow.url}freeze/${i}`, { interval_sec: INTERVAL_S, timeout: 4 }),
   );
   const cfg = tempConfig({ external_database_uri: null, services });
   try {

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { service, startCountingServer, startDaemon, tempConfig } from '../helpers/daemon.js';
+import { startCountingServer, startDaemon, tempConfig } from '../helpers/daemon.js';
 import { assertSameIds, readLocal, readRemote, waitDrained } from '../helpers/local-db.js';
 import { getTestDatabaseUrl } from '../helpers/pg.js';
+import { serviceConfig } from '../helpers/services.js';
 import { startTcpProxy } from '../helpers/tcp-proxy.js';
 
 test('a PostgreSQL connection that hangs mid-batch times out, is retried, and nothing is lost or doubled', async () => {
@@ -11,7 +12,7 @@ test('a PostgreSQL connection that hangs mid-batch times out, is retried, and no
   const u = new URL(uri);
   const proxy = await startTcpProxy(Number(u.port));
   u.port = String(proxy.port);
-  const services = Array.from({ length: 40 }, (_, i) => service(`${target.url}/hang/${i}`));
+  const services = Array.from({ length: 40 }, (_, i) => serviceConfig(`${target.url}/hang/${i}`));
   const cfg = tempConfig({
     external_database_uri: u.toString(),
     services,

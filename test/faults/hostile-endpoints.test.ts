@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import type { ServiceConfig } from '../../src/config/types.js';
-import { service, startCountingServer, startDaemon, tempConfig } from '../helpers/daemon.js';
+import { startCountingServer, startDaemon, tempConfig } from '../helpers/daemon.js';
 import {
   startBigBodyServer,
   startGzipBombServer,
@@ -19,6 +19,7 @@ import {
   startTrickleServer,
   type TestServer,
 } from '../helpers/http-servers.js';
+import { serviceConfig } from '../helpers/services.js';
 
 const TIMEOUT_S = 3;
 /** How long the daemon runs against them: long enough for a leak to show as growth. */
@@ -74,8 +75,8 @@ test('hostile endpoints under monitor start for a minute: each classified within
     .flatMap((c) => ['a', 'b', 'c'].map((p) => ({ ...c, name: `${c.name} /${p}`, url: `${c.url}${p}` })));
   cases.push(...hanging);
   const services = [
-    ...cases.map((c) => service(c.url, { timeout: TIMEOUT_S, ...c.extra })),
-    ...Array.from({ length: 30 }, (_, i) => service(`${healthy.url}/ok/${i}`, { timeout: TIMEOUT_S })),
+    ...cases.map((c) => serviceConfig(c.url, { timeout: TIMEOUT_S, ...c.extra })),
+    ...Array.from({ length: 30 }, (_, i) => serviceConfig(`${healthy.url}/ok/${i}`, { timeout: TIMEOUT_S })),
   ];
   const cfg = tempConfig({ external_database_uri: null, services });
   try {

@@ -3,7 +3,8 @@ import { spawn } from 'node:child_process';
 import { linkSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { MONITOR_BIN, service, startCountingServer, startDaemon, tempConfig } from '../helpers/daemon.js';
+import { MONITOR_BIN, startCountingServer, startDaemon, tempConfig } from '../helpers/daemon.js';
+import { serviceConfig } from '../helpers/services.js';
 
 /** `monitor start` on `configPath`, expected to be refused: its exit code and stderr. */
 async function refusedStart(configPath: string): Promise<{ code: number | null; err: string }> {
@@ -34,7 +35,7 @@ async function refusedStart(configPath: string): Promise<{ code: number | null; 
 for (const kind of ['hard link', 'hard link in another folder', 'symlink'] as const) {
   test(`a second monitor start through a ${kind} to the database is refused like the same path`, async () => {
     const target = await startCountingServer();
-    const cfg = tempConfig({ external_database_uri: null, services: [service(`${target.url}/lock`)] });
+    const cfg = tempConfig({ external_database_uri: null, services: [serviceConfig(`${target.url}/lock`)] });
     const first = startDaemon(cfg.configPath);
     try {
       await first.waitFor(/Starting Agent worker/);
@@ -50,7 +51,7 @@ for (const kind of ['hard link', 'hard link in another folder', 'symlink'] as co
       const otherConfig = tempConfig({
         external_database_uri: null,
         local_database_path: other,
-        services: [service(`${target.url}/lock-2`)],
+        services: [serviceConfig(`${target.url}/lock-2`)],
       });
       try {
         const second = await refusedStart(otherConfig.configPath);

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { service, startCountingServer, startDaemon, tempConfig } from '../helpers/daemon.js';
+import { startCountingServer, startDaemon, tempConfig } from '../helpers/daemon.js';
 import { assertSameIds, readLocal, readRemote, waitDrained } from '../helpers/local-db.js';
 import { createDatabaseOn, startTestPostgres } from '../helpers/pg.js';
+import { serviceConfig } from '../helpers/services.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -10,7 +11,7 @@ test('PostgreSQL stopped for 10 s, then restarted fast 10 times: no crash, nothi
   const target = await startCountingServer();
   const server = await startTestPostgres();
   const uri = await createDatabaseOn(server.url);
-  const services = Array.from({ length: 40 }, (_, i) => service(`${target.url}/pg/${i}`));
+  const services = Array.from({ length: 40 }, (_, i) => serviceConfig(`${target.url}/pg/${i}`));
   const cfg = tempConfig({ external_database_uri: uri, services });
   try {
     const d = startDaemon(cfg.configPath, ['--no-collect']);

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
-import { service, startDaemon, tempConfig } from '../helpers/daemon.js';
+import { startDaemon, tempConfig } from '../helpers/daemon.js';
 import { startOkServer } from '../helpers/http-servers.js';
+import { serviceConfig } from '../helpers/services.js';
 
 const RUN_MS = 40_000;
 const EVERY_SECOND = '* * * * * *';
@@ -18,12 +19,20 @@ test('one catastrophic regex beside 50 healthy services at 1 s: the healthy stay
   // RE2 takes the plain form and answers it in linear time: a mismatch, not a timeout.
   const plainUrl = `${evil.url}/plain`;
   const services = [
-    service(redosUrl, { check_regex: true, regex: REDOS, cron: EVERY_SECOND }),
-    service(plainUrl, { check_regex: true, regex: '^(a+)+$', cron: EVERY_SECOND }),
+    serviceConfig(redosUrl, { check_regex: true, regex: REDOS, cron: EVERY_SECOND }),
+    serviceConfig(plainUrl, { check_regex: true, regex: '^(a+)+$', cron: EVERY_SECOND }),
     // A backreference goes to the isolated matcher too, beside the ReDoS pattern: it must stay ok.
-    service(`${healthy.url}/backref`, { check_regex: true, regex: '(")openapi\\1', cron: EVERY_SECOND }),
+    serviceConfig(`${healthy.url}/backref`, {
+      check_regex: true,
+      regex: '(")openapi\\1',
+      cron: EVERY_SECOND,
+    }),
     ...Array.from({ length: 49 }, (_, i) =>
-      service(`${healthy.url}/api/${i}`, { check_regex: true, regex: HEALTHY_REGEX, cron: EVERY_SECOND }),
+      serviceConfig(`${healthy.url}/api/${i}`, {
+        check_regex: true,
+        regex: HEALTHY_REGEX,
+        cron: EVERY_SECOND,
+      }),
     ),
   ];
   const cfg = tempConfig({ external_database_uri: null, services });

@@ -3,15 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { query } from '../export/fixtures.js';
 import { runMonitor } from '../helpers/cli.js';
-import {
-  type DaemonProcess,
-  service,
-  startCountingServer,
-  startDaemon,
-  tempConfig,
-} from '../helpers/daemon.js';
+import { type DaemonProcess, startCountingServer, startDaemon, tempConfig } from '../helpers/daemon.js';
 import { assertSameIds, readLocal, readRemote, until, waitDrained } from '../helpers/local-db.js';
 import { getTestDatabaseUrl } from '../helpers/pg.js';
+import { serviceConfig } from '../helpers/services.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -28,9 +23,9 @@ test('a user index and a user trigger refuse two services under monitor start: t
   const hugeUrl = `${target.url}/huge/${randomBytes(1500).toString('base64url')}`;
   const blockedUrl = `${target.url}/blocked`;
   const services = [
-    ...Array.from({ length: 6 }, (_, i) => service(`${target.url}/ok/${i}`)),
-    service(hugeUrl),
-    service(blockedUrl),
+    ...Array.from({ length: 6 }, (_, i) => serviceConfig(`${target.url}/ok/${i}`)),
+    serviceConfig(hugeUrl),
+    serviceConfig(blockedUrl),
   ];
   const cfg = tempConfig({ external_database_uri: uri, services });
   const cli = async (...args: string[]) => {

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { service, startCountingServer, startDaemon, tempConfig } from '../helpers/daemon.js';
+import { startCountingServer, startDaemon, tempConfig } from '../helpers/daemon.js';
 import { assertSameIds, readLocal, readRemote, waitDrained } from '../helpers/local-db.js';
 import { getTestDatabaseUrl } from '../helpers/pg.js';
+import { serviceConfig } from '../helpers/services.js';
 
 const KILLS = 25;
 const SERVICES = 100;
@@ -10,7 +11,7 @@ const SERVICES = 100;
 test(`SIGKILL of monitor start at random moments under load, ${KILLS} times: every result exactly once in PostgreSQL`, async () => {
   const target = await startCountingServer();
   const uri = await getTestDatabaseUrl();
-  const services = Array.from({ length: SERVICES }, (_, i) => service(`${target.url}/kill/${i}`));
+  const services = Array.from({ length: SERVICES }, (_, i) => serviceConfig(`${target.url}/kill/${i}`));
   const cfg = tempConfig({ external_database_uri: uri, services });
   try {
     for (let i = 0; i < KILLS; i++) {

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { service, startCountingServer, startDaemon, tempConfig } from '../helpers/daemon.js';
+import { startCountingServer, startDaemon, tempConfig } from '../helpers/daemon.js';
 import { assertSameIds, readLocal, readRemote, until, waitDrained } from '../helpers/local-db.js';
 import { getTestDatabaseUrl } from '../helpers/pg.js';
+import { serviceConfig } from '../helpers/services.js';
 import { startTcpProxy } from '../helpers/tcp-proxy.js';
 
 test('SIGTERM during an export: exit 0 within the bound; each result either committed remotely or still queued', async () => {
@@ -12,7 +13,7 @@ test('SIGTERM during an export: exit 0 within the bound; each result either comm
   // Every chunk to and from PostgreSQL takes 700 ms: an export is always in flight.
   const proxy = await startTcpProxy(Number(u.port), { delayMs: 700 });
   u.port = String(proxy.port);
-  const services = Array.from({ length: 40 }, (_, i) => service(`${target.url}/term/${i}`));
+  const services = Array.from({ length: 40 }, (_, i) => serviceConfig(`${target.url}/term/${i}`));
   const cfg = tempConfig({ external_database_uri: u.toString(), services, export: { batch_size: 20 } });
   try {
     // Build a backlog first, so the export has work when the signal lands.

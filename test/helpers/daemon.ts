@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { MonitorConfig, ServiceConfig } from '../../src/config/types.js';
+import type { MonitorConfig } from '../../src/config/types.js';
 
 /** <repo>/bin/monitor.js, from dist/test/helpers. */
 export const MONITOR_BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../../bin/monitor.js');
@@ -124,10 +124,6 @@ export function tempConfig(
     config: full,
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
-}
-
-export function service(url: string, extra: Partial<ServiceConfig> = {}): ServiceConfig {
-  return { url, method: 'GET', check_regex: false, regex: null, interval_sec: 5, timeout: 3, ...extra };
 }
 
 /** An HTTP server on 127.0.0.1 answering 200 "ok <path>" and counting requests per path. */

@@ -319,3 +319,68 @@ export async function startNeverAcceptServer(): Promise<TestServer> {
     throw err;
   }
 }
+
+/** What `startMeteredServer` returns: the server and how it was loaded. */
+export interface MeteredServer extends TestServer {
+  origin: string;
+  /** Requests per path. */
+  hits: Map<string, number>;
+  /** Most requests in flight at once, overall. */
+  maxInFlight: number;
+  /** Most requests in flight at once per path. */
+  maxInFlightByPath: Map<string, number>;
+}
+
+/**
+ * An HTTP server on 127.0.0.1 answering 'ok: healthy' and counting requests and concurrency per
+ * path. `delayMs(path)` says how long to wait before answering (Infinity: never answer); requests
+ * that never get an answer are destroyed at close.
+ */
+export async function startMeteredServer(
+  delayMs: (path: string) => number = () => 0,
+): Promise<MeteredServer> {
+  const hits = new Map<string, number>();
+  const inFlightByPath = new Map<string, number>();
+  const maxInFlightByPath = new Map<string, number>();
+  let inFlight = 0;
+  const self = { maxInFlight: 0 };
+  const server = http.createServer((req, res) => {
+    const path = req.url ?? '/';
+    hits.set(path, (hits.get(path) ?? 0) + 1);
+    inFlight++;
+    self.maxInFlight = Math.max(self.maxInFlight, inFlight);
+    const n = (inFlightByPath.get(path) ?? 0) + 1;
+    inFlightByPath.set(path, n);
+    maxInFlightByPath.set(path, Math.max(maxInFlightByPath.get(path) ?? 0, n));
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      inFlight--;
+      inFlightByPath.set(path, (inFlightByPath.get(path) ?? 1) - 1);
+    };
+    res.on('close', finish);
+    const delay = delayMs(path);
+    if (delay === Number.POSITIVE_INFINITY) return;
+    const answer = () => res.end('ok: healthy\n');
+    if (delay <= 0) answer();
+    else setTimeout(answer, delay);
+  });
+  server.keepAliveTimeout = 1000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    origin: `http://127.0.0.1:${port}`,
+    hits,
+    get maxInFlight() {
+      return self.maxInFlight;
+    },
+    maxInFlightByPath,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -3,15 +3,16 @@ import { createRunner, type Runner, type RunnerOptions } from '../../src/jobs/ru
 import { silentLogger } from '../../src/log/logger.js';
 import { createGatedProber } from '../../src/probe/gated-prober.js';
 import type { Prober } from '../../src/probe/types.js';
-import { startServer, type TestServer, tempStore } from '../jobs/fixtures.js';
+import { type MeteredServer, startMeteredServer } from './http-servers.js';
+import { tempStore } from './temp-store.js';
 
 /** What a runner or agent test starts from; everything in it is stopped or closed after the test. */
 export interface RunnerRig {
   /** A fresh local database in a temp dir. */
   db: ReturnType<typeof tempStore>;
   prober: Prober;
-  /** An HTTP server on 127.0.0.1 (see startServer in test/jobs/fixtures.ts). */
-  server(delayMs?: (path: string) => number): Promise<TestServer>;
+  /** An HTTP server on 127.0.0.1 (see startMeteredServer in ./http-servers.ts). */
+  server(delayMs?: (path: string) => number): Promise<MeteredServer>;
   /** A runner over the rig's store and prober: agent 'test', silent log, no services unless given. */
   runner(options?: Partial<RunnerOptions>): Runner;
   /** An agent over the rig's store and prober: agent name 'test', silent log, no services unless given. */
@@ -29,7 +30,7 @@ export function runnerRig(
 ): RunnerRig {
   const db = tempStore();
   const stoppers: (() => Promise<void>)[] = [];
-  const servers: TestServer[] = [];
+  const servers: MeteredServer[] = [];
   t.after(async () => {
     // Stopping twice is a no-op: this only matters for a test that did not get to its own stop.
     for (const stop of stoppers) await stop();
@@ -41,7 +42,7 @@ export function runnerRig(
     db,
     prober,
     async server(delayMs) {
-      const s = await startServer(delayMs);
+      const s = await startMeteredServer(delayMs);
       servers.push(s);
       return s;
     },

@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import { createLogger } from '../../src/log/logger.js';
 import type { ExportOutcome } from '../../src/queue/types.js';
 import { runnerRig } from '../helpers/runner-rig.js';
-import { jobRows, resultRows, service, sleep, waitFor } from './fixtures.js';
+import { resolvedService } from '../helpers/services.js';
+import { jobRows, resultRows, sleep, waitFor } from './fixtures.js';
 
 test('start logs the average and total requests per minute like the original', async (t) => {
   const rig = runnerRig(t);
@@ -17,9 +18,9 @@ test('start logs the average and total requests per minute like the original', a
   });
   const logger = createLogger({ format: 'json', stream });
   const services = [
-    service('http://127.0.0.1:1/a', { intervalMs: 5000 }),
-    service('http://127.0.0.1:1/b', { intervalMs: 5000 }),
-    service('http://127.0.0.1:1/c', { intervalMs: 10_000 }),
+    resolvedService('http://127.0.0.1:1/a', { interval_sec: 5, timeout: 15 }),
+    resolvedService('http://127.0.0.1:1/b', { interval_sec: 5, timeout: 15 }),
+    resolvedService('http://127.0.0.1:1/c', { interval_sec: 10, timeout: 15 }),
   ];
   const agent = rig.agent({ services, logger });
   agent.start();
@@ -74,9 +75,9 @@ test('reload: a removed service stops, an added one starts, a kept one keeps its
   const rig = runnerRig(t);
   const { db } = rig;
   const server = await rig.server();
-  const keep = service(`${server.url}/keep`, { intervalMs: 200 });
-  const drop = service(`${server.url}/drop`, { intervalMs: 200 });
-  const add = service(`${server.url}/add`, { intervalMs: 200 });
+  const keep = resolvedService(`${server.url}/keep`, { interval_sec: 0.2, timeout: 15 });
+  const drop = resolvedService(`${server.url}/drop`, { interval_sec: 0.2, timeout: 15 });
+  const add = resolvedService(`${server.url}/add`, { interval_sec: 0.2, timeout: 15 });
   const agent = rig.agent({ services: [keep, drop] });
   const started = Date.now();
   agent.start();

@@ -4,8 +4,9 @@ import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { OverloadMeter } from '../../src/jobs/overload.js';
 import { createLogger } from '../../src/log/logger.js';
-import { service, startDaemon, tempConfig } from '../helpers/daemon.js';
+import { startDaemon, tempConfig } from '../helpers/daemon.js';
 import { startSlowServer } from '../helpers/http-servers.js';
+import { serviceConfig } from '../helpers/services.js';
 
 function capture() {
   const lines: Array<{ level: number; msg: string; overload?: number }> = [];
@@ -50,7 +51,7 @@ test('monitor start past its caps: overload logged once with its size, every unr
   // 40 due per second, 10 can run.
   const slow = await startSlowServer(100);
   const services = Array.from({ length: 200 }, (_, i) =>
-    service(`${slow.url}o/${i}`, { interval_sec: 5, timeout: 2 }),
+    serviceConfig(`${slow.url}o/${i}`, { interval_sec: 5, timeout: 2 }),
   );
   const cfg = tempConfig({ external_database_uri: null, services, runner: { per_origin: 1 } });
   try {

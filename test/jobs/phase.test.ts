@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MAX_WINDOW_MS, phaseOf, requestsPerMinute, slotsBetween } from '../../src/jobs/phase.js';
-import { service } from './fixtures.js';
+import { resolvedService } from '../helpers/services.js';
 
 test('10,000 services at 5 s spread over the interval: no 100 ms bucket holds 3x the average', () => {
   const buckets = new Array<number>(50).fill(0);
   for (let i = 0; i < 10_000; i++) {
-    const s = service(`http://host-${i % 37}.example:8080/path/${i}`);
+    const s = resolvedService(`http://host-${i % 37}.example:8080/path/${i}`, { timeout: 15 });
     const phase = phaseOf(s.key, 5000);
     assert.ok(phase >= 0 && phase < 5000);
     buckets[Math.floor(phase / 100)]!++;
@@ -19,7 +19,7 @@ test('10,000 services at 5 s spread over the interval: no 100 ms bucket holds 3x
 });
 
 test('grid slots: phase + k·interval, adjacent ranges neither repeat nor skip a slot', () => {
-  const s = service('http://127.0.0.1:1/a', { intervalMs: 200 });
+  const s = resolvedService('http://127.0.0.1:1/a', { interval_sec: 0.2, timeout: 15 });
   const phase = phaseOf(s.key, 200);
   const t0 = 1_700_000_000_000;
   const whole = slotsBetween(s, t0, t0 + 10_000);
@@ -42,14 +42,14 @@ test('grid slots: phase + k·interval, adjacent ranges neither repeat nor skip a
 });
 
 test('the phase depends on the key, so a reload with the same service keeps its slots', () => {
-  const a = service('http://127.0.0.1:1/a', { intervalMs: 5000 });
-  const again = service('http://127.0.0.1:1/a', { intervalMs: 5000, timeoutMs: 3000 });
+  const a = resolvedService('http://127.0.0.1:1/a', { interval_sec: 5, timeout: 15 });
+  const again = resolvedService('http://127.0.0.1:1/a', { interval_sec: 5, timeout: 3 });
   const t0 = 1_700_000_000_000;
   assert.deepEqual(slotsBetween(a, t0, t0 + 20_000), slotsBetween(again, t0, t0 + 20_000));
 });
 
 test('cron services use croner run times; the window is the gap to the next run, capped', () => {
-  const everyTwo = service('http://127.0.0.1:1/c', { cron: '*/2 * * * * *' });
+  const everyTwo = resolvedService('http://127.0.0.1:1/c', { cron: '*/2 * * * * *', timeout: 15 });
   const t0 = Date.UTC(2030, 0, 1, 0, 0, 0);
   const slots = slotsBetween(everyTwo, t0, t0 + 10_000);
   assert.deepEqual(
@@ -57,10 +57,13 @@ test('cron services use croner run times; the window is the gap to the next run,
     [0, 2000, 4000, 6000, 8000],
   );
   assert.ok(slots.every((s) => s.windowEndsAt === s.scheduledAt + 2000));
-  const hourly = service('http://127.0.0.1:1/h', { cron: '0 0 * * * *' });
+  const hourly = resolvedService('http://127.0.0.1:1/h', { cron: '0 0 * * * *', timeout: 15 });
   const h = slotsBetween(hourly, t0, t0 + 3 * 3_600_000);
   assert.equal(h.length, 3);
   assert.equal(h[0]!.windowEndsAt - h[0]!.scheduledAt, MAX_WINDOW_MS);
   assert.equal(requestsPerMinute(everyTwo, t0), 30);
-  assert.equal(requestsPerMinute(service('http://127.0.0.1:1/i', { intervalMs: 5000 })), 12);
+  assert.equal(
+    requestsPerMinute(resolvedService('http://127.0.0.1:1/i', { interval_sec: 5, timeout: 15 })),
+    12,
+  );
 });

@@ -6,7 +6,8 @@ import { createLogger, silentLogger } from '../../src/log/logger.js';
 import { createGatedProber } from '../../src/probe/gated-prober.js';
 import { createThreadedProber } from '../../src/probe/threaded-prober.js';
 import { runnerRig } from '../helpers/runner-rig.js';
-import { jobRows, resultRows, service, sleep, waitFor } from './fixtures.js';
+import { resolvedService } from '../helpers/services.js';
+import { jobRows, resultRows, sleep, waitFor } from './fixtures.js';
 
 for (const [where, makeProber] of [
   ['in the gated in-thread prober', () => createGatedProber({ perOrigin: 3, concurrency: 8 })],
@@ -18,10 +19,10 @@ for (const [where, makeProber] of [
     const slow = await rig.server(() => 1500);
     const fast = await rig.server();
     const slowServices = Array.from({ length: 12 }, (_, i) =>
-      service(`${slow.url}/slow/${i}`, { intervalMs: 500, timeoutMs: 4000 }),
+      resolvedService(`${slow.url}/slow/${i}`, { interval_sec: 0.5, timeout: 4 }),
     );
     const fastServices = Array.from({ length: 4 }, (_, i) =>
-      service(`${fast.url}/fast/${i}`, { intervalMs: 200 }),
+      resolvedService(`${fast.url}/fast/${i}`, { interval_sec: 0.2, timeout: 15 }),
     );
     const agent = rig.agent({ services: [...slowServices, ...fastServices] });
     const started = Date.now();
@@ -59,7 +60,7 @@ test('a slot whose previous probe still runs is missed; one probe per service at
   const { db } = rig;
   const server = await rig.server(() => 500);
   // Scaled down from "a 12 s response with interval 5 s and timeout 15 s".
-  const s = service(`${server.url}/sluggish`, { intervalMs: 200, timeoutMs: 2000 });
+  const s = resolvedService(`${server.url}/sluggish`, { interval_sec: 0.2, timeout: 2 });
   const agent = rig.agent({ services: [s] });
   agent.start();
   await sleep(2600);
@@ -94,7 +95,9 @@ test('stop drains in-flight probes within the grace, then gives unstarted leases
   const rig = runnerRig(t);
   const { db } = rig;
   const server = await rig.server(() => 300);
-  const services = Array.from({ length: 5 }, (_, i) => service(`${server.url}/d/${i}`, { intervalMs: 200 }));
+  const services = Array.from({ length: 5 }, (_, i) =>
+    resolvedService(`${server.url}/d/${i}`, { interval_sec: 0.2, timeout: 15 }),
+  );
   const agent = rig.agent({ services });
   agent.start();
   // Stop while probes are in flight, some results already written.
@@ -124,7 +127,7 @@ test('stop aborts what outlives the grace, writes its results and releases every
   const { db } = rig;
   const server = await rig.server(() => Number.POSITIVE_INFINITY);
   const services = Array.from({ length: 3 }, (_, i) =>
-    service(`${server.url}/hang/${i}`, { intervalMs: 200, timeoutMs: 30_000 }),
+    resolvedService(`${server.url}/hang/${i}`, { interval_sec: 0.2, timeout: 30 }),
   );
   const agent = rig.agent({ services });
   agent.start();
@@ -212,7 +215,7 @@ test('a local database that fails every call keeps the runner alive and logs onc
   db.ldb.close(); // every statement now throws "The database connection is not open"
   const runner = rig.runner({
     store,
-    services: [service('http://127.0.0.1:1/x', { intervalMs: 200 })],
+    services: [resolvedService('http://127.0.0.1:1/x', { interval_sec: 0.2, timeout: 15 })],
     logger,
     pollMs: 20,
   });
@@ -228,7 +231,9 @@ test('results the database refuses are kept and retried, without a retry storm',
   const rig = runnerRig(t);
   const { db } = rig;
   const server = await rig.server(() => 50);
-  const services = Array.from({ length: 5 }, (_, i) => service(`${server.url}/r/${i}`, { intervalMs: 100 }));
+  const services = Array.from({ length: 5 }, (_, i) =>
+    resolvedService(`${server.url}/r/${i}`, { interval_sec: 0.1, timeout: 15 }),
+  );
   const runner = rig.runner({ services, flushRows: 1 });
   const scheduler = createScheduler({ store: db.store, services: [], logger: silentLogger() });
   scheduler.setServices(services);
@@ -251,7 +256,7 @@ test('slots left queued by an earlier run are skipped, not counted as missed by 
   const rig = runnerRig(t);
   const { db } = rig;
   const server = await rig.server();
-  const s = service(`${server.url}/old`, { intervalMs: 1000 });
+  const s = resolvedService(`${server.url}/old`, { interval_sec: 1, timeout: 15 });
   const long = Date.now() - 60_000;
   const recent = Date.now() + 200;
   db.store.enqueue(

@@ -4,14 +4,18 @@ import { test } from 'node:test';
 import { phaseOf, slotsBetween } from '../../src/jobs/phase.js';
 import { createScheduler } from '../../src/jobs/scheduler.js';
 import { createLogger, silentLogger } from '../../src/log/logger.js';
-import { jobRows, service, tempStore } from './fixtures.js';
+import { resolvedService } from '../helpers/services.js';
+import { tempStore } from '../helpers/temp-store.js';
+import { jobRows } from './fixtures.js';
 
 const T0 = 1_900_000_000_000;
 
 test('a slot is one job: a second tick and a restart on a reopened database add none', (t) => {
   const db = tempStore();
   t.after(() => db.cleanup());
-  const services = [0, 1, 2, 3, 4].map((i) => service(`http://127.0.0.1:1/s${i}`, { intervalMs: 200 }));
+  const services = [0, 1, 2, 3, 4].map((i) =>
+    resolvedService(`http://127.0.0.1:1/s${i}`, { interval_sec: 0.2, timeout: 15 }),
+  );
   let clock = T0;
   const first = createScheduler({ store: db.store, services, logger: silentLogger(), now: () => clock });
   const inserted = first.tick();
@@ -77,10 +81,10 @@ test('export every second and collect every N seconds, only when enabled', (t) =
 test('reload: added services start, removed stop, unchanged keep their slots, changed move after the queued ones', (t) => {
   const db = tempStore();
   t.after(() => db.cleanup());
-  const keep = service('http://127.0.0.1:1/keep', { intervalMs: 200 });
-  const drop = service('http://127.0.0.1:1/drop', { intervalMs: 200 });
-  const change = service('http://127.0.0.1:1/change', { intervalMs: 200 });
-  const add = service('http://127.0.0.1:1/add', { intervalMs: 300 });
+  const keep = resolvedService('http://127.0.0.1:1/keep', { interval_sec: 0.2, timeout: 15 });
+  const drop = resolvedService('http://127.0.0.1:1/drop', { interval_sec: 0.2, timeout: 15 });
+  const change = resolvedService('http://127.0.0.1:1/change', { interval_sec: 0.2, timeout: 15 });
+  const add = resolvedService('http://127.0.0.1:1/add', { interval_sec: 0.3, timeout: 15 });
   let clock = T0;
   const s = createScheduler({
     store: db.store,
@@ -125,7 +129,7 @@ test('the croner-driven loop ticks on its own, in small transactions, and stop()
   const db = tempStore();
   t.after(() => db.cleanup());
   const services = Array.from({ length: 10 }, (_, i) =>
-    service(`http://127.0.0.1:1/x${i}`, { intervalMs: 200 }),
+    resolvedService(`http://127.0.0.1:1/x${i}`, { interval_sec: 0.2, timeout: 15 }),
   );
   const s = createScheduler({ store: db.store, services, logger: silentLogger(), chunkRows: 3 });
   s.start();
@@ -147,8 +151,8 @@ test('the croner-driven loop ticks on its own, in small transactions, and stop()
 test('a service with an invalid cron pattern is logged once and the others are still scheduled', (t) => {
   const db = tempStore();
   t.after(() => db.cleanup());
-  const good = service('http://127.0.0.1:1/good', { intervalMs: 200 });
-  const bad = service('http://127.0.0.1:1/bad', { cron: 'every now and then' });
+  const good = resolvedService('http://127.0.0.1:1/good', { interval_sec: 0.2, timeout: 15 });
+  const bad = resolvedService('http://127.0.0.1:1/bad', { cron: 'every now and then', timeout: 15 });
   const lines: string[] = [];
   const logger = createLogger({
     format: 'json',
@@ -175,7 +179,7 @@ test('many cron services that do not fire cost a tick nothing: work per tick fol
   t.after(() => db.cleanup());
   // Schedule reads are counted through the `cron` and `intervalMs` fields every evaluation reads.
   let reads = 0;
-  const counted = (s: ReturnType<typeof service>) => {
+  const counted = (s: ReturnType<typeof resolvedService>) => {
     const { cron, intervalMs, ...rest } = s;
     return Object.defineProperties(rest, {
       cron: {
@@ -192,13 +196,15 @@ test('many cron services that do not fire cost a tick nothing: work per tick fol
           return intervalMs;
         },
       },
-    }) as ReturnType<typeof service>;
+    }) as ReturnType<typeof resolvedService>;
   };
   // T0 is in March: a yearly run on January 1 is months away.
   const yearly = Array.from({ length: 20_000 }, (_, i) =>
-    counted(service(`http://127.0.0.1:1/yearly/${i}`, { cron: '0 0 0 1 1 *' })),
+    counted(resolvedService(`http://127.0.0.1:1/yearly/${i}`, { cron: '0 0 0 1 1 *', timeout: 15 })),
   );
-  const busy = [0, 1].map((i) => counted(service(`http://127.0.0.1:1/busy/${i}`, { intervalMs: 1000 })));
+  const busy = [0, 1].map((i) =>
+    counted(resolvedService(`http://127.0.0.1:1/busy/${i}`, { interval_sec: 1, timeout: 15 })),
+  );
   let clock = T0;
   const s = createScheduler({
     store: db.store,

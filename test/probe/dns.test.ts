@@ -8,7 +8,8 @@ import { createProber } from '../../src/probe/prober.js';
 import type { Prober } from '../../src/probe/types.js';
 import { startDnsServer, type TestDnsServer } from '../helpers/dns-server.js';
 import { startOkServer, type TestServer } from '../helpers/http-servers.js';
-import { service, timedProbe } from './fixtures.js';
+import { resolvedService } from '../helpers/services.js';
+import { timedProbe } from './fixtures.js';
 
 // Names under .test (RFC 2606) answered only by our server on 127.0.0.1: no public lookups.
 let dns: TestDnsServer;
@@ -43,7 +44,7 @@ test('a name from the local DNS server is resolved once and cached', async () =>
   for (let i = 0; i < 3; i++) {
     const { result } = await timedProbe(
       prober,
-      service(`http://ok.monitor.test:${port}/`, { timeout: TIMEOUT_S }),
+      resolvedService(`http://ok.monitor.test:${port}/`, { timeout: TIMEOUT_S }),
     );
     assert.equal(result.ok, true, result.errorMessage ?? '');
   }
@@ -60,7 +61,7 @@ for (const [name, code] of [
   test(`${name}: DNS failure → dns within the deadline`, async () => {
     const { result, elapsedMs } = await timedProbe(
       prober,
-      service(`http://${name}.monitor.test:${port}/`, { timeout: TIMEOUT_S }),
+      resolvedService(`http://${name}.monitor.test:${port}/`, { timeout: TIMEOUT_S }),
     );
     assert.equal(result.errorClass, 'dns', result.errorMessage ?? '');
     assert.match(result.errorMessage ?? '', code);
@@ -73,7 +74,7 @@ test('a resolver that never answers does not hold up other names', async () => {
   const finished: string[] = [];
   const hanging = Array.from({ length: 8 }, () =>
     prober
-      .probe(service(`http://hang2.monitor.test:${port}/`, { timeout: TIMEOUT_S }), {
+      .probe(resolvedService(`http://hang2.monitor.test:${port}/`, { timeout: TIMEOUT_S }), {
         scheduledAt: 0,
         agent: 'a',
       })
@@ -82,7 +83,7 @@ test('a resolver that never answers does not hold up other names', async () => {
         return r;
       }),
   );
-  const ok = await prober.probe(service(`http://127.0.0.1:${port}/`, { timeout: TIMEOUT_S }), {
+  const ok = await prober.probe(resolvedService(`http://127.0.0.1:${port}/`, { timeout: TIMEOUT_S }), {
     scheduledAt: 0,
     agent: 'a',
   });
@@ -96,7 +97,10 @@ test('a resolver that never answers does not hold up other names', async () => {
 });
 
 test('IP literals and localhost never reach the resolver', async () => {
-  const { result } = await timedProbe(prober, service(`http://localhost:${port}/`, { timeout: TIMEOUT_S }));
+  const { result } = await timedProbe(
+    prober,
+    resolvedService(`http://localhost:${port}/`, { timeout: TIMEOUT_S }),
+  );
   assert.equal(result.ok, true, result.errorMessage ?? '');
   assert.equal(dns.queries('localhost'), 0);
 });
@@ -143,7 +147,7 @@ test('a lookup still pending at the probe deadline is reported as dns, not as a 
   try {
     const { result, elapsedMs } = await timedProbe(
       patient,
-      service(`http://hang.monitor.test:${port}/`, { timeout: 1 }),
+      resolvedService(`http://hang.monitor.test:${port}/`, { timeout: 1 }),
     );
     assert.equal(result.errorClass, 'dns', result.errorMessage ?? '');
     assert.match(result.errorMessage ?? '', /ETIMEOUT, deadline/);
@@ -162,7 +166,10 @@ test('a redirect to another name is resolved by the connection lookup, through t
   await once(redirector, 'listening');
   try {
     const url = `http://127.0.0.1:${(redirector.address() as AddressInfo).port}/`;
-    const { result } = await timedProbe(prober, service(url, { follow_redirects: true, timeout: TIMEOUT_S }));
+    const { result } = await timedProbe(
+      prober,
+      resolvedService(url, { follow_redirects: true, timeout: TIMEOUT_S }),
+    );
     assert.equal(result.ok, true, result.errorMessage ?? '');
     assert.equal(result.statusCode, 200);
     assert.equal(dns.queries('redir.monitor.test'), 1);
@@ -177,7 +184,7 @@ test('shutdown while a lookup hangs is `other` (E_ABORTED), not a DNS failure', 
   setTimeout(() => controller.abort(), 100);
   const { result } = await timedProbe(
     prober,
-    service(`http://hang.monitor.test:${port}/`, { timeout: TIMEOUT_S }),
+    resolvedService(`http://hang.monitor.test:${port}/`, { timeout: TIMEOUT_S }),
     controller.signal,
   );
   assert.equal(result.errorClass, 'other', result.errorMessage ?? '');

@@ -20,7 +20,8 @@ import {
   startTrickleServer,
   type TestServer,
 } from '../helpers/http-servers.js';
-import { service, timedProbe } from './fixtures.js';
+import { resolvedService } from '../helpers/services.js';
+import { timedProbe } from './fixtures.js';
 
 /** Each hostile endpoint must give its error class within the service timeout + 1 s. */
 const TIMEOUT_S = 2;
@@ -38,13 +39,13 @@ async function expectClass(
   server: TestServer | string,
   errorClass: ErrorClass,
   code: RegExp,
-  overrides: Parameters<typeof service>[1] = {},
+  overrides: Parameters<typeof resolvedService>[1] = {},
 ) {
   const url = typeof server === 'string' ? server : server.url;
   try {
     const { result, elapsedMs } = await timedProbe(
       prober,
-      service(url, { timeout: TIMEOUT_S, ...overrides }),
+      resolvedService(url, { timeout: TIMEOUT_S, ...overrides }),
     );
     assert.equal(result.errorClass, errorClass, `${url}: ${result.errorMessage}`);
     assert.equal(result.ok, false);
@@ -118,7 +119,10 @@ test('tls_verify false accepts the self-signed and the expired certificate', asy
   for (const kind of ['self-signed', 'expired'] as const) {
     const server = await startTlsServer(kind);
     try {
-      const { result } = await timedProbe(prober, service(server.url, { tls_verify: false }));
+      const { result } = await timedProbe(
+        prober,
+        resolvedService(server.url, { tls_verify: false, timeout: 2 }),
+      );
       assert.equal(result.ok, true, `${kind}: ${result.errorMessage}`);
       assert.equal(result.statusCode, 200);
     } finally {
@@ -144,7 +148,10 @@ test('redirect loop with following on → redirect', async () => {
 test('gzip bomb is only its compressed bytes: nothing is inflated', async () => {
   const server = await startGzipBombServer();
   try {
-    const { result } = await timedProbe(prober, service(server.url, { max_body_bytes: 10 * 1024 * 1024 }));
+    const { result } = await timedProbe(
+      prober,
+      resolvedService(server.url, { max_body_bytes: 10 * 1024 * 1024, timeout: 2 }),
+    );
     assert.equal(result.ok, true, result.errorMessage ?? '');
     assert.equal(result.bytesRead, server.wireBytes);
     assert.equal(result.truncated, false);
@@ -157,7 +164,10 @@ test('IPv6-only service on ::1', async () => {
   // Issue 7 requires this case: a machine without an IPv6 loopback fails here rather than skipping.
   const server = await startIpv6Server();
   try {
-    const { result } = await timedProbe(prober, service(server.url, { check_regex: true, regex: '^v6$' }));
+    const { result } = await timedProbe(
+      prober,
+      resolvedService(server.url, { check_regex: true, regex: '^v6$', timeout: 2 }),
+    );
     assert.equal(result.ok, true, result.errorMessage ?? '');
     assert.equal(result.regexMatched, true);
   } finally {
@@ -178,14 +188,16 @@ test('all hostile endpoints at once do not hold up a healthy service', async () 
     const finished: string[] = [];
     const hostile = servers.flatMap((srv) =>
       Array.from({ length: 20 }, () =>
-        prober.probe(service(srv.url, { timeout: TIMEOUT_S }), { scheduledAt: 0, agent: 'a' }).then((r) => {
-          finished.push('hostile');
-          return r;
-        }),
+        prober
+          .probe(resolvedService(srv.url, { timeout: TIMEOUT_S }), { scheduledAt: 0, agent: 'a' })
+          .then((r) => {
+            finished.push('hostile');
+            return r;
+          }),
       ),
     );
     for (let i = 0; i < 20; i++) {
-      const r = await prober.probe(service(healthy.url, { timeout: TIMEOUT_S }), {
+      const r = await prober.probe(resolvedService(healthy.url, { timeout: TIMEOUT_S }), {
         scheduledAt: 0,
         agent: 'a',
       });

@@ -9,7 +9,8 @@ import {
   startRedirectServer,
   startSlowServer,
 } from '../helpers/http-servers.js';
-import { service, timedProbe } from './fixtures.js';
+import { resolvedService } from '../helpers/services.js';
+import { timedProbe } from './fixtures.js';
 
 let prober: Prober;
 before(() => {
@@ -22,7 +23,7 @@ after(async () => {
 test('an ok probe fills every result field', async () => {
   const server = await startOkServer({ body: 'hello world' });
   try {
-    const s = service(server.url, { check_regex: true, regex: 'wor+ld' });
+    const s = resolvedService(server.url, { check_regex: true, regex: 'wor+ld', timeout: 2 });
     const before = Date.now();
     const result = await prober.probe(s, { scheduledAt: before - 5, agent: 'agent-1' });
     assert.match(result.id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
@@ -51,16 +52,19 @@ test('an ok probe fills every result field', async () => {
 test('regex miss → regex_mismatch; HEAD has no body to match', async () => {
   const server = await startOkServer({ body: 'hello' });
   try {
-    const miss = await prober.probe(service(server.url, { check_regex: true, regex: '^bye' }), {
-      scheduledAt: 0,
-      agent: 'a',
-    });
+    const miss = await prober.probe(
+      resolvedService(server.url, { check_regex: true, regex: '^bye', timeout: 2 }),
+      {
+        scheduledAt: 0,
+        agent: 'a',
+      },
+    );
     assert.equal(miss.ok, false);
     assert.equal(miss.errorClass, 'regex_mismatch');
     assert.equal(miss.regexMatched, false);
     assert.equal(miss.statusCode, 200);
     const head = await prober.probe(
-      service(server.url, { method: 'HEAD', check_regex: true, regex: 'hello' }),
+      resolvedService(server.url, { method: 'HEAD', check_regex: true, regex: 'hello', timeout: 2 }),
       {
         scheduledAt: 0,
         agent: 'a',
@@ -69,7 +73,7 @@ test('regex miss → regex_mismatch; HEAD has no body to match', async () => {
     assert.equal(head.errorClass, 'regex_mismatch');
     assert.equal(head.regexMatched, null);
     assert.equal(head.bytesRead, 0);
-    const plainHead = await prober.probe(service(server.url, { method: 'HEAD' }), {
+    const plainHead = await prober.probe(resolvedService(server.url, { method: 'HEAD', timeout: 2 }), {
       scheduledAt: 0,
       agent: 'a',
     });
@@ -92,7 +96,10 @@ test('expect_status sets decide the verdict', async () => {
       [notFound.url, '200,404', true],
     ];
     for (const [url, spec, ok] of cases) {
-      const r = await prober.probe(service(url, { expect_status: spec }), { scheduledAt: 0, agent: 'a' });
+      const r = await prober.probe(resolvedService(url, { expect_status: spec, timeout: 2 }), {
+        scheduledAt: 0,
+        agent: 'a',
+      });
       assert.equal(r.ok, ok, `${url} ${spec}: ${r.errorMessage}`);
       assert.equal(r.errorClass, ok ? null : 'http_status');
       if (!ok) assert.match(r.errorMessage ?? '', new RegExp(`status ${r.statusCode}`));
@@ -106,16 +113,24 @@ test('expect_status sets decide the verdict', async () => {
 test('a redirect is recorded as a 3xx by default and followed when asked', async () => {
   const server = await startRedirectServer();
   try {
-    const plain = await prober.probe(service(server.url), { scheduledAt: 0, agent: 'a' });
+    const plain = await prober.probe(resolvedService(server.url, { timeout: 2 }), {
+      scheduledAt: 0,
+      agent: 'a',
+    });
     assert.equal(plain.statusCode, 302);
     assert.equal(plain.ok, true); // 302 is in the default 200-399, as in the original
-    const strict = await prober.probe(service(server.url, { expect_status: '200' }), {
+    const strict = await prober.probe(resolvedService(server.url, { expect_status: '200', timeout: 2 }), {
       scheduledAt: 0,
       agent: 'a',
     });
     assert.equal(strict.errorClass, 'http_status');
     const followed = await prober.probe(
-      service(server.url, { follow_redirects: true, check_regex: true, regex: '^final$' }),
+      resolvedService(server.url, {
+        follow_redirects: true,
+        check_regex: true,
+        regex: '^final$',
+        timeout: 2,
+      }),
       { scheduledAt: 0, agent: 'a' },
     );
     assert.equal(followed.statusCode, 200);
@@ -132,7 +147,7 @@ test('a 100 MB body is cut at the cap, the rest never downloaded, and memory sta
   const server = await startBigBodyServer(size);
   try {
     const rssBefore = process.memoryUsage().rss;
-    const s = service(server.url, { check_regex: true, regex: 'b', max_body_bytes: cap });
+    const s = resolvedService(server.url, { check_regex: true, regex: 'b', max_body_bytes: cap, timeout: 2 });
     const { result, elapsedMs } = await timedProbe(prober, s);
     const rssGrowth = process.memoryUsage().rss - rssBefore;
     assert.equal(result.truncated, true);
@@ -153,7 +168,7 @@ test('a 1 GB body with no regex is cut at the cap too', async () => {
   const server = await startBigBodyServer(1024 * 1024 * 1024);
   try {
     const rssBefore = process.memoryUsage().rss;
-    const { result } = await timedProbe(prober, service(server.url));
+    const { result } = await timedProbe(prober, resolvedService(server.url, { timeout: 2 }));
     assert.equal(result.ok, true, result.errorMessage ?? '');
     assert.equal(result.truncated, true);
     assert.ok(result.bytesRead <= 1024 * 1024 + 64 * 1024);
@@ -168,8 +183,8 @@ test('a slow origin does not delay probes of other services', async () => {
   const fast = await startOkServer({ body: 'fast' });
   try {
     // More slow probes than the per-origin pool (16), so the slow origin's queue is full too.
-    const slowService = service(slow.url, { timeout: 5 });
-    const fastService = service(fast.url, { timeout: 5 });
+    const slowService = resolvedService(slow.url, { timeout: 5 });
+    const fastService = resolvedService(fast.url, { timeout: 5 });
     const finished: string[] = [];
     const run = (s: typeof slowService, name: string) =>
       prober.probe(s, { scheduledAt: Date.now(), agent: 'a' }).then((r) => {
@@ -200,7 +215,7 @@ test('the shutdown signal ends every probe in flight at once as `other`, never a
   try {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 100);
-    const s = service(slow.url, { timeout: 10 });
+    const s = resolvedService(slow.url, { timeout: 10 });
     // Many probes share the runner's one signal; they must not each hang a listener on it.
     const runs = Array.from({ length: 40 }, () => timedProbe(prober, s, controller.signal));
     for (const { result, elapsedMs } of await Promise.all(runs)) {
@@ -226,15 +241,18 @@ test('the shutdown signal ends every probe in flight at once as `other`, never a
 });
 
 test('a service that cannot be probed (bad regex, bad status set) is a classified result', async () => {
-  const r = await prober.probe(service('http://127.0.0.1:9/', { check_regex: true, regex: '(' }), {
-    scheduledAt: 0,
-    agent: 'a',
-  });
+  const r = await prober.probe(
+    resolvedService('http://127.0.0.1:9/', { check_regex: true, regex: '(', timeout: 2 }),
+    {
+      scheduledAt: 0,
+      agent: 'a',
+    },
+  );
   assert.equal(r.ok, false);
   assert.equal(r.errorClass, 'other');
   assert.match(r.errorMessage ?? '', /regex/);
   assert.ok(ERROR_CLASSES.includes(r.errorClass!));
-  const s = await prober.probe(service('http://127.0.0.1:9/', { expect_status: '2xx' }), {
+  const s = await prober.probe(resolvedService('http://127.0.0.1:9/', { expect_status: '2xx', timeout: 2 }), {
     scheduledAt: 0,
     agent: 'a',
   });

@@ -5,7 +5,7 @@ import { createProber } from '../../src/probe/prober.js';
 import { type CompiledRegex, createRegexMatcher, type RegexMatcher } from '../../src/probe/regex-matcher.js';
 import { isBacktrackSafe } from '../../src/probe/regex-safety.js';
 import { startOkServer } from '../helpers/http-servers.js';
-import { service } from './fixtures.js';
+import { resolvedService } from '../helpers/services.js';
 
 /** Backtracks without end in V8 on 30 'a' and a 'b'; the lookahead keeps it away from RE2. */
 const CATASTROPHIC_LOOKAHEAD = '^(a+)+(?=$)';
@@ -196,14 +196,14 @@ test('a probe whose regex overruns is regex_timeout, keeps its status, and other
   const prober = createProber({ regex: { budgetMs: 300 } });
   try {
     const slow = prober.probe(
-      service(evil.url, { check_regex: true, regex: CATASTROPHIC_LOOKAHEAD, timeout: 5 }),
+      resolvedService(evil.url, { check_regex: true, regex: CATASTROPHIC_LOOKAHEAD, timeout: 5 }),
       {
         scheduledAt: Date.now(),
         agent: 't',
       },
     );
     const fine = await prober.probe(
-      service(good.url, { check_regex: true, regex: '\\{"openapi":"3\\.1\\.0"' }),
+      resolvedService(good.url, { check_regex: true, regex: '\\{"openapi":"3\\.1\\.0"', timeout: 2 }),
       {
         scheduledAt: Date.now(),
         agent: 't',
@@ -219,7 +219,7 @@ test('a probe whose regex overruns is regex_timeout, keeps its status, and other
     const short = createProber({ regex: { budgetMs: 60_000 } });
     try {
       const d = await short.probe(
-        service(evil.url, { check_regex: true, regex: CATASTROPHIC_LOOKAHEAD, timeout: 1 }),
+        resolvedService(evil.url, { check_regex: true, regex: CATASTROPHIC_LOOKAHEAD, timeout: 1 }),
         {
           scheduledAt: Date.now(),
           agent: 't',

@@ -8,7 +8,8 @@ import { createThreadedProber, type ThreadedProberOptions } from '../../src/prob
 import type { Prober } from '../../src/probe/types.js';
 import type { ProbeResult } from '../../src/results/types.js';
 import { refusedUrl, startOkServer, startSlowServer } from '../helpers/http-servers.js';
-import { service, timedProbe } from './fixtures.js';
+import { resolvedService } from '../helpers/services.js';
+import { timedProbe } from './fixtures.js';
 
 let threaded: Prober;
 let direct: Prober;
@@ -51,12 +52,12 @@ test('a probe in the worker thread gives the same result as one on the main thre
   const refused = await refusedUrl();
   try {
     const cases = [
-      service(ok.url, { check_regex: true, regex: 'wor+ld' }),
-      service(ok.url, { check_regex: true, regex: '^bye' }),
-      service(ok.url, { expect_status: '204' }),
-      service(ok.url, { method: 'HEAD' }),
-      service(refused),
-      service('http://127.0.0.1:1/[', { check_regex: true, regex: '(' }),
+      resolvedService(ok.url, { check_regex: true, regex: 'wor+ld', timeout: 2 }),
+      resolvedService(ok.url, { check_regex: true, regex: '^bye', timeout: 2 }),
+      resolvedService(ok.url, { expect_status: '204', timeout: 2 }),
+      resolvedService(ok.url, { method: 'HEAD', timeout: 2 }),
+      resolvedService(refused, { timeout: 2 }),
+      resolvedService('http://127.0.0.1:1/[', { check_regex: true, regex: '(', timeout: 2 }),
     ];
     for (const s of cases) {
       const opts = { scheduledAt: 1_700_000_000_000, agent: 'agent-7' };
@@ -78,7 +79,7 @@ test('hundreds of concurrent probes each get their own result', async () => {
     const jobs = Array.from({ length: 400 }, (_, i) => {
       const code = codes[i % codes.length]!;
       // A new service object each time, so the worker also learns 400 services.
-      const s = service(`${server.url}/code/${code}/${i}`, { expect_status: '200-599' });
+      const s = resolvedService(`${server.url}/code/${code}/${i}`, { expect_status: '200-599', timeout: 2 });
       return threaded.probe(s, { scheduledAt: i, agent: 'a' }).then((r) => ({ r, code, i, s }));
     });
     const done = await Promise.all(jobs);
@@ -98,7 +99,7 @@ test('hundreds of concurrent probes each get their own result', async () => {
 test('the shutdown signal reaches probes in the worker: they end at once, classified as aborted', async () => {
   const slow = await startSlowServer(30_000);
   try {
-    const s = service(slow.url, { timeout: 20 });
+    const s = resolvedService(slow.url, { timeout: 20 });
     const controller = new AbortController();
     const pending = timedProbe(threaded, s, controller.signal);
     const reference = timedProbe(direct, s, controller.signal);
@@ -124,18 +125,24 @@ test('a catastrophic regex does not stall the worker: RE2 answers ^(a+)+$, a loo
   const ok = await startOkServer({ body: 'fine' });
   const prober = createThreadedProber({ hangMs: 1500 });
   try {
-    const plain = await timedProbe(prober, service(evil.url, { check_regex: true, regex: '^(a+)+$' }));
+    const plain = await timedProbe(
+      prober,
+      resolvedService(evil.url, { check_regex: true, regex: '^(a+)+$', timeout: 2 }),
+    );
     assert.equal(plain.result.errorClass, 'regex_mismatch', plain.result.errorMessage ?? '');
     const lookahead = await timedProbe(
       prober,
-      service(evil.url, { check_regex: true, regex: '^(a+)+(?=$)' }),
+      resolvedService(evil.url, { check_regex: true, regex: '^(a+)+(?=$)', timeout: 2 }),
     );
     assert.equal(lookahead.result.errorClass, 'regex_timeout', lookahead.result.errorMessage ?? '');
     assert.equal(lookahead.result.statusCode, 200);
-    const next = await prober.probe(service(ok.url, { check_regex: true, regex: 'fine' }), {
-      scheduledAt: 0,
-      agent: 'a',
-    });
+    const next = await prober.probe(
+      resolvedService(ok.url, { check_regex: true, regex: 'fine', timeout: 2 }),
+      {
+        scheduledAt: 0,
+        agent: 'a',
+      },
+    );
     assert.equal(next.ok, true, next.errorMessage ?? '');
   } finally {
     await prober.close();
@@ -152,7 +159,7 @@ test('a worker silent for longer than hangMs is replaced: its probe fails as oth
   const slow = await startSlowServer(4000);
   const prober = createThreadedProber({ hangMs: 300 });
   try {
-    const stuck = await timedProbe(prober, service(slow.url, { timeout: 10 }));
+    const stuck = await timedProbe(prober, resolvedService(slow.url, { timeout: 10 }));
     assert.equal(stuck.result.ok, false);
     assert.equal(stuck.result.errorClass, 'other');
     assert.match(stuck.result.errorMessage ?? '', /probe worker stopped answering/);
@@ -167,10 +174,13 @@ test('after close() a probe is answered as other without a request', async () =>
   const ok = await startOkServer();
   const prober = createThreadedProber();
   try {
-    const first = await prober.probe(service(ok.url), { scheduledAt: 0, agent: 'a' });
+    const first = await prober.probe(resolvedService(ok.url, { timeout: 2 }), { scheduledAt: 0, agent: 'a' });
     assert.equal(first.ok, true);
     await prober.close();
-    const afterClose = await prober.probe(service(ok.url), { scheduledAt: 1, agent: 'a' });
+    const afterClose = await prober.probe(resolvedService(ok.url, { timeout: 2 }), {
+      scheduledAt: 1,
+      agent: 'a',
+    });
     assert.equal(afterClose.errorClass, 'other');
     assert.match(afterClose.errorMessage ?? '', /closed/);
     assert.equal(ok.requests(), 1);
@@ -201,14 +211,17 @@ for (const [where, makeGated] of [
     const prober = makeGated({ perOrigin: 2 });
     try {
       // The worker thread starts with the first probe (a few hundred ms): not inside the windows.
-      await prober.probe(service(`http://127.0.0.1:${port}/warm`), { scheduledAt: 0, agent: 'a' });
+      await prober.probe(resolvedService(`http://127.0.0.1:${port}/warm`, { timeout: 2 }), {
+        scheduledAt: 0,
+        agent: 'a',
+      });
       peak = 0;
       const t0 = Date.now();
       // Six probes of one origin, windows ending 450 ms from now: two start at once, two when
       // those finish (~300 ms), and the last two would start at ~600 ms, after their window.
       const results = await Promise.all(
         Array.from({ length: 6 }, (_, i) =>
-          prober.probe(service(`http://127.0.0.1:${port}/p${i}`), {
+          prober.probe(resolvedService(`http://127.0.0.1:${port}/p${i}`, { timeout: 2 }), {
             scheduledAt: t0,
             windowEndsAt: t0 + 450,
             agent: 'a',
@@ -244,11 +257,11 @@ for (const [where, makeGated] of [
     const slow = await startSlowServer(30_000);
     const prober = makeGated({ perOrigin: 1 });
     try {
-      await prober.probe(service(`${slow.url}`, { timeout: 1 }), { scheduledAt: 0, agent: 'a' });
+      await prober.probe(resolvedService(`${slow.url}`, { timeout: 1 }), { scheduledAt: 0, agent: 'a' });
       const controller = new AbortController();
       const t0 = Date.now();
       const pending = Array.from({ length: 3 }, (_, i) =>
-        prober.probe(service(`${slow.url}?n=${i}`, { timeout: 20 }), {
+        prober.probe(resolvedService(`${slow.url}?n=${i}`, { timeout: 20 }), {
           scheduledAt: t0,
           windowEndsAt: t0 + 60_000,
           agent: 'a',

@@ -4,7 +4,8 @@ import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { COUNTER, createJobStore, openLocalDatabase, readCounters } from '../../../src/db/local/index.js';
 import { createLogger } from '../../../src/log/logger.js';
-import { makeResult, probePayload, tempDir } from './fixtures.js';
+import { makeResult } from '../../helpers/results.js';
+import { probePayload, tempDir } from './fixtures.js';
 
 test('SQLITE_FULL in recordProbeResults: rolled back, counted, logged once per state, no corruption, resumes', (t) => {
   const { dir, cleanup } = tempDir();

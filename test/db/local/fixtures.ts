@@ -3,8 +3,6 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { localMigrationsFolder } from '../../../src/db/local/index.js';
-import type { ProbeResult } from '../../../src/results/types.js';
-import { uuidv7 } from '../../../src/util/uuidv7.js';
 
 /** A temp folder removed by the returned cleanup (register it with `t.after`). */
 export function tempDir(prefix = 'monitor-local-'): { dir: string; cleanup: () => void } {
@@ -14,34 +12,6 @@ export function tempDir(prefix = 'monitor-local-'): { dir: string; cleanup: () =
 
 export function sha256(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
-}
-
-export function makeResult(
-  serviceKey: string,
-  scheduledAt: number,
-  over: Partial<ProbeResult> = {},
-): ProbeResult {
-  return {
-    id: uuidv7(),
-    agent: 'test-agent',
-    serviceKey,
-    url: `http://127.0.0.1:1/${serviceKey}`,
-    method: 'GET',
-    scheduledAt,
-    startedAt: scheduledAt + 1,
-    finishedAt: scheduledAt + 11,
-    durationMs: 10.5,
-    statusCode: 200,
-    ok: true,
-    regexRequired: false,
-    regex: null,
-    regexMatched: null,
-    errorClass: null,
-    errorMessage: null,
-    bytesRead: 42,
-    truncated: false,
-    ...over,
-  };
 }
 
 export function probePayload(serviceKey: string, scheduledAt: number) {

@@ -3,7 +3,8 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { collect, createJobStore, openLocalDatabase } from '../../../src/db/local/index.js';
-import { folderUpTo, makeResult, probePayload, tempDir } from './fixtures.js';
+import { makeResult } from '../../helpers/results.js';
+import { folderUpTo, probePayload, tempDir } from './fixtures.js';
 
 test('upgrading a release-1 database rewrites probe dedupe keys, so a slot queued before the upgrade is not enqueued again', (t) => {
   const { dir, cleanup } = tempDir();

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import { createJobStore, type LocalDatabase, openLocalDatabase } from '../../../src/db/local/index.js';
 import type { NewJob } from '../../../src/queue/store.js';
-import { makeResult, probePayload, tempDir } from './fixtures.js';
+import { makeResult } from '../../helpers/results.js';
+import { probePayload, tempDir } from './fixtures.js';
 
 function open(t: TestContext): { ldb: LocalDatabase; path: string } {
   const { dir, cleanup } = tempDir();
@@ -193,6 +194,7 @@ test('recordProbeResults writes results and completes their jobs; one result per
   store.enqueue([probe('a', 1000), probe('b', 1000)]);
   const [a, b] = store.claim({ limit: 10, now: 1000, leaseMs: 60_000 });
   const ra = makeResult('a', 1000, {
+    durationMs: 10.5,
     ok: false,
     errorClass: 'regex_mismatch',
     regexRequired: true,

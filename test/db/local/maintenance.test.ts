@@ -14,7 +14,8 @@ import {
   readCounters,
 } from '../../../src/db/local/index.js';
 import type { ProbeResult } from '../../../src/results/types.js';
-import { makeResult, probePayload, tempDir } from './fixtures.js';
+import { makeResult } from '../../helpers/results.js';
+import { probePayload, tempDir } from './fixtures.js';
 
 function open(t: TestContext): { ldb: LocalDatabase; path: string } {
   const { dir, cleanup } = tempDir();
