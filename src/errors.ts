@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'E_USAGE'
   | 'E_CONFIG'
   | 'E_CONFIG_MISSING'
+  | 'E_CONFIG_INVALID'
   | 'E_CONFIG_BUSY'
   | 'E_LOCKED'
   | 'E_LOCAL_DB'
@@ -47,6 +48,19 @@ export class UsageError extends MonitorError {
 export class ConfigError extends MonitorError {
   constructor(message: string, options?: { cause?: unknown; code?: 'E_CONFIG' | 'E_CONFIG_MISSING' }) {
     super(options?.code ?? 'E_CONFIG', message, { ...options, exitCode: 2 });
+  }
+}
+
+/**
+ * A config document with problems, every one listed (one line each in `problems`), not just the
+ * first: `config validate` and `config import`. Exit code 2; nothing was written.
+ */
+export class ConfigProblemsError extends MonitorError {
+  readonly problems: readonly string[];
+
+  constructor(message: string, problems: readonly string[]) {
+    super('E_CONFIG_INVALID', message, { exitCode: 2 });
+    this.problems = problems;
   }
 }
 

@@ -1,5 +1,5 @@
 import yargs, { type Argv } from 'yargs';
-import { MonitorError, toError } from '../errors.js';
+import { ConfigProblemsError, MonitorError, toError } from '../errors.js';
 import { scrub } from '../log/secrets.js';
 import { guardStream, safeWrite } from '../log/stdio.js';
 import { configCommand } from './commands/config.js';
@@ -10,11 +10,15 @@ import { startCommand } from './commands/start.js';
 import { release as releaseEarlySignals } from './early-signals.js';
 import { packageVersion } from './version.js';
 
-/** Print one line for an error and set the exit code; stack traces only with MONITOR_DEBUG=1. */
+/** Print one line for an error (and the problems it lists) and return the exit code; stack traces only with MONITOR_DEBUG=1. */
 export function reportError(err: unknown): number {
   const e = toError(err);
   const exitCode = e instanceof MonitorError ? e.exitCode : 1;
   safeWrite(process.stderr, `monitor: error: ${scrub(e.message).split('\n')[0]}\n`);
+  // Every problem of a document, one indented line each, so that all can be fixed in one go.
+  if (e instanceof ConfigProblemsError) {
+    for (const p of e.problems) safeWrite(process.stderr, `  ${scrub(p).split('\n')[0]}\n`);
+  }
   if (process.env['MONITOR_DEBUG'] === '1' && e.stack) safeWrite(process.stderr, `${scrub(e.stack)}\n`);
   return exitCode;
 }

@@ -1,63 +1,128 @@
 import { type MonitorConfig, SERVICE_DEFAULTS, type ServiceConfig } from './types.js';
-import { methodMessage, normaliseMethod } from './validate.js';
+import { type CheckableConfig, methodMessage, normaliseMethod, serviceWhere } from './validate.js';
+
+/** What parsing found: every shape problem, and the parts whose shape is right. */
+export interface ParseReport {
+  /** The typed config; null when any shape is wrong. */
+  config: MonitorConfig | null;
+  /** Every shape problem, one line each, in file order (top level, services, settings). */
+  problems: string[];
+  /** The parts that typed well, for the value rules (validate.ts); null when the top level is not an object. */
+  checkable: CheckableConfig | null;
+  /** By position in `services`: the fields whose shape is wrong (validate.ts skips them). */
+  wrongShapes: ReadonlyMap<number, ReadonlySet<string>>;
+}
 
 /**
  * Turn parsed JSON into a typed MonitorConfig, checking only shapes and types (value rules live in
  * validate.ts). Accepts the original tool's files unchanged: `OPTION` becomes `OPTIONS`, missing
  * optional fields take the original's defaults, and unknown keys are carried through untouched.
- * Returns a one-line message naming the field instead of throwing.
+ * Returns a one-line message naming the field (the first problem) instead of throwing.
  */
 export function parseConfig(raw: unknown): MonitorConfig | string {
-  if (!isRecord(raw)) return `expected a JSON object at the top level, got ${typeName(raw)}`;
+  const report = parseConfigReport(raw);
+  return report.config ?? report.problems[0] ?? 'invalid config';
+}
+
+/** parseConfig, going on past the first problem so that every one can be listed. */
+export function parseConfigReport(raw: unknown): ParseReport {
+  if (!isRecord(raw)) {
+    return {
+      config: null,
+      problems: [`expected a JSON object at the top level, got ${typeName(raw)}`],
+      checkable: null,
+      wrongShapes: new Map(),
+    };
+  }
+  const problems: string[] = [];
   const local = raw['local_database_path'];
   if (typeof local !== 'string' || local === '') {
-    return `local_database_path must be a non-empty string, got ${typeName(local)}`;
+    problems.push(`local_database_path must be a non-empty string, got ${typeName(local)}`);
   }
-  const external = raw['external_database_uri'];
-  if (external !== undefined && external !== null && typeof external !== 'string') {
-    return `external_database_uri must be a string or null, got ${typeName(external)}`;
+  const external = raw['external_database_uri'] ?? null;
+  if (external !== null && typeof external !== 'string') {
+    problems.push(`external_database_uri must be a string or null, got ${typeName(external)}`);
   }
   const servicesRaw = raw['services'] ?? [];
-  if (!Array.isArray(servicesRaw)) return `services must be a list, got ${typeName(servicesRaw)}`;
-  const services: ServiceConfig[] = [];
-  for (const [i, s] of servicesRaw.entries()) {
-    const service = parseService(s);
-    if (typeof service === 'string') return `services[${i}]: ${service}`;
-    services.push(service);
+  const services: (ServiceConfig | null)[] = [];
+  const wrongShapes = new Map<number, ReadonlySet<string>>();
+  if (!Array.isArray(servicesRaw)) problems.push(`services must be a list, got ${typeName(servicesRaw)}`);
+  else {
+    for (const [i, s] of servicesRaw.entries()) {
+      const parsed = parseService(s);
+      if (parsed === null)
+        problems.push(`${serviceWhere(i, null, null)}: expected an object, got ${typeName(s)}`);
+      else if (parsed.problems.length > 0) {
+        const where = serviceWhere(
+          i,
+          (s as Record<string, unknown>)['url'],
+          (s as Record<string, unknown>)['method'],
+        );
+        problems.push(...parsed.problems.map((p) => `${where}: ${p}`));
+        wrongShapes.set(i, parsed.wrong);
+      }
+      services.push(parsed?.service ?? null);
+    }
   }
   for (const key of ['agent_name'] as const) {
     if (raw[key] !== undefined && typeof raw[key] !== 'string') {
-      return `${key} must be a string, got ${typeName(raw[key])}`;
+      problems.push(`${key} must be a string, got ${typeName(raw[key])}`);
     }
   }
-  for (const key of ['runner', 'export', 'buffer'] as const) {
-    if (raw[key] !== undefined && !isRecord(raw[key]))
-      return `${key} must be an object, got ${typeName(raw[key])}`;
-  }
-  return {
-    ...raw,
-    local_database_path: local,
-    external_database_uri: external ?? null,
+  const settings = (key: 'runner' | 'export' | 'buffer') => {
+    const value = raw[key];
+    if (value === undefined || isRecord(value)) return value;
+    problems.push(`${key} must be an object, got ${typeName(value)}`);
+    return undefined;
+  };
+  const checkable: CheckableConfig = {
+    external_database_uri: typeof external === 'string' ? external : null,
+    runner: settings('runner'),
+    export: settings('export'),
+    buffer: settings('buffer'),
     services,
-  } as MonitorConfig;
+  };
+  const config =
+    problems.length === 0
+      ? ({ ...raw, local_database_path: local, external_database_uri: external, services } as MonitorConfig)
+      : null;
+  return { config, problems, checkable, wrongShapes };
 }
 
-function parseService(s: unknown): ServiceConfig | string {
-  if (!isRecord(s)) return `expected an object, got ${typeName(s)}`;
-  const wrong = (field: string, want: string): string =>
-    `${field} must be ${want}, got ${typeName(s[field])}`;
-  if (typeof s['url'] !== 'string') return wrong('url', 'a string');
-  if (typeof s['method'] !== 'string') return wrong('method', 'a string');
-  const method = normaliseMethod(s['method']);
-  if (!method) return methodMessage(s['method']);
+/** A parsed service: its shape problems, and the fields they are about. */
+interface ParsedService {
+  /** Typed; a field named in `wrong` holds a stand-in value that no rule may read. */
+  service: ServiceConfig;
+  /** Fields whose shape is wrong: the value rules skip them (validate.ts serviceProblems). */
+  wrong: Set<string>;
+  problems: string[];
+}
+
+/** A service typed, with every shape problem it has; null when it is not even an object. */
+function parseService(s: unknown): ParsedService | null {
+  if (!isRecord(s)) return null;
+  const problems: string[] = [];
+  const wrongFields = new Set<string>();
+  const wrong = (field: string, want: string): void => {
+    wrongFields.add(field);
+    problems.push(`${field} must be ${want}, got ${typeName(s[field])}`);
+  };
+  const url = s['url'];
+  if (typeof url !== 'string') wrong('url', 'a string');
+  const method = typeof s['method'] === 'string' ? normaliseMethod(s['method']) : null;
+  if (typeof s['method'] !== 'string') wrong('method', 'a string');
+  else if (!method) {
+    wrongFields.add('method');
+    problems.push(methodMessage(s['method']));
+  }
   const checkRegex = s['check_regex'] ?? false;
-  if (typeof checkRegex !== 'boolean') return wrong('check_regex', 'true or false');
+  if (typeof checkRegex !== 'boolean') wrong('check_regex', 'true or false');
   const regex = s['regex'] ?? null;
-  if (regex !== null && typeof regex !== 'string') return wrong('regex', 'a string or null');
+  if (regex !== null && typeof regex !== 'string') wrong('regex', 'a string or null');
   const interval = s['interval_sec'] ?? SERVICE_DEFAULTS.interval_sec;
-  if (typeof interval !== 'number') return wrong('interval_sec', 'a number');
+  if (typeof interval !== 'number') wrong('interval_sec', 'a number');
   const timeout = s['timeout'] ?? SERVICE_DEFAULTS.timeout;
-  if (typeof timeout !== 'number') return wrong('timeout', 'a number');
+  if (typeof timeout !== 'number') wrong('timeout', 'a number');
   const optional: [string, (v: unknown) => boolean, string][] = [
     ['cron', (v) => v === null || typeof v === 'string', 'a string or null'],
     ['follow_redirects', (v) => typeof v === 'boolean', 'true or false'],
@@ -66,17 +131,19 @@ function parseService(s: unknown): ServiceConfig | string {
     ['max_body_bytes', (v) => typeof v === 'number', 'a number'],
   ];
   for (const [field, ok, want] of optional) {
-    if (s[field] !== undefined && !ok(s[field])) return wrong(field, want);
+    if (s[field] !== undefined && !ok(s[field])) wrong(field, want);
   }
-  return {
+  const service = {
     ...s,
-    url: s['url'],
-    method,
+    url,
+    // A wrong method stays as written, so that the service is named the same in every line.
+    method: method ?? s['method'],
     check_regex: checkRegex,
     regex,
     interval_sec: interval,
     timeout,
   } as ServiceConfig;
+  return { service, wrong: wrongFields, problems };
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -115,24 +115,37 @@ export function checkExternalUri(uri: string): string | null {
   return typeof parsed === 'string' ? `external database URI: ${parsed}` : null;
 }
 
-/** Every value rule for one service; the first problem found, or null. */
-export function checkService(s: ServiceConfig): string | null {
-  const url = checkUrl(s.url);
-  if (url) return url;
-  if (normaliseMethod(s.method) !== s.method) return methodMessage(s.method);
-  if (s.check_regex && (s.regex === null || s.regex === '')) return '--check-regex needs a regex (--regex)';
-  if (s.regex !== null) {
-    const r = checkRegex(s.regex);
-    if (r) return r;
-  }
-  const checks = [
-    checkInterval(s.interval_sec),
-    checkTimeout(s.timeout),
-    s.cron == null ? null : checkCron(s.cron),
-    s.expect_status == null ? null : checkExpectStatus(s.expect_status),
-    s.max_body_bytes === undefined ? null : checkMaxBodyBytes(s.max_body_bytes),
+/**
+ * Every value rule for one service, in a fixed order: each problem found, one line each. Fields in
+ * `skip` (their shape is wrong, parse.ts said so) are not checked, so each problem is said once.
+ */
+export function serviceProblems(s: ServiceConfig, skip: ReadonlySet<string> = new Set()): string[] {
+  const rules: [fields: string[], rule: () => string | null][] = [
+    [['url'], () => checkUrl(s.url)],
+    [['method'], () => (normaliseMethod(s.method) === s.method ? null : methodMessage(s.method))],
+    [
+      ['check_regex', 'regex'],
+      () =>
+        s.check_regex && (s.regex === null || s.regex === '')
+          ? '--check-regex needs a regex (--regex)'
+          : null,
+    ],
+    [['regex'], () => (s.regex === null ? null : checkRegex(s.regex))],
+    [['interval_sec'], () => checkInterval(s.interval_sec)],
+    [['timeout'], () => checkTimeout(s.timeout)],
+    [['cron'], () => (s.cron == null ? null : checkCron(s.cron))],
+    [['expect_status'], () => (s.expect_status == null ? null : checkExpectStatus(s.expect_status))],
+    [['max_body_bytes'], () => (s.max_body_bytes === undefined ? null : checkMaxBodyBytes(s.max_body_bytes))],
   ];
-  return checks.find((c) => c !== null) ?? null;
+  return rules
+    .filter(([fields]) => fields.every((f) => !skip.has(f)))
+    .map(([, rule]) => rule())
+    .filter((c): c is string => c !== null);
+}
+
+/** The first problem of a service (what `services add`/`update` refuse with), or null. */
+export function checkService(s: ServiceConfig): string | null {
+  return serviceProblems(s)[0] ?? null;
 }
 
 /** Throws UsageError (exit 2) with the first problem of a service about to be written. */
@@ -144,7 +157,7 @@ export function assertValidService(s: ServiceConfig): void {
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
 /** The optional `runner`, `export` and `buffer` settings: caught when the file is read, not mid-run. */
-function settingsProblems(config: MonitorConfig): string[] {
+function settingsProblems(config: CheckableConfig): string[] {
   const problems: string[] = [];
   const positiveInt = (where: LimitedField, v: unknown) => {
     const problem = v === undefined ? null : checkLimit(where, v);
@@ -168,10 +181,39 @@ function settingsProblems(config: MonitorConfig): string[] {
 }
 
 /**
+ * How a problem names a service: its position in the file, then its URL (password masked) and
+ * method as far as they are strings, e.g. `services[2] (http://a/ GET)`.
+ */
+export function serviceWhere(index: number, url: unknown, method: unknown): string {
+  const named = [
+    typeof url === 'string' ? preview(maskUri(url), 60) : null,
+    typeof method === 'string' ? preview(method, 20) : null,
+  ].filter((part) => part !== null);
+  return named.length === 0 ? `services[${index}]` : `services[${index}] (${named.join(' ')})`;
+}
+
+/**
+ * What the value rules need of a config. A service is null where its shape was wrong (parse.ts
+ * reported that), so the others are still checked under their own positions.
+ */
+export interface CheckableConfig {
+  external_database_uri: string | null;
+  runner?: MonitorConfig['runner'];
+  export?: MonitorConfig['export'];
+  buffer?: MonitorConfig['buffer'];
+  services: readonly (ServiceConfig | null)[];
+}
+
+/**
  * Problems of a whole loaded config, one line each, naming the service by position in the file.
  * The daemon refuses to start on any; the config commands still load such a file so it can be fixed.
+ * `wrongShapes` (from parse.ts, by position) names the fields of a service whose shape is wrong:
+ * they are not checked again, nor is that service's identity (a wrong url or method is a stand-in).
  */
-export function configProblems(config: MonitorConfig): string[] {
+export function configProblems(
+  config: CheckableConfig | MonitorConfig,
+  wrongShapes?: ReadonlyMap<number, ReadonlySet<string>>,
+): string[] {
   const problems: string[] = [];
   if (config.external_database_uri !== null) {
     const uri = checkExternalUri(config.external_database_uri);
@@ -180,9 +222,11 @@ export function configProblems(config: MonitorConfig): string[] {
   problems.push(...settingsProblems(config));
   const seen = new Map<string, number>();
   config.services.forEach((s, i) => {
-    const where = `services[${i}] (${preview(maskUri(s.url), 60)} ${s.method})`;
-    const problem = checkService(s);
-    if (problem) problems.push(`${where}: ${problem}`);
+    if (s === null) return;
+    const wrong = wrongShapes?.get(i);
+    const where = serviceWhere(i, s.url, s.method);
+    for (const problem of serviceProblems(s, wrong)) problems.push(`${where}: ${problem}`);
+    if (wrong) return;
     const key = serviceKey(s);
     const first = seen.get(key);
     if (first !== undefined) problems.push(`${where}: duplicate of services[${first}]`);

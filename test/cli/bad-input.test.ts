@@ -277,7 +277,7 @@ const CASES: Record<string, Case> = {
   'wrong type in a field': {
     args: remove('0', '--config-path', sp('wrong-type.json')),
     config: sp('wrong-type.json'),
-    error: /services\[0\]: interval_sec must be a number, got a string/,
+    error: /services\[0\] \(http:\/\/localhost:8000\/ GET\): interval_sec must be a number, got a string/,
   },
   'services not a list': {
     args: ['config', 'databases', 'show', '--config-path', sp('services-not-list.json')],

@@ -105,7 +105,7 @@ test('wrong field types are named', () => {
     [{ ...ORIGINAL, services: {} }, /services must be a list/],
     [
       { ...ORIGINAL, services: [{ ...ORIGINAL.services[0], interval_sec: '5' }] },
-      /services\[0\]: interval_sec must be a number, got a string/,
+      /services\[0\] \(http:\/\/localhost:8000\/ GET\): interval_sec must be a number, got a string/,
     ],
     [
       { ...ORIGINAL, services: [{ ...ORIGINAL.services[0], check_regex: 'yes' }] },
