@@ -13,8 +13,8 @@ import {
 } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
-import { ConfigError, errorCode, toError } from '../errors.js';
-import { registerSecret } from '../log/secrets.js';
+import { ConfigError, errorCode, toError, UsageError } from '../errors.js';
+import { type DocumentFormat, formatOf, parseText, registerTextSecrets } from './document.js';
 import { parseConfig } from './parse.js';
 import type { MonitorConfig } from './types.js';
 import { registerUriSecrets } from './uri.js';
@@ -67,14 +67,6 @@ function describeFsError(err: unknown): string {
   }
 }
 
-/** V8's JSON message without the quoted snippet of the file (it may hold the password). */
-function jsonErrorReason(err: unknown): string {
-  const message = toError(err).message.split('\n')[0] ?? '';
-  return message
-    .replace(/, ".*" is not valid JSON$/, '')
-    .replace(/^Unexpected end of JSON input$/, 'it ends early');
-}
-
 export interface ReadConfigOptions {
   /**
    * Also check every value rule (URLs, ranges, regexes, cron, the URI, duplicates) and throw on the
@@ -91,20 +83,15 @@ export interface ReadConfigOptions {
 }
 
 /**
- * Read and type-check a config file. Every failure is a ConfigError (exit 2) that names the path and
- * the reason in one line; E_CONFIG_MISSING when there is no file. Registers the database password
- * as a secret so that no later message can print it.
+ * Read a config file's text and parse it as JSON, checking nothing else. Every failure is a
+ * ConfigError (exit 2) that names the path and the reason in one line; E_CONFIG_MISSING when there
+ * is no file. The passwords it holds are registered as secrets before anything can print them.
  */
-export function readConfig(path: string, options: ReadConfigOptions = {}): MonitorConfig {
+export function readConfigDocument(path: string): unknown {
   let text: string;
   try {
-    // Checked first: reading a FIFO would block forever, and a directory gives a vaguer error.
-    const st = statSync(path);
-    if (st.isDirectory()) throw new ConfigError(`cannot read config ${path}: it is a directory`);
-    if (!st.isFile()) throw new ConfigError(`cannot read config ${path}: not a regular file`);
-    text = readFileSync(path, 'utf8');
+    text = readRegularFile(path, 'config');
   } catch (err) {
-    if (err instanceof ConfigError) throw err;
     if (errorCode(err) === 'ENOENT') {
       throw new ConfigError(
         `no config file at ${path}; create one with: monitor config create EXTERNAL_URI`,
@@ -113,18 +100,50 @@ export function readConfig(path: string, options: ReadConfigOptions = {}): Monit
         },
       );
     }
-    throw new ConfigError(`cannot read config ${path}: ${describeFsError(err)}`);
+    throw err;
   }
-  // Before parsing: a syntax error message may quote the text around it, password included.
-  for (const m of text.matchAll(/[a-z]+:\/\/[^:@/\s"]*:([^@\s"]+)@/gi)) registerSecret(m[1]);
-  for (const m of text.matchAll(/[?&](?:ssl)?(?:password|key)=([^&#\s"]+)/gi)) registerSecret(m[1]);
-  let raw: unknown;
+  registerTextSecrets(text);
+  return parseText(text, 'json', `config ${path}`);
+}
+
+/**
+ * A document to import (JSON or YAML, see document.ts), parsed. A file that cannot be read is a
+ * UsageError naming it (exit 2, one line); a syntax error a ConfigError.
+ */
+export function readDocumentFile(path: string): { raw: unknown; format: DocumentFormat } {
+  let text: string;
   try {
-    raw = JSON.parse(text);
+    text = readRegularFile(path, 'file');
   } catch (err) {
-    throw new ConfigError(`config ${path} is not valid JSON: ${jsonErrorReason(err)}`);
+    if (err instanceof ConfigError) throw new UsageError(err.message);
+    throw new UsageError(`cannot read file ${path}: ${describeFsError(err)}`);
   }
-  const parsed = parseConfig(raw);
+  registerTextSecrets(text);
+  const format = formatOf(path, text);
+  return { raw: parseText(text, format, `file ${path}`), format };
+}
+
+/** The text of a regular file; ConfigError naming `what` and the path, or the fs error for ENOENT. */
+function readRegularFile(path: string, what: string): string {
+  try {
+    // Checked first: reading a FIFO would block forever, and a directory gives a vaguer error.
+    const st = statSync(path);
+    if (st.isDirectory()) throw new ConfigError(`cannot read ${what} ${path}: it is a directory`);
+    if (!st.isFile()) throw new ConfigError(`cannot read ${what} ${path}: not a regular file`);
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    if (err instanceof ConfigError || errorCode(err) === 'ENOENT') throw err;
+    throw new ConfigError(`cannot read ${what} ${path}: ${describeFsError(err)}`);
+  }
+}
+
+/**
+ * Read and type-check a config file. Every failure is a ConfigError (exit 2) that names the path and
+ * the reason in one line; E_CONFIG_MISSING when there is no file. Registers the database password
+ * as a secret so that no later message can print it.
+ */
+export function readConfig(path: string, options: ReadConfigOptions = {}): MonitorConfig {
+  const parsed = parseConfig(readConfigDocument(path));
   if (typeof parsed === 'string') throw new ConfigError(`config ${path}: ${parsed}`);
   if (options.resolvePaths ?? true) {
     parsed.local_database_path = expandPath(parsed.local_database_path, dirname(resolve(path)));

@@ -2,7 +2,7 @@ import type { Argv } from 'yargs';
 import { expandPath, readConfig, writeConfig } from '../../config/file.js';
 import { withConfigLock } from '../../config/lock.js';
 import type { MonitorConfig } from '../../config/types.js';
-import { UsageError } from '../../errors.js';
+import { ConfigProblemsError, UsageError } from '../../errors.js';
 import { type ConfigPathArgs, withConfigPath } from '../options.js';
 
 /** Said after every change instead of the original's "Restart application.". */
@@ -58,4 +58,13 @@ export function editConfig(path: string, change: (config: MonitorConfig) => void
 export function absolutePath(p: string): string {
   if (p === '') throw new UsageError('a path must not be empty');
   return expandPath(p, process.cwd());
+}
+
+/**
+ * Every problem of a document as one error (exit 2): "`what` has N problems`suffix`:", then one
+ * line per problem (the CLI root prints them under the error line).
+ */
+export function problemsError(what: string, problems: readonly string[], suffix = ''): ConfigProblemsError {
+  const count = `${problems.length} problem${problems.length === 1 ? '' : 's'}`;
+  return new ConfigProblemsError(`${what} has ${count}${suffix}:`, problems);
 }
