@@ -9,3 +9,8 @@ export function printLine(text = ''): void {
 export function printJson(value: unknown): void {
   safeWrite(process.stdout, `${JSON.stringify(value, null, 2)}\n`);
 }
+
+/** A whole document that already ends its lines (e.g. `config export`), written as is. */
+export function printText(text: string): void {
+  safeWrite(process.stdout, text);
+}
