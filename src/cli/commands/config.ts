@@ -3,8 +3,11 @@ import { strictCommand } from './config-common.js';
 import { configCreateCommand } from './config-create.js';
 import { configDatabasesCommand } from './config-databases.js';
 import { configDeleteCommand } from './config-delete.js';
+import { configExportCommand } from './config-export.js';
+import { configImportCommand } from './config-import.js';
 import { configServicesCommand } from './config-services.js';
 import { configShowCommand } from './config-show.js';
+import { configValidateCommand } from './config-validate.js';
 
 /** `monitor config …`: the original tool's configuration commands, same names and options. */
 export const configCommand: CommandModule = {
@@ -17,6 +20,9 @@ export const configCommand: CommandModule = {
       .command(configShowCommand)
       .command(configDatabasesCommand)
       .command(configServicesCommand)
+      .command(configValidateCommand)
+      .command(configExportCommand)
+      .command(configImportCommand)
       .demandCommand(1, 'Name a config command; see monitor config --help.'),
   handler: () => {},
 };
