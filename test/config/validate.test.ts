@@ -9,6 +9,7 @@ import {
   checkUrl,
   configProblems,
   normaliseMethod,
+  serviceProblems,
 } from '../../src/config/validate.js';
 
 const base: ServiceConfig = {
@@ -87,4 +88,18 @@ test('configProblems names each bad service and duplicates by position', () => {
   assert.equal(problems.length, 2);
   assert.match(problems[0] ?? '', /^services\[1\].*duplicate of services\[0\]/);
   assert.match(problems[1] ?? '', /^services\[2\] \(nope GET\): URL must be absolute/);
+});
+
+test('serviceProblems lists every problem of a service in rule order; checkService is the first', () => {
+  const bad = { ...base, url: 'nope', interval_sec: 1, timeout: 0, cron: 'bad', expect_status: '99' };
+  const problems = serviceProblems(bad);
+  assert.equal(problems.length, 5);
+  assert.match(problems[0] ?? '', /URL must be absolute/);
+  assert.match(problems[4] ?? '', /expect_status/);
+  assert.equal(checkService(bad), problems[0]);
+  // A field parse.ts already reported is not checked again.
+  assert.deepEqual(serviceProblems(bad, new Set(['url', 'timeout', 'cron', 'expect_status'])), [problems[1]]);
+  const all = configProblems({ external_database_uri: null, services: [bad, null, base] });
+  assert.equal(all.length, 5);
+  assert.ok(all.every((p) => p.startsWith('services[0] (nope GET): ')));
 });
