@@ -1,4 +1,6 @@
 import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import type { TLSSocket } from 'node:tls';
 import { buildConnector } from 'undici';
 
 /** How far connection attempts to one host:port have got, for deadline messages. */
@@ -22,6 +24,56 @@ export interface TrackingConnector {
   abandon(hostPort: string): void;
   /** Destroys every connection attempt in progress. */
   abandonAll(): void;
+}
+
+/** What a TLS connection showed of its peer; read once, at the handshake. */
+export interface TlsInfo {
+  /** The negotiated version, e.g. 'TLSv1.3'. */
+  version: string | null;
+  /** The leaf certificate's issuer (its CN, else its O). */
+  issuer: string | null;
+  /** The leaf's notAfter, epoch ms. */
+  leafExpiresAt: number | null;
+  /** The earliest notAfter of the chain the server sent (leaf included), epoch ms. */
+  chainExpiresAt: number | null;
+}
+
+/** How one connection was made, in performance.now() times; read by the prober for its phases. */
+export interface ConnectionInfo {
+  startedAt: number;
+  /** When the name was resolved (absent for an IP address). */
+  lookupAt: number | null;
+  connectedAt: number | null;
+  secureAt: number | null;
+  tls: TlsInfo | null;
+}
+
+const connections = new WeakMap<Socket, ConnectionInfo>();
+
+/** How `socket` was connected, if one of our connectors made it. */
+export function connectionOf(socket: Socket): ConnectionInfo | undefined {
+  return connections.get(socket);
+}
+
+const firstOf = (v: string | string[] | undefined): string | null =>
+  v === undefined ? null : Array.isArray(v) ? (v[0] ?? null) : v;
+
+function tlsInfoOf(socket: TLSSocket): TlsInfo {
+  const leaf = socket.getPeerCertificate(true);
+  const info: TlsInfo = { version: socket.getProtocol(), issuer: null, leafExpiresAt: null, chainExpiresAt: null };
+  if (!leaf || !leaf.valid_to) return info;
+  info.issuer = firstOf(leaf.issuer?.CN) ?? firstOf(leaf.issuer?.O);
+  info.leafExpiresAt = Date.parse(leaf.valid_to);
+  let earliest = info.leafExpiresAt;
+  // The chain ends at a self-signed certificate, which is its own issuer.
+  const seen = new Set<object>([leaf]);
+  for (let c = leaf.issuerCertificate; c && !seen.has(c); c = c.issuerCertificate) {
+    seen.add(c);
+    const t = Date.parse(c.valid_to);
+    if (t < earliest) earliest = t;
+  }
+  info.chainExpiresAt = earliest;
+  return info;
 }
 
 /** `host:port` as both the connector and the prober spell it. */
@@ -92,6 +144,22 @@ export function createTrackingConnector(options: TrackingConnectorOptions): Trac
     }) as Socket | undefined;
     if (!socket) return;
     e.sockets.add(socket);
+    const info: ConnectionInfo = {
+      startedAt: performance.now(),
+      lookupAt: null,
+      connectedAt: null,
+      secureAt: null,
+      tls: null,
+    };
+    connections.set(socket, info);
+    socket.once('lookup', () => {
+      info.lookupAt = performance.now();
+    });
+    if (tls)
+      socket.once('secureConnect', () => {
+        info.secureAt = performance.now();
+        info.tls = tlsInfoOf(socket as TLSSocket);
+      });
     const limit = Math.min(timeoutFor?.(key) ?? fallbackTimeout, fallbackTimeout);
     timer = setTimeout(() => {
       const err = Object.assign(new Error(`connect to ${key} took longer than ${limit} ms`), {
@@ -101,6 +169,7 @@ export function createTrackingConnector(options: TrackingConnectorOptions): Trac
     }, limit);
     timer.unref();
     socket.once('connect', () => {
+      info.connectedAt = performance.now();
       if (stage !== 'tcp') return;
       e.tcp--;
       if (tls) {
