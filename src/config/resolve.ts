@@ -33,9 +33,18 @@ export interface ResolvedService {
   expectStatus: string;
   tlsVerify: boolean;
   maxBodyBytes: number;
-  headers: Record<string, string>; body: string | null; bodyFile: string | null; contentType: string | null;
-  basicAuth: string | null; bearer: string | null; clientCert: string | null; clientKey: string | null; caFile: string | null;
-  serverName: string | null; conditions: Condition[]; degradedWhen: Condition[];
+  headers: Record<string, string>;
+  body: string | null;
+  bodyFile: string | null;
+  contentType: string | null;
+  basicAuth: string | null;
+  bearer: string | null;
+  clientCert: string | null;
+  clientKey: string | null;
+  caFile: string | null;
+  serverName: string | null;
+  conditions: Condition[];
+  degradedWhen: Condition[];
 }
 
 export function resolveService(s: ServiceConfig): ResolvedService {
@@ -56,8 +65,17 @@ export function resolveService(s: ServiceConfig): ResolvedService {
     expectStatus: s.expect_status ?? SERVICE_DEFAULTS.expect_status,
     tlsVerify: s.tls_verify ?? SERVICE_DEFAULTS.tls_verify,
     maxBodyBytes: s.max_body_bytes ?? SERVICE_DEFAULTS.max_body_bytes,
-    headers: (s.headers as Record<string, string>) ?? {}, body: (s.body as string) ?? null, bodyFile: (s.body_file as string) ?? null, contentType: (s.content_type as string) ?? null,
-    basicAuth: (s.basic_auth as string) ?? null, bearer: (s.bearer as string) ?? null, clientCert: (s.client_cert as string) ?? null, clientKey: (s.client_key as string) ?? null, caFile: (s.ca_file as string) ?? null,
-    serverName: (s.server_name as string) ?? null, conditions: ((s.conditions as string[]) ?? []).map(parseCondition), degradedWhen: ((s.degraded_when as string[]) ?? []).map(parseCondition),
+    headers: (s.headers as Record<string, string>) ?? {},
+    body: (s.body as string) ?? null,
+    bodyFile: (s.body_file as string) ?? null,
+    contentType: (s.content_type as string) ?? null,
+    basicAuth: (s.basic_auth as string) ?? null,
+    bearer: (s.bearer as string) ?? null,
+    clientCert: (s.client_cert as string) ?? null,
+    clientKey: (s.client_key as string) ?? null,
+    caFile: (s.ca_file as string) ?? null,
+    serverName: (s.server_name as string) ?? null,
+    conditions: ((s.conditions as string[]) ?? []).map(parseCondition),
+    degradedWhen: ((s.degraded_when as string[]) ?? []).map(parseCondition),
   };
 }

@@ -60,7 +60,12 @@ const firstOf = (v: string | string[] | undefined): string | null =>
 
 function tlsInfoOf(socket: TLSSocket): TlsInfo {
   const leaf = socket.getPeerCertificate(true);
-  const info: TlsInfo = { version: socket.getProtocol(), issuer: null, leafExpiresAt: null, chainExpiresAt: null };
+  const info: TlsInfo = {
+    version: socket.getProtocol(),
+    issuer: null,
+    leafExpiresAt: null,
+    chainExpiresAt: null,
+  };
   if (!leaf || !leaf.valid_to) return info;
   info.issuer = firstOf(leaf.issuer?.CN) ?? firstOf(leaf.issuer?.O);
   info.leafExpiresAt = Date.parse(leaf.valid_to);

@@ -42,7 +42,13 @@ export interface ProberParts {
 }
 
 /** The request, the response and its verdict; throws what undici or the deadline throw. */
-export async function exchange(p: ProberParts, s: ResolvedService, plan: Plan, run: Run, controller: Deadline) {
+export async function exchange(
+  p: ProberParts,
+  s: ResolvedService,
+  plan: Plan,
+  run: Run,
+  controller: Deadline,
+) {
   // Resolve here, against the deadline, so a slow resolver is reported as `dns`; the
   // connection's own lookup then hits the cache.
   const hit = p.resolver.cached(plan.hostname);
@@ -60,12 +66,11 @@ export async function exchange(p: ProberParts, s: ResolvedService, plan: Plan, r
       method: s.method,
       headers: plan.requestHeaders,
       body: plan.requestBody,
-      servername: plan.servername,
       signal: controller.signal,
       // undici's per-phase timers default to 300 s; cap them by the probe's deadline too.
       headersTimeout: s.timeoutMs,
       bodyTimeout: s.timeoutMs,
-    } as Parameters<typeof request>[1]),
+    }),
   );
   const res = await untilAborted(pending, controller.signal);
   run.marks.headersAt = performance.now();
@@ -123,10 +128,13 @@ export async function exchange(p: ProberParts, s: ResolvedService, plan: Plan, r
     const outcomes = evaluateConditions(plan, observation, regexTest);
     own = outcomes instanceof Promise ? await outcomes : outcomes;
   }
-  const verdict = judge(plan, { statusCode, regexMatched: run.regexMatched, redirectFailure, regexFailure }, own);
+  const verdict = judge(
+    plan,
+    { statusCode, regexMatched: run.regexMatched, redirectFailure, regexFailure },
+    own,
+  );
   run.conditions = verdict.conditions;
   run.errorClass = verdict.errorClass;
   run.errorMessage = verdict.errorMessage;
   run.state = verdict.state;
 }
-

@@ -48,8 +48,6 @@ export interface Plan {
   requestUrl: string;
   requestHeaders: Record<string, string>;
   requestBody: string | Buffer | null;
-  /** TLS SNI (and Host) when the service names a server other than its URL's host. */
-  servername: string | undefined;
 }
 
 export interface PlanContext {
@@ -69,7 +67,7 @@ const mtime = (path: string | null): string => (path === null ? '' : String(stat
 function requestOf(
   s: ResolvedService,
   ctx: PlanContext,
-): Pick<Plan, 'requestUrl' | 'requestHeaders' | 'requestBody' | 'servername'> {
+): Pick<Plan, 'requestUrl' | 'requestHeaders' | 'requestBody'> {
   const expand = (text: string) => {
     const value = expandEnvRefs(text, ctx.env);
     // What came from the environment is a secret wherever it may end up (logs, messages).
@@ -80,12 +78,14 @@ function requestOf(
   const headers: Record<string, string> = { ...ctx.headers };
   for (const [name, value] of Object.entries(s.headers)) headers[name.toLowerCase()] = expand(value);
   let authorization = target.authorization;
-  if (s.basicAuth !== null) authorization = `Basic ${Buffer.from(expand(s.basicAuth), 'utf8').toString('base64')}`;
+  if (s.basicAuth !== null)
+    authorization = `Basic ${Buffer.from(expand(s.basicAuth), 'utf8').toString('base64')}`;
   if (s.bearer !== null) authorization = `Bearer ${expand(s.bearer)}`;
   if (authorization !== null) {
     registerSecret(authorization);
     headers['authorization'] = authorization;
   }
+  // undici takes the TLS server name (SNI) from the Host header.
   if (s.serverName !== null) headers['host'] = s.serverName;
   let body: string | Buffer | null = null;
   if (s.body !== null) body = expand(s.body);
@@ -95,7 +95,6 @@ function requestOf(
     requestUrl: target.url,
     requestHeaders: headers,
     requestBody: body,
-    servername: s.serverName ?? undefined,
   };
 }
 
@@ -132,7 +131,6 @@ export function makePlan(s: ResolvedService, ctx: PlanContext): Plan {
     requestUrl: s.url,
     requestHeaders: ctx.headers,
     requestBody: null,
-    servername: undefined,
   };
   try {
     const u = new URL(s.url);

@@ -10,13 +10,14 @@ import { classifyError, ProbeDeadlineError, type ProbePhase, SHUTDOWN_ABORT } fr
 import type { Observation } from './conditions.js';
 import { Deadline, untilAborted } from './deadline.js';
 import { type BoundedResolverOptions, createBoundedResolver, DnsError } from './dns.js';
+import { exchange, type ProberParts, type Run } from './exchange.js';
 import { type Marks, phasesOf } from './phases.js';
 import { makePlan, type Plan, type PlanContext } from './plan.js';
 import { createPools } from './pools.js';
 import { type CompiledRegex, createRegexMatcher, type RegexMatcherOptions } from './regex-matcher.js';
+import { ShutdownFanout } from './shutdown-fanout.js';
 import { type ProbeTrace, retainTracing, traced } from './trace.js';
 import type { ProbeOptions, Prober } from './types.js';
-import { evaluateConditions, judge } from './verdict.js';
 
 export interface ProberOptions {
   /**
@@ -63,7 +64,7 @@ export function createProber(options: ProberOptions = {}): Prober {
     pools,
     matcher,
     maxRedirections: options.maxRedirections ?? 5,
-    compile(source, flags = '') {
+    compile(source: string, flags = '') {
       const key = flags === '' ? source : `/${source}/${flags}`;
       let re = regexes.get(key);
       if (re === undefined) {
@@ -137,7 +138,10 @@ export function createProber(options: ProberOptions = {}): Prober {
         reason instanceof AbortedError || (controller.signal.aborted && !(e instanceof DnsError))
           ? toError(reason)
           : e;
-      const c = classifyError(cause, run.phase === 'response' ? pools.responsePhase(plan.hostPort) : run.phase);
+      const c = classifyError(
+        cause,
+        run.phase === 'response' ? pools.responsePhase(plan.hostPort) : run.phase,
+      );
       run.bytesRead = run.progress.bytesRead;
       run.errorClass = c.errorClass;
       run.errorMessage = c.message;

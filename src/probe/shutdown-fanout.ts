@@ -35,4 +35,3 @@ export class ShutdownFanout {
     return () => watched.delete(controller);
   }
 }
-

@@ -1,6 +1,6 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 
 /**
  * Which socket a probe's request went out on, and when. undici hands neither to the caller of

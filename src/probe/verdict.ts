@@ -1,5 +1,5 @@
-import type { ConditionOutcome, ErrorClass, ProbeState } from '../results/types.js';
 import { stateFor } from '../results/state.js';
+import type { ConditionOutcome, ErrorClass, ProbeState } from '../results/types.js';
 import { evaluateCondition, type Observation, type RegexTest } from './conditions.js';
 import type { Plan } from './plan.js';
 
@@ -51,7 +51,12 @@ export function judge(plan: Plan, builtIn: BuiltIn, own: ConditionOutcome[]): Ve
   const code = builtIn.statusCode;
   const statusHeld = plan.status === null || plan.status.has(code);
   if (plan.statusSource !== null)
-    conditions.push({ condition: plan.statusSource, degrades: false, held: statusHeld, observed: String(code) });
+    conditions.push({
+      condition: plan.statusSource,
+      degrades: false,
+      held: statusHeld,
+      observed: String(code),
+    });
   if (plan.regexSource !== null)
     conditions.push({
       condition: plan.regexSource,

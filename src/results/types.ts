@@ -24,7 +24,12 @@ export const ERROR_CLASSES = [
 export type ErrorClass = (typeof ERROR_CLASSES)[number];
 export const PROBE_STATES = ['up', 'degraded', 'down', 'unknown'] as const;
 export type ProbeState = (typeof PROBE_STATES)[number];
-export interface ConditionOutcome { condition: string; degrades: boolean; held: boolean; observed: string | null; }
+export interface ConditionOutcome {
+  condition: string;
+  degrades: boolean;
+  held: boolean;
+  observed: string | null;
+}
 
 /** One probe outcome, as stored locally and exported. Times are epoch milliseconds (UTC). */
 export interface ProbeResult {
@@ -52,9 +57,16 @@ export interface ProbeResult {
   errorMessage: string | null;
   bytesRead: number;
   truncated: boolean;
-  state: ProbeState;
-  conditions: ConditionOutcome[] | null;
-  resolvedIp: string | null;
-  dnsMs: number | null; connectMs: number | null; tlsMs: number | null; ttfbMs: number | null; transferMs: number | null;
-  tlsVersion: string | null; certIssuer: string | null; certExpiresAt: number | null; certChainExpiresAt: number | null;
+  state?: ProbeState;
+  conditions?: ConditionOutcome[] | null;
+  resolvedIp?: string | null;
+  dnsMs?: number | null;
+  connectMs?: number | null;
+  tlsMs?: number | null;
+  ttfbMs?: number | null;
+  transferMs?: number | null;
+  tlsVersion?: string | null;
+  certIssuer?: string | null;
+  certExpiresAt?: number | null;
+  certChainExpiresAt?: number | null;
 }
