@@ -3,9 +3,9 @@
  * process.cpuUsage() and its RSS process.memoryUsage.rss(), sampled every second with the local
  * database file's size; the target's CPU is read from /proc. Progress every 10 s.
  */
-import { existsSync, statSync } from 'node:fs';
 import type { AgentStats } from '../src/jobs/agent.js';
 import type { AgentCounters } from './agent-hooks.js';
+import { localDbBytes } from './local-rows.js';
 import { processCpuSeconds, type Target } from './target.js';
 
 export interface DbSize {
@@ -36,11 +36,6 @@ export interface WindowSample {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export function dbSize(path: string): DbSize {
-  const wal = `${path}-wal`;
-  return { main: statSync(path).size, wal: existsSync(wal) ? statSync(wal).size : 0 };
-}
-
 export async function measureWindow(
   agent: { stats(): AgentStats },
   counters: AgentCounters,
@@ -52,7 +47,7 @@ export async function measureWindow(
   const cpu0 = process.cpuUsage();
   const targetCpu0 = await processCpuSeconds(target.pid);
   const served0 = await target.served();
-  const sizeStart = dbSize(dbPath);
+  const sizeStart = localDbBytes(dbPath);
   let sizeMid = sizeStart;
   let walMax = sizeStart.wal;
   let rssMax = 0;
@@ -64,7 +59,7 @@ export async function measureWindow(
       rssMax = mem.rss;
       atRssMax = { heapTotal: mem.heapTotal, external: mem.external };
     }
-    const size = dbSize(dbPath);
+    const size = localDbBytes(dbPath);
     walMax = Math.max(walMax, size.wal);
     if (Date.now() <= mid) sizeMid = size;
     await sleep(Math.min(1000, Math.max(0, t1 - Date.now())));
@@ -92,7 +87,7 @@ export async function measureWindow(
     atRssMax,
     sizeStart,
     sizeMid,
-    sizeEnd: dbSize(dbPath),
+    sizeEnd: localDbBytes(dbPath),
     walMax,
     blocking,
   };
