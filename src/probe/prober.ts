@@ -4,6 +4,7 @@ import { parseExpectStatus, type StatusSet } from '../config/expect-status.js';
 import type { ResolvedService } from '../config/resolve.js';
 import { splitCredentials } from '../config/uri.js';
 import { AbortedError, toError } from '../errors.js';
+import { stateFor } from '../results/state.js';
 import type { ErrorClass, ProbeResult } from '../results/types.js';
 import { uuidv7 } from '../util/uuidv7.js';
 import { readBodyPrefix } from './body.js';
@@ -269,6 +270,18 @@ export function createProber(options: ProberOptions = {}): Prober {
       errorMessage,
       bytesRead,
       truncated,
+      state: stateFor(errorClass, false),
+      conditions: null,
+      resolvedIp: null,
+      dnsMs: null,
+      connectMs: null,
+      tlsMs: null,
+      ttfbMs: null,
+      transferMs: null,
+      tlsVersion: null,
+      certIssuer: null,
+      certExpiresAt: null,
+      certChainExpiresAt: null,
     };
   }
 
