@@ -6,6 +6,7 @@ import { splitCredentials } from '../config/uri.js';
 import { AbortedError, toError } from '../errors.js';
 import { stateFor } from '../results/state.js';
 import type { ErrorClass, ProbeResult } from '../results/types.js';
+import { UNMEASURED } from '../results/without-response.js';
 import { uuidv7 } from '../util/uuidv7.js';
 import { readBodyPrefix } from './body.js';
 import { classifyError, ProbeDeadlineError, type ProbePhase, SHUTDOWN_ABORT } from './classify.js';
@@ -271,17 +272,8 @@ export function createProber(options: ProberOptions = {}): Prober {
       bytesRead,
       truncated,
       state: stateFor(errorClass, false),
-      conditions: null,
-      resolvedIp: null,
-      dnsMs: null,
-      connectMs: null,
-      tlsMs: null,
-      ttfbMs: null,
-      transferMs: null,
-      tlsVersion: null,
-      certIssuer: null,
-      certExpiresAt: null,
-      certChainExpiresAt: null,
+      // Not measured by this prober yet (no conditions, phase times or TLS facts): all null.
+      ...UNMEASURED,
     };
   }
 
