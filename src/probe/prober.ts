@@ -4,7 +4,9 @@ import { parseExpectStatus, type StatusSet } from '../config/expect-status.js';
 import type { ResolvedService } from '../config/resolve.js';
 import { splitCredentials } from '../config/uri.js';
 import { AbortedError, toError } from '../errors.js';
+import { stateFor } from '../results/state.js';
 import type { ErrorClass, ProbeResult } from '../results/types.js';
+import { UNMEASURED } from '../results/without-response.js';
 import { uuidv7 } from '../util/uuidv7.js';
 import { readBodyPrefix } from './body.js';
 import { classifyError, ProbeDeadlineError, type ProbePhase, SHUTDOWN_ABORT } from './classify.js';
@@ -269,6 +271,9 @@ export function createProber(options: ProberOptions = {}): Prober {
       errorMessage,
       bytesRead,
       truncated,
+      state: stateFor(errorClass, false),
+      // Not measured by this prober yet (no conditions, phase times or TLS facts): all null.
+      ...UNMEASURED,
     };
   }
 
