@@ -15,6 +15,7 @@ import { createNotifier } from '../systemd/notify.js';
 import { Closers } from './closers.js';
 import { watchConfig } from './config-watcher.js';
 import { startEngine } from './engine.js';
+import type { DaemonHooks } from './hooks.js';
 import { checkBufferLimit } from './local-buffer.js';
 import { stopLatch } from './stop-latch.js';
 
@@ -40,6 +41,8 @@ export interface DaemonOptions {
    * before (the CLI launcher) and says what came meanwhile. Default: nothing came.
    */
   takeEarlySignals?: () => { stop: NodeJS.Signals | null; hup: boolean };
+  /** In-process observers (the benchmark, tests); see DaemonHooks. Default: none. */
+  hooks?: DaemonHooks;
 }
 
 export const BUFFER_CHECK_MS = 5_000;
@@ -96,11 +99,10 @@ async function run(options: DaemonOptions, closers: Closers): Promise<number> {
   logWorkers(config, exportEnabled, collectEnabled, log);
   const { remote, agent } = await startEngine(config, services, { ldb, store, source }, options, closers);
 
+  const checkBuffer = () => checkBufferLimit(ldb, config.buffer?.max_rows ?? DEFAULT_MAX_ROWS, log);
+  const step = options.hooks?.step;
   closers.add(
-    setInterval(
-      () => checkBufferLimit(ldb, config.buffer?.max_rows ?? DEFAULT_MAX_ROWS, log),
-      BUFFER_CHECK_MS,
-    ),
+    setInterval(step ? () => step('buffer check', checkBuffer) : checkBuffer, BUFFER_CHECK_MS),
     'buffer check',
     clearInterval,
   );
@@ -143,6 +145,7 @@ async function run(options: DaemonOptions, closers: Closers): Promise<number> {
   if (signals.handOverHup()) reload('SIGHUP');
 
   agent.start();
+  options.hooks?.started?.({ agent, ldb });
   log.info({ module: 'monitoring' }, 'Starting Agent worker.');
   await notifier.ready(statusLine());
 

@@ -34,6 +34,7 @@ export async function startEngine(
   const log = options.logger;
   const exportEnabled = options.exportEnabled ?? true;
   const collectEnabled = options.collectEnabled ?? true;
+  const hooks = options.hooks ?? {};
   // HTTP in a worker thread: the main thread keeps the scheduler, the runner and SQLite.
   const prober = closers.add(
     warnOnRegexTimeout(
@@ -45,7 +46,7 @@ export async function startEngine(
     CLOSE_BOUND_MS,
   );
   const remote = closers.add(
-    new RemoteExport(source, log),
+    new RemoteExport(hooks.exportSource?.(source) ?? source, log),
     'PostgreSQL export',
     (r) => r.close(),
     CLOSE_BOUND_MS,
@@ -53,16 +54,20 @@ export async function startEngine(
   remote.configure(config, exportEnabled);
 
   const collectLog = log.child({ module: 'cleanup' });
+  const { step } = hooks;
   const agent = createAgent({
-    store,
-    prober,
+    store: hooks.jobStore?.(store) ?? store,
+    prober: hooks.prober?.(prober) ?? prober,
     services,
     agentName: config.agent_name ?? (await import('node:os')).hostname(),
     logger: log,
     // The handler always exists so that a reload that adds an external database needs no restart.
     exportHandler: exportEnabled ? () => remote.run() : undefined,
     collectHandler: collectEnabled
-      ? createCollector(ldb, { onDeleted: (n) => collectLog.info(`${n} processed records deleted.`) })
+      ? createCollector(ldb, {
+          onDeleted: (n) => collectLog.info(`${n} processed records deleted.`),
+          slice: step ? (run) => step('collect slice', run) : undefined,
+        })
       : undefined,
   });
   // The drain: closed before the exporter, the prober and the database it still uses.

@@ -3,7 +3,8 @@ import { type Dispatcher, request } from 'undici';
 import type { StatusSet } from '../config/expect-status.js';
 import type { ResolvedService } from '../config/resolve.js';
 import { AbortedError, toError } from '../errors.js';
-import type { ConditionOutcome, ErrorClass, ProbeResult, ProbeState } from '../results/types.js';
+import { stateFor } from '../results/state.js';
+import type { ProbeResult } from '../results/types.js';
 import { uuidv7 } from '../util/uuidv7.js';
 import { readBodyPrefix } from './body.js';
 import { classifyError, ProbeDeadlineError, type ProbePhase, SHUTDOWN_ABORT } from './classify.js';
@@ -188,7 +189,7 @@ function resultOf(service: ResolvedService, opts: ProbeOptions, run: Run, starte
     errorMessage: run.errorMessage,
     bytesRead: run.bytesRead,
     truncated: run.truncated,
-    state: run.state ?? (run.errorClass === null ? 'up' : 'down'),
+    state: run.state ?? stateFor(run.errorClass, false),
     conditions: run.conditions,
     resolvedIp: phases.ip,
     dnsMs: phases.dnsMs,
