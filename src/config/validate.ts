@@ -119,7 +119,10 @@ export function checkExternalUri(uri: string): string | null {
   return typeof parsed === 'string' ? `external database URI: ${parsed}` : null;
 }
 
-/** Each of `conditions` and `degraded_when` must parse (the grammar of conditions.ts). */
+/**
+ * Each of `conditions` and `degraded_when` must parse (conditions.ts); its message already quotes
+ * the condition and names the problem and column.
+ */
 export function checkConditions(s: ServiceConfig): string | null {
   for (const field of ['conditions', 'degraded_when'] as const) {
     for (const text of s[field] ?? []) {
@@ -127,8 +130,8 @@ export function checkConditions(s: ServiceConfig): string | null {
         parseCondition(text);
       } catch (err) {
         if (!(err instanceof ConditionError)) throw err;
-        const label = field === 'conditions' ? 'condition' : 'degraded_when condition';
-        return `${label} '${preview(text, 60)}': ${err.message.split('\n')[0]}`;
+        const message = err.message.split('\n')[0] ?? '';
+        return field === 'conditions' ? message : `degraded_when: ${message}`;
       }
     }
   }
