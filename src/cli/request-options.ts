@@ -72,7 +72,10 @@ const DESCRIPTIONS: [keyof RequestOptionArgs, string][] = [
   ['ca-file', "CA bundle (PEM) used instead of the system's; https only. Default none."],
   ['server-name', 'Host header and TLS SNI, to probe an IP or one server as this name. Default none.'],
   ['condition', "Condition that must hold for up, e.g. '[STATUS] == 200' (repeatable). Default none."],
-  ['degraded-when', "Condition that makes an up service degraded, e.g. '[RESPONSE_TIME] > 2s' (repeatable)."],
+  [
+    'degraded-when',
+    "Condition that makes an up service degraded, e.g. '[RESPONSE_TIME] > 2s' (repeatable). Default none.",
+  ],
 ];
 
 const UPDATE_NOTES: Partial<Record<keyof RequestOptionArgs, string>> = {
