@@ -12,7 +12,10 @@ export type ErrorCode =
   | 'E_LOCKED'
   | 'E_LOCAL_DB'
   | 'E_REMOTE'
-  | 'E_ABORTED';
+  | 'E_ABORTED'
+  | 'E_ENV_REF'
+  | 'E_ENV_MISSING'
+  | 'E_ENV_FILE';
 
 export class MonitorError extends Error {
   readonly code: ErrorCode;
