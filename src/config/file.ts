@@ -11,19 +11,18 @@ import {
   unlinkSync,
   writeSync,
 } from 'node:fs';
-import { homedir } from 'node:os';
-import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { ConfigError, errorCode, toError } from '../errors.js';
 import { registerSecret } from '../log/secrets.js';
+import { referenceEnv } from './env-file.js';
 import { parseConfig } from './parse.js';
-import type { MonitorConfig } from './types.js';
+import { describeFsError, expandPath, homeDir } from './paths.js';
+import { registerServiceSecrets } from './service-secrets.js';
+import { type MonitorConfig, SERVICE_PATH_FIELDS } from './types.js';
 import { registerUriSecrets } from './uri.js';
 import { configProblems } from './validate.js';
 
-/** HOME from the environment first, so that tests and users can point the CLI at another home. */
-export function homeDir(): string {
-  return process.env['HOME'] || homedir();
-}
+export { expandPath, homeDir };
 
 /** `~/.monitoring/monitoring-config`, like the original. */
 export function defaultConfigPath(): string {
@@ -35,36 +34,12 @@ export function defaultLocalDatabasePath(): string {
   return join(homeDir(), '.monitoring', 'local-database.sqlite3');
 }
 
-/** `~` and `~/x` expanded to the home directory; a relative path resolved against `base`. */
-export function expandPath(p: string, base: string): string {
-  const expanded = p === '~' ? homeDir() : p.startsWith('~/') ? `${homeDir()}${p.slice(1)}` : p;
-  return isAbsolute(expanded) ? expanded : resolve(base, expanded);
-}
-
 /** A path shown to the user with the home directory spelled `~`. */
 export function tildePath(path: string): string {
   const home = homeDir();
   return home && home !== '/' && (path === home || path.startsWith(`${home}/`))
     ? `~${path.slice(home.length)}`
     : path;
-}
-
-function describeFsError(err: unknown): string {
-  switch (errorCode(err)) {
-    case 'ENOENT':
-      return 'no such file';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'ENOTDIR':
-      return 'a parent of the path is not a directory';
-    case 'EISDIR':
-      return 'it is a directory';
-    case 'ELOOP':
-      return 'too many symbolic links';
-    default:
-      return toError(err).message;
-  }
 }
 
 /** V8's JSON message without the quoted snippet of the file (it may hold the password). */
@@ -126,16 +101,38 @@ export function readConfig(path: string, options: ReadConfigOptions = {}): Monit
   }
   const parsed = parseConfig(raw);
   if (typeof parsed === 'string') throw new ConfigError(`config ${path}: ${parsed}`);
-  if (options.resolvePaths ?? true) {
-    parsed.local_database_path = expandPath(parsed.local_database_path, dirname(resolve(path)));
-  }
+  const baseDir = dirname(resolve(path));
+  if (options.resolvePaths ?? true) resolveConfigPaths(parsed, baseDir);
   registerUriSecrets(parsed.external_database_uri);
-  for (const service of parsed.services) registerUriSecrets(service.url);
+  for (const service of parsed.services) {
+    registerUriSecrets(service.url);
+    registerServiceSecrets(service);
+  }
   if (options.validate ?? true) {
-    const problem = configProblems(parsed)[0];
+    const env = referenceEnv(parsed.env_file, baseDir);
+    const problem = configProblems(parsed, { baseDir, env })[0];
     if (problem) throw new ConfigError(`config ${path}: ${problem}`);
   }
   return parsed;
+}
+
+/**
+ * Paths in the file are relative to its directory (`~` is the home directory), so that a start from
+ * any directory reads the same files. A path that starts with a `${NAME}` reference is left for the
+ * prober to expand.
+ */
+function resolveConfigPaths(config: MonitorConfig, baseDir: string): void {
+  const resolvePath = (p: string): string => (p.startsWith('${') ? p : expandPath(p, baseDir));
+  config.local_database_path = expandPath(config.local_database_path, baseDir);
+  if (typeof config.env_file === 'string' && config.env_file !== '') {
+    config.env_file = resolvePath(config.env_file);
+  }
+  for (const s of config.services) {
+    for (const field of SERVICE_PATH_FIELDS) {
+      const p = s[field];
+      if (typeof p === 'string' && p !== '') s[field] = resolvePath(p);
+    }
+  }
 }
 
 /** The file's text as written: two-space JSON, like a person would format it, ending in a newline. */

@@ -30,6 +30,9 @@ export function parseConfig(raw: unknown): MonitorConfig | string {
       return `${key} must be a string, got ${typeName(raw[key])}`;
     }
   }
+  if (raw['env_file'] !== undefined && !stringOrNull(raw['env_file'])) {
+    return `env_file must be a string or null, got ${typeName(raw['env_file'])}`;
+  }
   for (const key of ['runner', 'export', 'buffer'] as const) {
     if (raw[key] !== undefined && !isRecord(raw[key]))
       return `${key} must be an object, got ${typeName(raw[key])}`;
@@ -64,6 +67,14 @@ function parseService(s: unknown): ServiceConfig | string {
     ['expect_status', (v) => v === null || typeof v === 'string', 'a string or null'],
     ['tls_verify', (v) => typeof v === 'boolean', 'true or false'],
     ['max_body_bytes', (v) => typeof v === 'number', 'a number'],
+    ['headers', isStringRecord, 'an object of header name to string value'],
+    ...REQUEST_STRINGS.map((f): [string, (v: unknown) => boolean, string] => [
+      f,
+      stringOrNull,
+      'a string or null',
+    ]),
+    ['conditions', isStringList, 'a list of strings'],
+    ['degraded_when', isStringList, 'a list of strings'],
   ];
   for (const [field, ok, want] of optional) {
     if (s[field] !== undefined && !ok(s[field])) return wrong(field, want);
@@ -78,6 +89,23 @@ function parseService(s: unknown): ServiceConfig | string {
     timeout,
   } as ServiceConfig;
 }
+
+const REQUEST_STRINGS = [
+  'body',
+  'body_file',
+  'content_type',
+  'basic_auth',
+  'bearer',
+  'client_cert',
+  'client_key',
+  'ca_file',
+  'server_name',
+] as const;
+
+const stringOrNull = (v: unknown): boolean => v === null || typeof v === 'string';
+const isStringList = (v: unknown): boolean => Array.isArray(v) && v.every((x) => typeof x === 'string');
+const isStringRecord = (v: unknown): boolean =>
+  isRecord(v) && Object.values(v).every((x) => typeof x === 'string');
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -1,7 +1,11 @@
 import { Cron } from 'croner';
 import { UsageError } from '../errors.js';
+import { ConditionError, parseCondition } from './conditions.js';
+import { checkEnvFile } from './env-file.js';
 import { expectStatusMessage, tryParseExpectStatus } from './expect-status.js';
 import { checkLimit, type LimitedField } from './limits.js';
+import { expandPath } from './paths.js';
+import { checkRequestOptions, type RequestCheckContext } from './request-options.js';
 import { serviceKey } from './service-key.js';
 import {
   HTTP_METHODS,
@@ -115,8 +119,27 @@ export function checkExternalUri(uri: string): string | null {
   return typeof parsed === 'string' ? `external database URI: ${parsed}` : null;
 }
 
+/**
+ * Each of `conditions` and `degraded_when` must parse (conditions.ts); its message already quotes
+ * the condition and names the problem and column.
+ */
+export function checkConditions(s: ServiceConfig): string | null {
+  for (const field of ['conditions', 'degraded_when'] as const) {
+    for (const text of s[field] ?? []) {
+      try {
+        parseCondition(text);
+      } catch (err) {
+        if (!(err instanceof ConditionError)) throw err;
+        const message = err.message.split('\n')[0] ?? '';
+        return field === 'conditions' ? message : `degraded_when: ${message}`;
+      }
+    }
+  }
+  return null;
+}
+
 /** Every value rule for one service; the first problem found, or null. */
-export function checkService(s: ServiceConfig): string | null {
+export function checkService(s: ServiceConfig, ctx: RequestCheckContext = {}): string | null {
   const url = checkUrl(s.url);
   if (url) return url;
   if (normaliseMethod(s.method) !== s.method) return methodMessage(s.method);
@@ -132,12 +155,12 @@ export function checkService(s: ServiceConfig): string | null {
     s.expect_status == null ? null : checkExpectStatus(s.expect_status),
     s.max_body_bytes === undefined ? null : checkMaxBodyBytes(s.max_body_bytes),
   ];
-  return checks.find((c) => c !== null) ?? null;
+  return checks.find((c) => c !== null) ?? checkRequestOptions(s, ctx) ?? checkConditions(s);
 }
 
 /** Throws UsageError (exit 2) with the first problem of a service about to be written. */
-export function assertValidService(s: ServiceConfig): void {
-  const problem = checkService(s);
+export function assertValidService(s: ServiceConfig, ctx: RequestCheckContext = {}): void {
+  const problem = checkService(s, ctx);
   if (problem) throw new UsageError(problem);
 }
 
@@ -167,12 +190,21 @@ function settingsProblems(config: MonitorConfig): string[] {
   return problems;
 }
 
+/** The top-level `env_file`, when set: present, owner-only, KEY=VALUE lines (env-file.ts). */
+export function envFileProblem(config: MonitorConfig, ctx: RequestCheckContext = {}): string | null {
+  if (config.env_file == null) return null;
+  if (config.env_file === '') return 'env_file must not be empty';
+  return checkEnvFile(expandPath(config.env_file, ctx.baseDir ?? process.cwd()));
+}
+
 /**
  * Problems of a whole loaded config, one line each, naming the service by position in the file.
  * The daemon refuses to start on any; the config commands still load such a file so it can be fixed.
  */
-export function configProblems(config: MonitorConfig): string[] {
+export function configProblems(config: MonitorConfig, ctx: RequestCheckContext = {}): string[] {
   const problems: string[] = [];
+  const envFile = envFileProblem(config, ctx);
+  if (envFile) problems.push(envFile);
   if (config.external_database_uri !== null) {
     const uri = checkExternalUri(config.external_database_uri);
     if (uri) problems.push(uri);
@@ -181,7 +213,7 @@ export function configProblems(config: MonitorConfig): string[] {
   const seen = new Map<string, number>();
   config.services.forEach((s, i) => {
     const where = `services[${i}] (${preview(maskUri(s.url), 60)} ${s.method})`;
-    const problem = checkService(s);
+    const problem = checkService(s, ctx);
     if (problem) problems.push(`${where}: ${problem}`);
     const key = serviceKey(s);
     const first = seen.get(key);

@@ -13,6 +13,7 @@ import type { Closers } from './closers.js';
 import type { DaemonOptions } from './daemon.js';
 import { countDiskFullDrops } from './local-buffer.js';
 import { warnOnRegexTimeout } from './regex-timeout-warning.js';
+import type { ProbeEnvironment } from './service-env.js';
 import { withTimeout } from './stop-latch.js';
 
 /** How long closing the remote pool or the HTTP pools may take at shutdown. */
@@ -27,6 +28,7 @@ export interface Storage {
 export async function startEngine(
   config: MonitorConfig,
   services: readonly ResolvedService[],
+  env: ProbeEnvironment,
   { ldb, store, source }: Storage,
   options: DaemonOptions,
   closers: Closers,
@@ -38,7 +40,11 @@ export async function startEngine(
   // HTTP in a worker thread: the main thread keeps the scheduler, the runner and SQLite.
   const prober = closers.add(
     warnOnRegexTimeout(
-      createThreadedProber({ perOrigin: config.runner?.per_origin, concurrency: config.runner?.concurrency }),
+      createThreadedProber({
+        perOrigin: config.runner?.per_origin,
+        concurrency: config.runner?.concurrency,
+        env,
+      }),
       log,
     ),
     'probe worker',

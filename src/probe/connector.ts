@@ -117,6 +117,9 @@ export function createTrackingConnector(options: TrackingConnectorOptions): Trac
   // undici's own timer stays as a backstop; ours is the one that normally fires.
   const base = buildConnector(buildOptions);
   const pending = new Map<string, Attempts>();
+  // A resumed TLS session shows no certificate (the server does not send it again): its facts are
+  // those of the full handshake the session came from, the last one to this host:port and name.
+  const lastHandshake = new Map<string, TlsInfo>();
 
   const connect: buildConnector.connector = (opts, callback) => {
     const key = hostPortKey(opts.hostname, opts.port, opts.protocol);
@@ -163,7 +166,17 @@ export function createTrackingConnector(options: TrackingConnectorOptions): Trac
     if (tls)
       socket.once('secureConnect', () => {
         info.secureAt = performance.now();
-        info.tls = tlsInfoOf(socket as TLSSocket);
+        const seen = tlsInfoOf(socket as TLSSocket);
+        const name = `${key}|${opts.servername ?? ''}`;
+        if (seen.leafExpiresAt === null && (socket as TLSSocket).isSessionReused()) {
+          const full = lastHandshake.get(name);
+          info.tls = full ? { ...full, version: seen.version } : seen;
+        } else {
+          // Bounded by the host:ports probed; a flood of redirect targets only restarts it.
+          if (lastHandshake.size >= 10_000) lastHandshake.clear();
+          lastHandshake.set(name, seen);
+          info.tls = seen;
+        }
       });
     const limit = Math.min(timeoutFor?.(key) ?? fallbackTimeout, fallbackTimeout);
     timer = setTimeout(() => {

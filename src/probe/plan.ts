@@ -149,12 +149,15 @@ export function makePlan(s: ResolvedService, ctx: PlanContext): Plan {
       plan.statusSource = statusCondition(s.expectStatus).source;
     }
     Object.assign(plan, requestOf(s, ctx));
+    // readConfig made every path absolute except those that start with a `${NAME}`.
+    const path = (p: string | null) => (p === null ? null : expandEnvRefs(p, ctx.env));
+    const [caFile, certFile, keyFile] = [path(s.caFile), path(s.clientCert), path(s.clientKey)];
     const tls: TlsProfile = {
       verify: s.tlsVerify,
-      caFile: s.caFile,
-      certFile: s.clientCert,
-      keyFile: s.clientKey,
-      version: `${mtime(s.caFile)}|${mtime(s.clientCert)}|${mtime(s.clientKey)}`,
+      caFile,
+      certFile,
+      keyFile,
+      version: `${mtime(caFile)}|${mtime(certFile)}|${mtime(keyFile)}`,
     };
     plan.dispatcher = ctx.pools.dispatcherFor(tls, s.followRedirects);
   } catch (err) {

@@ -164,9 +164,10 @@ test('JSON path and header conditions: true, false and missing, each with its ob
       up.conditions?.map((c) => [c.condition, c.held]),
       [
         ['[STATUS] == any(200-399)', true],
-        ['[BODY].status == UP', true],
+        // Sources are normalised: a bare word is a quoted string.
+        ['[BODY].status == "UP"', true],
         ['[BODY].checks[0].ok == true', true],
-        ['[HEADER].x-version == v2', true],
+        ['[HEADER].x-version == "v2"', true],
       ],
     );
     const down = await probe(server.url, { conditions: ['[BODY].status == DOWN'] });
@@ -174,7 +175,7 @@ test('JSON path and header conditions: true, false and missing, each with its ob
     assert.equal(down.ok, false);
     assert.equal(down.errorClass, 'condition');
     assert.equal(down.conditions?.[1]?.observed, '"UP"');
-    assert.match(down.errorMessage ?? '', /\[BODY\]\.status == DOWN/);
+    assert.match(down.errorMessage ?? '', /\[BODY\]\.status == "DOWN"/);
     const missing = await probe(server.url, { conditions: ['[BODY].nothing.here == 1'] });
     assert.equal(missing.errorClass, 'condition');
     assert.match(missing.conditions?.[1]?.observed ?? '', /not found/);
@@ -215,8 +216,11 @@ test('a certificate expiring in 3 days fails [CERT_EXPIRY] > 7d as cert_expiring
     assert.equal(r.certChainExpiresAt, pki.serverExpiresAt, 'the leaf expires before its CA');
     assert.equal(r.certIssuer, 'Monitor Test CA');
     assert.match(r.tlsVersion ?? '', /^TLSv1\.[23]$/);
+    // Probed at once, so on a new connection whose TLS session is resumed: the certificate is
+    // not sent again, and its facts come from the handshake the session came from.
     const ok = await probe(server.url, { ca_file: pki.caFile, conditions: ['[CERT_EXPIRY] > 48h'] });
     assert.equal(ok.state, 'up', ok.errorMessage ?? '');
+    assert.equal(ok.certExpiresAt, pki.serverExpiresAt);
   } finally {
     await server.close();
   }

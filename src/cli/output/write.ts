@@ -9,3 +9,8 @@ export function printLine(text = ''): void {
 export function printJson(value: unknown): void {
   safeWrite(process.stdout, `${JSON.stringify(value, null, 2)}\n`);
 }
+
+/** A warning: one line on stderr, the command still succeeds. */
+export function printWarning(text: string): void {
+  safeWrite(process.stderr, `monitor: warning: ${text}\n`);
+}
