@@ -66,7 +66,7 @@ function tlsInfoOf(socket: TLSSocket): TlsInfo {
     leafExpiresAt: null,
     chainExpiresAt: null,
   };
-  if (!leaf || !leaf.valid_to) return info;
+  if (!leaf?.valid_to) return info;
   info.issuer = firstOf(leaf.issuer?.CN) ?? firstOf(leaf.issuer?.O);
   info.leafExpiresAt = Date.parse(leaf.valid_to);
   let earliest = info.leafExpiresAt;

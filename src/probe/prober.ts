@@ -1,23 +1,20 @@
 import { performance } from 'node:perf_hooks';
-import { type Dispatcher, request } from 'undici';
 import type { StatusSet } from '../config/expect-status.js';
 import type { ResolvedService } from '../config/resolve.js';
 import { AbortedError, toError } from '../errors.js';
 import { stateFor } from '../results/state.js';
 import type { ProbeResult } from '../results/types.js';
 import { uuidv7 } from '../util/uuidv7.js';
-import { readBodyPrefix } from './body.js';
-import { classifyError, ProbeDeadlineError, type ProbePhase, SHUTDOWN_ABORT } from './classify.js';
-import type { Observation } from './conditions.js';
-import { Deadline, untilAborted } from './deadline.js';
+import { classifyError, ProbeDeadlineError } from './classify.js';
+import { Deadline } from './deadline.js';
 import { type BoundedResolverOptions, createBoundedResolver, DnsError } from './dns.js';
 import { exchange, type ProberParts, type Run } from './exchange.js';
-import { type Marks, phasesOf } from './phases.js';
+import { phasesOf } from './phases.js';
 import { makePlan, type Plan, type PlanContext } from './plan.js';
 import { createPools } from './pools.js';
 import { type CompiledRegex, createRegexMatcher, type RegexMatcherOptions } from './regex-matcher.js';
 import { ShutdownFanout } from './shutdown-fanout.js';
-import { type ProbeTrace, retainTracing, traced } from './trace.js';
+import { retainTracing } from './trace.js';
 import type { ProbeOptions, Prober } from './types.js';
 
 export interface ProberOptions {
