@@ -23,6 +23,7 @@ import { migrateRemote } from '../src/db/remote/migrate.js';
 import { createExporter, DEFAULT_EXPORT_BATCH } from '../src/export/exporter.js';
 import { silentLogger } from '../src/log/logger.js';
 import type { ProbeResult } from '../src/results/types.js';
+import { UNMEASURED } from '../src/results/without-response.js';
 import { uuidv7 } from '../src/util/uuidv7.js';
 import { createDatabaseOn, startEmbeddedPostgres } from '../test/helpers/pg.js';
 
@@ -58,6 +59,8 @@ function result(i: number): ProbeResult {
     errorMessage: failed ? 'connect ECONNREFUSED 10.0.0.7:8443' : null,
     bytesRead: 512 + (i % 100),
     truncated: false,
+    state: failed ? 'down' : 'up',
+    ...UNMEASURED,
   };
 }
 

@@ -20,7 +20,7 @@
  *   export    1,000,000 results exported vs COPY (--rows, --batch-size), in-process
  *   outage    [monitor start] the 10k load with PostgreSQL stopped for 60 s (--before --outage
  *             --after --drain-limit): on time during the outage, drain time, rows lost/duplicated
- *   outage-agent  ad hoc, the same in-process (the agent re-assembled in the bench's process)
+ *   outage-agent  ad hoc, the same in-process (runDaemon in the bench's process, measured from inside)
  *   agent     ad hoc, in-process, for profiling: N services (--services, --postgres 1, --local-export 0)
  *   prober    ad hoc: the prober alone in a closed loop (in-thread, threaded) vs a bare undici loop
  * --quick shrinks every section to a smoke run (10k: 500 services for 20 s) and writes to a temp

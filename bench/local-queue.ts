@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { createJobStore, type LocalDatabase, localSchema, openLocalDatabase } from '../src/db/local/index.js';
 import type { NewJob } from '../src/queue/store.js';
 import type { ProbeResult } from '../src/results/types.js';
+import { UNMEASURED } from '../src/results/without-response.js';
 import { uuidv7 } from '../src/util/uuidv7.js';
 
 const TOTAL = Number(process.argv[2] ?? 200_000);
@@ -36,7 +37,14 @@ function result(i: number, key = `svc-${i % 10_000}`): ProbeResult {
     errorMessage: null,
     bytesRead: 512,
     truncated: false,
+    state: 'up',
+    ...UNMEASURED,
   };
+}
+
+/** The drizzle insert's row: conditions are JSON text in SQLite. */
+function asRow(r: ProbeResult) {
+  return { ...r, conditions: r.conditions === null ? null : JSON.stringify(r.conditions) };
 }
 
 function withDb<T>(name: string, fn: (ldb: LocalDatabase) => T): T {
@@ -73,7 +81,7 @@ rows['same insert via drizzle query builder, batches of 200'] = withDb('drizzle'
   const t0 = process.hrtime.bigint();
   for (const items of batches) {
     ldb.db.transaction((tx) => {
-      for (const r of items) tx.insert(localSchema.results).values(r).onConflictDoNothing().run();
+      for (const r of items) tx.insert(localSchema.results).values(asRow(r)).onConflictDoNothing().run();
     });
   }
   return rate(TOTAL, t0);

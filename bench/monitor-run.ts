@@ -4,11 +4,13 @@
  *   2. optionally an embedded PostgreSQL (durable settings) to export to;
  *   3. a generated config (bench/monitor-config.ts) and `monitor start` in a process of its own;
  *   4. ready = every service arrived once; then a warm-up; then the window [t0, t1) of scheduled
- *      times, over which /proc is sampled (CPU, RSS) and the local database file watched;
+ *      times, over which /proc is sampled (CPU, RSS) and the local database file watched
+ *      (bench/monitor-window.ts);
  *   5. after the window's last slots had their chance (one interval), the arrival log is turned
  *      into on-time and gap figures (bench/gaps.ts); with export, PostgreSQL is given time to
  *      receive the window's rows, then the daemon gets SIGTERM and the rows are counted by SQL;
- *      without export the local database is read (read-only, after the exit) for `missed` rows.
+ *      without export the local database is read (read-only, after the exit) for `missed` rows;
+ *      the figures are assembled in bench/monitor-figures.ts.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -17,9 +19,10 @@ import type { ResolvedService } from '../src/config/resolve.js';
 import { createDatabaseOn, type EmbeddedServer, startEmbeddedPostgres } from '../test/helpers/pg.js';
 import { type DaemonProcess, startDaemon } from './daemon-process.js';
 import { gapStats } from './gaps.js';
-import { localDbBytes, readLocalRows } from './local-rows.js';
+import { readLocalRows } from './local-rows.js';
 import { writeBenchConfig } from './monitor-config.js';
-import { ProcSampler, processCpuSeconds } from './proc-stats.js';
+import { runFigures, subWindowFigures } from './monitor-figures.js';
+import { watchWindow } from './monitor-window.js';
 import { readRemoteRows, waitForRemoteRows } from './remote-rows.js';
 import type { Scalar } from './result.js';
 import { startTarget } from './target.js';
@@ -69,8 +72,6 @@ export interface MonitorRun {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const MB = 2 ** 20;
-const mb = (b: number | null) => (b === null ? null : Math.round((b / MB) * 10) / 10);
 
 /** Polls until every service arrived once (or `limitMs`); returns the seconds it took, or null. */
 async function waitReady(
@@ -130,140 +131,64 @@ export async function runMonitor(o: MonitorRunOptions): Promise<MonitorRun> {
 
     const t0 = Date.now();
     const t1 = t0 + o.seconds * 1000;
-    const sampler = new ProcSampler(daemon.pid);
-    await sampler.start();
-    target.resetDelay();
-    const targetCpu0 = await processCpuSeconds(target.pid);
-    const dbStart = localDbBytes(config.localDatabasePath);
-    let dbMax = dbStart.main;
-    let walMax = dbStart.wal;
-    let served0 = (await target.counts()).served;
     const rig: Rig = { pg: pgServer, remoteUri, services: config.services, t0, t1 };
     // Caught here and rethrown after the window, so a failing scenario never leaves it dangling.
     const scenarioRun = o.scenario?.during(rig).then(
       (figures) => ({ figures, error: null }),
       (error: unknown) => ({ figures: {}, error }),
     );
-    for (let tick = 1; Date.now() < t1; tick++) {
-      await sleep(Math.min(1000, Math.max(0, t1 - Date.now())));
-      if (daemon.exitCode() !== undefined) {
-        throw new Error(
-          `monitor start exited (code ${daemon.exitCode()}) during the window:\n${daemon.logTail()}`,
-        );
-      }
-      const size = localDbBytes(config.localDatabasePath);
-      dbMax = Math.max(dbMax, size.main);
-      walMax = Math.max(walMax, size.wal);
-      if (tick % 10 === 0) {
-        const served = (await target.counts()).served;
-        say(
-          `${tick} s: ${Math.round((served - served0) / 10)} arrivals/s, RSS max ${mb(sampler.rssMaxSoFar)} MB`,
-        );
-        served0 = served;
-      }
-    }
-    const proc = await sampler.stop();
+    const window = await watchWindow(daemon, target, config.localDatabasePath, [t0, t1], say);
     const scenario = await scenarioRun;
     if (scenario?.error) throw scenario.error;
-    const targetCpu1 = await processCpuSeconds(target.pid);
-    const targetCounts = await target.counts();
-    const dbEnd = localDbBytes(config.localDatabasePath);
-    const wallS = (Date.now() - t0) / 1000;
 
     // The window's last slots may start up to one interval after t1.
     await sleep(intervalSec * 1000 + 2000);
     const arrivals = await target.arrivals();
     const gaps = gapStats(arrivals, config.services, t0, t1);
-    const windowFigures: Record<string, Scalar> = {};
-    for (const [name, [a, b]] of Object.entries(o.scenario?.windows?.() ?? {})) {
-      const w = gapStats(arrivals, config.services, a, b);
-      windowFigures[`${name}.scheduled`] = w.scheduled;
-      windowFigures[`${name}.onTimePct`] = w.onTimePct;
-      windowFigures[`${name}.gapDeviationP99Ms`] = w.gapDeviationP99Ms;
-      windowFigures[`${name}.arrivalLagP99Ms`] = w.arrivalLagP99Ms;
-    }
     say(`on time ${gaps.onTimePct?.toFixed(3)} %, gap p99 ${gaps.gapDeviationP99Ms} ms`);
     const drainS = remoteUri ? await waitForRemoteRows(remoteUri, t0, t1, gaps.scheduled) : null;
     const exitCode = await daemon.stop();
-    const remote = remoteUri ? await readRemoteRows(remoteUri, t0, t1) : null;
     const local = o.postgres ? null : readLocalRows(config.localDatabasePath, t0, t1);
-
-    const figures: Record<string, Scalar> = {
-      scheduled: gaps.scheduled,
-      executed: gaps.executed,
-      onTimePct: gaps.onTimePct,
-      unrunSlots: gaps.scheduled - gaps.executed,
-      duplicateArrivals: gaps.duplicates,
-      probesPerSecond: Math.round((gaps.executed / o.seconds) * 10) / 10,
-      gapDeviationP50Ms: gaps.gapDeviationP50Ms,
-      gapDeviationP99Ms: gaps.gapDeviationP99Ms,
-      gapDeviationMaxMs: gaps.gapDeviationMaxMs,
-      arrivalLagP50Ms: gaps.arrivalLagP50Ms,
-      arrivalLagP99Ms: gaps.arrivalLagP99Ms,
-      arrivalLagMaxMs: gaps.arrivalLagMaxMs,
-      daemonCpuPct: proc.cpuPct === null ? null : Math.round(proc.cpuPct),
-      daemonRssMaxMB: mb(proc.rssMax),
-      daemonRssEndMB: mb(proc.rssEnd),
-      daemonHwmMB: mb(proc.hwmEnd),
-      targetCpuPct:
-        targetCpu0 !== null && targetCpu1 !== null
-          ? Math.round(((targetCpu1 - targetCpu0) / wallS) * 100)
-          : null,
-      targetLoopDelayP99Ms: Math.round(targetCounts.loopDelayP99Ms * 10) / 10,
-      localDbMBStart: mb(dbStart.main),
-      localDbMBEnd: mb(dbEnd.main),
-      localDbMBMax: mb(dbMax),
-      localWalMBMax: mb(walMax),
+    const figures = runFigures({
+      gaps,
+      seconds: o.seconds,
+      window,
       readySeconds,
-      daemonExitCode: exitCode,
-      ...windowFigures,
-      ...(scenario?.figures ?? {}),
-    };
-    if (remote) {
-      Object.assign(figures, {
-        remoteRows: remote.rows,
-        remoteDuplicateSlots: remote.duplicateSlots,
-        remoteMissedRows: remote.missed,
-        exportLagP50Ms: remote.exportLagP50Ms,
-        exportLagP99Ms: remote.exportLagP99Ms,
-        remoteWaitSeconds: drainS === null ? null : Math.round(drainS * 10) / 10,
-      });
-    }
-    if (local) {
-      Object.assign(figures, {
-        localRows: local.rows,
-        localMissedRows: local.missed,
-        localDuplicateSlots: local.rows - local.slots,
-      });
-    }
+      exitCode,
+      windows: subWindowFigures(arrivals, config.services, o.scenario?.windows?.() ?? {}),
+      scenario: scenario?.figures ?? {},
+      remote: remoteUri ? await readRemoteRows(remoteUri, t0, t1) : null,
+      drainS,
+      local,
+    });
     const notes = [
       `services with a slot of the window that never arrived: ${gaps.servicesWithMisses}; earliest arrival vs its slot: ${gaps.arrivalLagMinMs} ms`,
       ...(local ? [`local rows of the window by class: ${JSON.stringify(local.byClass)}`] : []),
       ...(exitCode !== 0 ? [`monitor start exited with ${exitCode}; log tail: ${daemon.logTail(600)}`] : []),
     ];
-    return {
-      inputs: {
-        services: o.services,
-        intervalSec,
-        seconds: o.seconds,
-        warmupSeconds,
-        origins,
-        export: o.postgres ? 'embedded PostgreSQL 17 on this machine, durable settings' : 'off (--no-export)',
-        ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}),
-        ...(o.perOrigin !== undefined ? { perOrigin: o.perOrigin } : {}),
-        monitor: daemon.command.replace(config.path, 'GEN'),
-        cpus: cpus().length,
-        loadAvgBefore: loadBefore,
-        loadAvgAfter: loadavg()[0]!,
-        node: process.version,
-      },
-      figures,
-      notes,
-    };
+    return { inputs: runInputs(o, daemon.command.replace(config.path, 'GEN'), loadBefore), figures, notes };
   } finally {
     await daemon?.stop(10_000);
     await target.stop();
     await pgServer?.destroy();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function runInputs(o: MonitorRunOptions, command: string, loadBefore: number): Record<string, unknown> {
+  return {
+    services: o.services,
+    intervalSec: o.intervalSec ?? 5,
+    seconds: o.seconds,
+    warmupSeconds: o.warmupSeconds ?? 10,
+    origins: o.origins ?? 1,
+    export: o.postgres ? 'embedded PostgreSQL 17 on this machine, durable settings' : 'off (--no-export)',
+    ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}),
+    ...(o.perOrigin !== undefined ? { perOrigin: o.perOrigin } : {}),
+    monitor: command,
+    cpus: cpus().length,
+    loadAvgBefore: loadBefore,
+    loadAvgAfter: loadavg()[0]!,
+    node: process.version,
+  };
 }

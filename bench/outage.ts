@@ -1,5 +1,5 @@
 /**
- * PostgreSQL outage under load: the agent runs N services with the real exporter into an embedded
+ * PostgreSQL outage under load: the daemon runs N services with the real exporter into an embedded
  * PostgreSQL; after `beforeSeconds` the server is stopped for `outageSeconds`, then started on the
  * same port and data. Reports:
  *   - whether probes stayed on time while it was down (executed/scheduled and start lag of the
@@ -7,7 +7,7 @@
  *   - the backlog at restart and how long it took to drain (until the oldest waiting result is
  *     younger than `drainedLagMs`, the export-lag goal);
  *   - rows lost and duplicated: every result id the local database accepted during the run is
- *     recorded as it is written, and compared with PostgreSQL's local_id column once the agent
+ *     recorded as it is written, and compared with PostgreSQL's local_id column once the daemon
  *     stopped and the rest was exported.
  */
 import pg from 'pg';

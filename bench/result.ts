@@ -19,7 +19,7 @@ export interface BenchResult {
   title?: string;
   /**
    * What was measured: 'monitor start' (the real daemon in a process of its own, seen from outside)
-   * or absent (a micro-benchmark or the agent re-assembled in the bench's own process). Only the
+   * or absent (a micro-benchmark or runDaemon in the bench's own process). Only the
    * first fill the goals table.
    */
   process?: string;

@@ -93,7 +93,7 @@ export const sections: Record<string, Section> = {
       drainLimitSeconds: pick(o, 'drain-limit', 90, 12, q),
       afterSeconds: pick(o, 'after', 70, 12, q),
     }),
-  /** Ad hoc, in-process (the agent re-assembled in the bench's process): the outage of issue 6. */
+  /** Ad hoc, in-process (runDaemon in the bench's process): the outage of issue 6. */
   'outage-agent': async (o, q) => ({
     ...(await outageBench({
       services: pick(o, 'services', 10_000, 2000, q),
@@ -107,7 +107,7 @@ export const sections: Record<string, Section> = {
     // Its own file: `outage` is the monitor start run.
     name: 'outage-agent',
   }),
-  /** Ad hoc, in-process (for profiling): N services (default 2000) through the agent. */
+  /** Ad hoc, in-process (for profiling): N services (default 2000) through runDaemon in this process. */
   agent: (o) =>
     agentBench({
       services: o['services'],

@@ -9,10 +9,14 @@ export type ErrorCode =
   | 'E_CONFIG_MISSING'
   | 'E_CONFIG_INVALID'
   | 'E_CONFIG_BUSY'
+  | 'E_CONDITION'
   | 'E_LOCKED'
   | 'E_LOCAL_DB'
   | 'E_REMOTE'
-  | 'E_ABORTED';
+  | 'E_ABORTED'
+  | 'E_ENV_REF'
+  | 'E_ENV_MISSING'
+  | 'E_ENV_FILE';
 
 export class MonitorError extends Error {
   readonly code: ErrorCode;
@@ -61,6 +65,18 @@ export class ConfigProblemsError extends MonitorError {
   constructor(message: string, problems: readonly string[]) {
     super('E_CONFIG_INVALID', message, { exitCode: 2 });
     this.problems = problems;
+  }
+}
+
+/**
+ * A service's condition is outside the condition language (src/config/conditions.ts): exit code 2.
+ * The message is one line naming the problem and its column.
+ */
+export class ConditionError extends MonitorError {
+  declare readonly code: 'E_CONDITION';
+
+  constructor(message: string) {
+    super('E_CONDITION', message, { exitCode: 2 });
   }
 }
 

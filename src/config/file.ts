@@ -11,19 +11,17 @@ import {
   unlinkSync,
   writeSync,
 } from 'node:fs';
-import { homedir } from 'node:os';
-import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
-import { ConfigError, errorCode, toError, UsageError } from '../errors.js';
+import { basename, dirname, join, resolve } from 'node:path';
+import { ConfigError, errorCode, UsageError } from '../errors.js';
 import { type DocumentFormat, formatOf, parseText, registerTextSecrets } from './document.js';
 import { parseConfig } from './parse.js';
-import type { MonitorConfig } from './types.js';
+import { describeFsError, expandPath, homeDir } from './paths.js';
+import { registerServiceSecrets } from './service-secrets.js';
+import { type MonitorConfig, SERVICE_PATH_FIELDS } from './types.js';
 import { registerUriSecrets } from './uri.js';
-import { configProblems } from './validate.js';
+import { configCheckContext, configProblems } from './validate.js';
 
-/** HOME from the environment first, so that tests and users can point the CLI at another home. */
-export function homeDir(): string {
-  return process.env['HOME'] || homedir();
-}
+export { expandPath, homeDir };
 
 /** `~/.monitoring/monitoring-config`, like the original. */
 export function defaultConfigPath(): string {
@@ -35,36 +33,12 @@ export function defaultLocalDatabasePath(): string {
   return join(homeDir(), '.monitoring', 'local-database.sqlite3');
 }
 
-/** `~` and `~/x` expanded to the home directory; a relative path resolved against `base`. */
-export function expandPath(p: string, base: string): string {
-  const expanded = p === '~' ? homeDir() : p.startsWith('~/') ? `${homeDir()}${p.slice(1)}` : p;
-  return isAbsolute(expanded) ? expanded : resolve(base, expanded);
-}
-
 /** A path shown to the user with the home directory spelled `~`. */
 export function tildePath(path: string): string {
   const home = homeDir();
   return home && home !== '/' && (path === home || path.startsWith(`${home}/`))
     ? `~${path.slice(home.length)}`
     : path;
-}
-
-function describeFsError(err: unknown): string {
-  switch (errorCode(err)) {
-    case 'ENOENT':
-      return 'no such file';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'ENOTDIR':
-      return 'a parent of the path is not a directory';
-    case 'EISDIR':
-      return 'it is a directory';
-    case 'ELOOP':
-      return 'too many symbolic links';
-    default:
-      return toError(err).message;
-  }
 }
 
 export interface ReadConfigOptions {
@@ -145,16 +119,42 @@ function readRegularFile(path: string, what: string): string {
 export function readConfig(path: string, options: ReadConfigOptions = {}): MonitorConfig {
   const parsed = parseConfig(readConfigDocument(path));
   if (typeof parsed === 'string') throw new ConfigError(`config ${path}: ${parsed}`);
-  if (options.resolvePaths ?? true) {
-    parsed.local_database_path = expandPath(parsed.local_database_path, dirname(resolve(path)));
-  }
-  registerUriSecrets(parsed.external_database_uri);
-  for (const service of parsed.services) registerUriSecrets(service.url);
+  const baseDir = dirname(resolve(path));
+  if (options.resolvePaths ?? true) resolveConfigPaths(parsed, baseDir);
+  registerConfigSecrets(parsed);
   if (options.validate ?? true) {
-    const problem = configProblems(parsed)[0];
+    const problem = configProblems(parsed, configCheckContext(parsed, baseDir))[0];
     if (problem) throw new ConfigError(`config ${path}: ${problem}`);
   }
   return parsed;
+}
+
+/** Register a config's secrets (URI passwords, service tokens) so that no later message can print them. */
+export function registerConfigSecrets(config: MonitorConfig): void {
+  registerUriSecrets(config.external_database_uri);
+  for (const service of config.services) {
+    registerUriSecrets(service.url);
+    registerServiceSecrets(service);
+  }
+}
+
+/**
+ * Paths in the file are relative to its directory (`~` is the home directory), so that a start from
+ * any directory reads the same files. A path that starts with a `${NAME}` reference is left for the
+ * prober to expand.
+ */
+function resolveConfigPaths(config: MonitorConfig, baseDir: string): void {
+  const resolvePath = (p: string): string => (p.startsWith('${') ? p : expandPath(p, baseDir));
+  config.local_database_path = expandPath(config.local_database_path, baseDir);
+  if (typeof config.env_file === 'string' && config.env_file !== '') {
+    config.env_file = resolvePath(config.env_file);
+  }
+  for (const s of config.services) {
+    for (const field of SERVICE_PATH_FIELDS) {
+      const p = s[field];
+      if (typeof p === 'string' && p !== '') s[field] = resolvePath(p);
+    }
+  }
 }
 
 /** The file's text as written: two-space JSON, like a person would format it, ending in a newline. */

@@ -1,4 +1,5 @@
 import { serviceKey } from './service-key.js';
+import { maskServiceSecrets, SECRET_MASK } from './service-secrets.js';
 import type { MonitorConfig, ServiceConfig } from './types.js';
 import { MASK, maskUri, uriSecrets } from './uri.js';
 import { serviceWhere } from './validate.js';
@@ -6,17 +7,19 @@ import { serviceWhere } from './validate.js';
 /**
  * The secrets policy of `config export` and `config import`, both sides in one place. Export masks
  * every URI secret with the one masking rule (maskUri: the database password, `password=`-style
- * query parameters, a service URL's userinfo password), so an exported file can go into git. Import
- * reads a masked URI as "keep the secret the config has": it never writes `****` over a password.
+ * query parameters, a service URL's userinfo password) and a service's request secrets with
+ * theirs (service-secrets.ts: header values, the basic_auth password, the bearer token; a
+ * `${NAME}` reference is shown), so an exported file can go into git. Import reads a masked value
+ * as "keep the secret the config has": it never writes `****` or `***` over a secret.
  */
 
-/** The config as `config export` prints it: the file's own keys and order, URI secrets masked. */
+/** The config as `config export` prints it: the file's own keys and order, secrets masked. */
 export function maskedConfig(config: MonitorConfig): MonitorConfig {
   return {
     ...config,
     external_database_uri:
       config.external_database_uri === null ? null : maskUri(config.external_database_uri),
-    services: config.services.map((s) => ({ ...s, url: maskUri(s.url) })),
+    services: config.services.map((s) => ({ ...maskServiceSecrets(s), url: maskUri(s.url) })),
   };
 }
 
@@ -48,13 +51,54 @@ export function restoreMaskedSecrets(
   }
   const byKey = new Map(current.services.map((s) => [serviceKey(s), s]));
   const services = next.services.map((s, i): ServiceConfig => {
-    if (!isMasked(s.url)) return s;
     const have = byKey.get(serviceKey(s));
-    if (have !== undefined && maskUri(have.url) === s.url) return { ...s, url: have.url };
+    const where = serviceWhere(i, s.url, s.method);
+    const restored = restoreRequestSecrets(s, have);
+    for (const field of restored.unknown) {
+      problems.push(
+        `${where}: ${field}: the value is masked (${SECRET_MASK}) and this service in the config has no such value to keep it from; ${hint}`,
+      );
+    }
+    if (!isMasked(s.url)) return restored.service;
+    if (have !== undefined && maskUri(have.url) === s.url) return { ...restored.service, url: have.url };
     problems.push(
-      `${serviceWhere(i, s.url, s.method)}: url: the password is masked (${MASK}) and no service in the config has this URL to keep it from; ${hint}`,
+      `${where}: url: the password is masked (${MASK}) and no service in the config has this URL to keep it from; ${hint}`,
     );
-    return s;
+    return restored.service;
   });
   return { config: { ...next, external_database_uri: external, services }, problems };
+}
+
+/**
+ * `s` with each masked request secret (exactly what maskServiceSecrets shows for it) taken from
+ * `have`, the current service of the same identity, where `have` shows the same there; the
+ * fields that could not be completed, by name (`header NAME`, `basic_auth`, `bearer`).
+ */
+function restoreRequestSecrets(
+  s: ServiceConfig,
+  have: ServiceConfig | undefined,
+): { service: ServiceConfig; unknown: string[] } {
+  const shown = have === undefined ? undefined : maskServiceSecrets(have);
+  const unknown: string[] = [];
+  const keep = (field: string, value: string, haveValue: unknown, haveShown: unknown): string => {
+    const masked = value === SECRET_MASK || (field === 'basic_auth' && value.endsWith(`:${SECRET_MASK}`));
+    if (!masked) return value;
+    if (typeof haveValue === 'string' && haveShown === value) return haveValue;
+    unknown.push(field);
+    return value;
+  };
+  const out: ServiceConfig = { ...s };
+  if (s.headers) {
+    out.headers = Object.fromEntries(
+      Object.entries(s.headers).map(([n, v]) => [
+        n,
+        keep(`header ${n}`, v, have?.headers?.[n], shown?.headers?.[n]),
+      ]),
+    );
+  }
+  if (typeof s.basic_auth === 'string') {
+    out.basic_auth = keep('basic_auth', s.basic_auth, have?.basic_auth, shown?.basic_auth);
+  }
+  if (typeof s.bearer === 'string') out.bearer = keep('bearer', s.bearer, have?.bearer, shown?.bearer);
+  return { service: out, unknown };
 }

@@ -69,6 +69,10 @@ export function parseConfigReport(raw: unknown): ParseReport {
       problems.push(`${key} must be a string, got ${typeName(raw[key])}`);
     }
   }
+  const envFile = raw['env_file'];
+  if (envFile !== undefined && !stringOrNull(envFile)) {
+    problems.push(`env_file must be a string or null, got ${typeName(envFile)}`);
+  }
   const settings = (key: 'runner' | 'export' | 'buffer') => {
     const value = raw[key];
     if (value === undefined || isRecord(value)) return value;
@@ -77,6 +81,7 @@ export function parseConfigReport(raw: unknown): ParseReport {
   };
   const checkable: CheckableConfig = {
     external_database_uri: typeof external === 'string' ? external : null,
+    env_file: typeof envFile === 'string' ? envFile : null,
     runner: settings('runner'),
     export: settings('export'),
     buffer: settings('buffer'),
@@ -129,6 +134,14 @@ function parseService(s: unknown): ParsedService | null {
     ['expect_status', (v) => v === null || typeof v === 'string', 'a string or null'],
     ['tls_verify', (v) => typeof v === 'boolean', 'true or false'],
     ['max_body_bytes', (v) => typeof v === 'number', 'a number'],
+    ['headers', isStringRecord, 'an object of header name to string value'],
+    ...REQUEST_STRINGS.map((f): [string, (v: unknown) => boolean, string] => [
+      f,
+      stringOrNull,
+      'a string or null',
+    ]),
+    ['conditions', isStringList, 'a list of strings'],
+    ['degraded_when', isStringList, 'a list of strings'],
   ];
   for (const [field, ok, want] of optional) {
     if (s[field] !== undefined && !ok(s[field])) wrong(field, want);
@@ -145,6 +158,23 @@ function parseService(s: unknown): ParsedService | null {
   } as ServiceConfig;
   return { service, wrong: wrongFields, problems };
 }
+
+const REQUEST_STRINGS = [
+  'body',
+  'body_file',
+  'content_type',
+  'basic_auth',
+  'bearer',
+  'client_cert',
+  'client_key',
+  'ca_file',
+  'server_name',
+] as const;
+
+const stringOrNull = (v: unknown): boolean => v === null || typeof v === 'string';
+const isStringList = (v: unknown): boolean => Array.isArray(v) && v.every((x) => typeof x === 'string');
+const isStringRecord = (v: unknown): boolean =>
+  isRecord(v) && Object.values(v).every((x) => typeof x === 'string');
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

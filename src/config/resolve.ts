@@ -1,3 +1,4 @@
+import { type Condition, parseCondition } from './conditions.js';
 import { serviceKey } from './service-key.js';
 import { type HttpMethod, SERVICE_DEFAULTS, type ServiceConfig } from './types.js';
 import { maskUri } from './uri.js';
@@ -32,6 +33,28 @@ export interface ResolvedService {
   expectStatus: string;
   tlsVerify: boolean;
   maxBodyBytes: number;
+  /*
+   * Request options. Strings keep their `${NAME}` references unexpanded (the prober expands them
+   * at probe time, so a value never sits in the resolved config); null = not set.
+   */
+  /** Extra request headers, name → value as written. */
+  headers: Record<string, string>;
+  body: string | null;
+  /** Path of the body's file, read once per start or reload (src/probe/plan.ts). */
+  bodyFile: string | null;
+  contentType: string | null;
+  /** "user:password" for HTTP Basic auth. */
+  basicAuth: string | null;
+  bearer: string | null;
+  clientCert: string | null;
+  clientKey: string | null;
+  caFile: string | null;
+  /** Host header and TLS SNI. */
+  serverName: string | null;
+  /** All must hold for the service to be up. */
+  conditions: Condition[];
+  /** Any of them makes an otherwise up service degraded. */
+  degradedWhen: Condition[];
 }
 
 export function resolveService(s: ServiceConfig): ResolvedService {
@@ -52,5 +75,18 @@ export function resolveService(s: ServiceConfig): ResolvedService {
     expectStatus: s.expect_status ?? SERVICE_DEFAULTS.expect_status,
     tlsVerify: s.tls_verify ?? SERVICE_DEFAULTS.tls_verify,
     maxBodyBytes: s.max_body_bytes ?? SERVICE_DEFAULTS.max_body_bytes,
+    headers: { ...(s.headers ?? SERVICE_DEFAULTS.headers) },
+    body: s.body ?? SERVICE_DEFAULTS.body,
+    bodyFile: s.body_file ?? SERVICE_DEFAULTS.body_file,
+    contentType: s.content_type ?? SERVICE_DEFAULTS.content_type,
+    basicAuth: s.basic_auth ?? SERVICE_DEFAULTS.basic_auth,
+    bearer: s.bearer ?? SERVICE_DEFAULTS.bearer,
+    clientCert: s.client_cert ?? SERVICE_DEFAULTS.client_cert,
+    clientKey: s.client_key ?? SERVICE_DEFAULTS.client_key,
+    caFile: s.ca_file ?? SERVICE_DEFAULTS.ca_file,
+    serverName: s.server_name ?? SERVICE_DEFAULTS.server_name,
+    // Validated when the file was read, so these parse.
+    conditions: (s.conditions ?? SERVICE_DEFAULTS.conditions).map((text) => parseCondition(text)),
+    degradedWhen: (s.degraded_when ?? SERVICE_DEFAULTS.degraded_when).map((text) => parseCondition(text)),
   };
 }

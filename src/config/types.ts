@@ -29,6 +29,34 @@ export interface ServiceConfig {
   tls_verify?: boolean;
   /** Bytes of body read before the rest is cancelled; the regex runs on that prefix. Default 1 MiB. */
   max_body_bytes?: number;
+  /*
+   * Request options (docs/config.md, "Request options"). Strings marked ${} may hold `${NAME}`
+   * references, stored as written and expanded by the prober at probe time. Paths are relative
+   * to the config file's directory.
+   */
+  /** Extra request headers, name → value ${}. Default none. */
+  headers?: Record<string, string>;
+  /** Request body ${}; not with GET/HEAD, not with `body_file`. Default none. */
+  body?: string | null;
+  /** File whose bytes are the request body ${} (at most 1 MiB, read at each probe). Default none. */
+  body_file?: string | null;
+  /** Content-Type of the body. Default none (undici's own for a string body). */
+  content_type?: string | null;
+  /** "user:password" sent as HTTP Basic auth ${}. Default none. */
+  basic_auth?: string | null;
+  /** Token sent as `Authorization: Bearer TOKEN` ${}. Default none. */
+  bearer?: string | null;
+  /** mTLS client certificate and key, PEM files ${} (both or neither; https only). Default none. */
+  client_cert?: string | null;
+  client_key?: string | null;
+  /** CA bundle (PEM) that replaces the system's for this service ${} (https only). Default none. */
+  ca_file?: string | null;
+  /** Host header and TLS SNI, to probe an IP or one load-balancer member as a named site. Default none. */
+  server_name?: string | null;
+  /** Conditions that must all hold for the service to be up (src/config/conditions.ts). Default none. */
+  conditions?: string[];
+  /** Conditions any of which makes an otherwise up service degraded. Default none. */
+  degraded_when?: string[];
   [unknownKey: string]: unknown;
 }
 
@@ -65,6 +93,11 @@ export interface MonitorConfig {
   runner?: RunnerSettings;
   export?: ExportSettings;
   buffer?: BufferSettings;
+  /**
+   * KEY=VALUE file (src/config/env-file.ts) the daemon loads besides its environment, for `${NAME}`
+   * references; mode 0600 or stricter. Relative to the config file's directory. Default none.
+   */
+  env_file?: string | null;
   [unknownKey: string]: unknown;
 }
 
@@ -76,7 +109,25 @@ export const SERVICE_DEFAULTS = {
   expect_status: '200-399',
   tls_verify: true,
   max_body_bytes: LIMITS.max_body_bytes.default,
+  headers: {} as Readonly<Record<string, string>>,
+  body: null,
+  body_file: null,
+  content_type: null,
+  basic_auth: null,
+  bearer: null,
+  client_cert: null,
+  client_key: null,
+  ca_file: null,
+  server_name: null,
+  conditions: [] as readonly string[],
+  degraded_when: [] as readonly string[],
 } as const;
+
+/** The request options whose value is a file path (may hold `${NAME}`; relative to the config). */
+export const SERVICE_PATH_FIELDS = ['body_file', 'client_cert', 'client_key', 'ca_file'] as const;
+
+/** The largest request body, given inline or as `body_file`: 1 MiB. */
+export const BODY_MAX_BYTES = 1024 * 1024;
 
 export const INTERVAL_MIN = LIMITS.interval_sec.min;
 export const INTERVAL_MAX = LIMITS.interval_sec.max;

@@ -1,7 +1,11 @@
 import { Cron } from 'croner';
 import { UsageError } from '../errors.js';
+import { conditionRules } from './condition-rules.js';
+import { checkEnvFile, referenceEnv } from './env-file.js';
 import { expectStatusMessage, tryParseExpectStatus } from './expect-status.js';
 import { checkLimit, type LimitedField } from './limits.js';
+import { expandPath } from './paths.js';
+import { type RequestCheckContext, requestOptionRules, type ServiceRule } from './request-options.js';
 import { serviceKey } from './service-key.js';
 import {
   HTTP_METHODS,
@@ -116,11 +120,17 @@ export function checkExternalUri(uri: string): string | null {
 }
 
 /**
- * Every value rule for one service, in a fixed order: each problem found, one line each. Fields in
- * `skip` (their shape is wrong, parse.ts said so) are not checked, so each problem is said once.
+/**
+ * Every value rule for one service, in a fixed order: each problem found, one line each. Files are
+ * found and `${NAME}` in paths filled as `ctx` says (request-options.ts). Fields in `skip` (their
+ * shape is wrong, parse.ts said so) are not checked, so each problem is said once.
  */
-export function serviceProblems(s: ServiceConfig, skip: ReadonlySet<string> = new Set()): string[] {
-  const rules: [fields: string[], rule: () => string | null][] = [
+export function serviceProblems(
+  s: ServiceConfig,
+  ctx: RequestCheckContext = {},
+  skip: ReadonlySet<string> = new Set(),
+): string[] {
+  const rules: ServiceRule[] = [
     [['url'], () => checkUrl(s.url)],
     [['method'], () => (normaliseMethod(s.method) === s.method ? null : methodMessage(s.method))],
     [
@@ -136,6 +146,8 @@ export function serviceProblems(s: ServiceConfig, skip: ReadonlySet<string> = ne
     [['cron'], () => (s.cron == null ? null : checkCron(s.cron))],
     [['expect_status'], () => (s.expect_status == null ? null : checkExpectStatus(s.expect_status))],
     [['max_body_bytes'], () => (s.max_body_bytes === undefined ? null : checkMaxBodyBytes(s.max_body_bytes))],
+    ...requestOptionRules(s, ctx),
+    ...conditionRules(s),
   ];
   return rules
     .filter(([fields]) => fields.every((f) => !skip.has(f)))
@@ -144,13 +156,13 @@ export function serviceProblems(s: ServiceConfig, skip: ReadonlySet<string> = ne
 }
 
 /** The first problem of a service (what `services add`/`update` refuse with), or null. */
-export function checkService(s: ServiceConfig): string | null {
-  return serviceProblems(s)[0] ?? null;
+export function checkService(s: ServiceConfig, ctx: RequestCheckContext = {}): string | null {
+  return serviceProblems(s, ctx)[0] ?? null;
 }
 
 /** Throws UsageError (exit 2) with the first problem of a service about to be written. */
-export function assertValidService(s: ServiceConfig): void {
-  const problem = checkService(s);
+export function assertValidService(s: ServiceConfig, ctx: RequestCheckContext = {}): void {
+  const problem = checkService(s, ctx);
   if (problem) throw new UsageError(problem);
 }
 
@@ -180,6 +192,27 @@ function settingsProblems(config: CheckableConfig): string[] {
   return problems;
 }
 
+/** The top-level `env_file`, when set: present, owner-only, KEY=VALUE lines (env-file.ts). */
+export function envFileProblem(
+  config: Pick<MonitorConfig, 'env_file'>,
+  ctx: RequestCheckContext = {},
+): string | null {
+  if (config.env_file == null) return null;
+  if (config.env_file === '') return 'env_file must not be empty';
+  return checkEnvFile(expandPath(config.env_file, ctx.baseDir ?? process.cwd()));
+}
+
+/**
+ * What a config's rules need to check its files as `monitor start` will: relative paths against
+ * the config's directory, `${NAME}` in paths filled from the environment and the env_file.
+ */
+export function configCheckContext(
+  config: Pick<MonitorConfig, 'env_file'>,
+  baseDir: string,
+): Required<RequestCheckContext> {
+  return { baseDir, env: referenceEnv(config.env_file, baseDir) };
+}
+
 /**
  * How a problem names a service: its position in the file, then its URL (password masked) and
  * method as far as they are strings, e.g. `services[2] (http://a/ GET)`.
@@ -198,6 +231,7 @@ export function serviceWhere(index: number, url: unknown, method: unknown): stri
  */
 export interface CheckableConfig {
   external_database_uri: string | null;
+  env_file?: string | null;
   runner?: MonitorConfig['runner'];
   export?: MonitorConfig['export'];
   buffer?: MonitorConfig['buffer'];
@@ -212,9 +246,12 @@ export interface CheckableConfig {
  */
 export function configProblems(
   config: CheckableConfig | MonitorConfig,
+  ctx: RequestCheckContext = {},
   wrongShapes?: ReadonlyMap<number, ReadonlySet<string>>,
 ): string[] {
   const problems: string[] = [];
+  const envFile = envFileProblem(config, ctx);
+  if (envFile) problems.push(envFile);
   if (config.external_database_uri !== null) {
     const uri = checkExternalUri(config.external_database_uri);
     if (uri) problems.push(uri);
@@ -225,7 +262,7 @@ export function configProblems(
     if (s === null) return;
     const wrong = wrongShapes?.get(i);
     const where = serviceWhere(i, s.url, s.method);
-    for (const problem of serviceProblems(s, wrong)) problems.push(`${where}: ${problem}`);
+    for (const problem of serviceProblems(s, ctx, wrong)) problems.push(`${where}: ${problem}`);
     if (wrong) return;
     const key = serviceKey(s);
     const first = seen.get(key);

@@ -1,6 +1,6 @@
 import { readConfig } from '../config/file.js';
 import { LIMITS } from '../config/limits.js';
-import { type ResolvedService, resolveService } from '../config/resolve.js';
+import type { ResolvedService } from '../config/resolve.js';
 import type { MonitorConfig } from '../config/types.js';
 import { maskUri, registerUriSecrets } from '../config/uri.js';
 import {
@@ -15,7 +15,9 @@ import { createNotifier } from '../systemd/notify.js';
 import { Closers } from './closers.js';
 import { watchConfig } from './config-watcher.js';
 import { startEngine } from './engine.js';
+import type { DaemonHooks } from './hooks.js';
 import { checkBufferLimit } from './local-buffer.js';
+import { type ProbeEnvironment, probeableServices, probeEnvironment } from './service-env.js';
 import { stopLatch } from './stop-latch.js';
 
 export interface DaemonOptions {
@@ -40,19 +42,26 @@ export interface DaemonOptions {
    * before (the CLI launcher) and says what came meanwhile. Default: nothing came.
    */
   takeEarlySignals?: () => { stop: NodeJS.Signals | null; hup: boolean };
+  /** In-process observers (the benchmark, tests); see DaemonHooks. Default: none. */
+  hooks?: DaemonHooks;
 }
 
 export const BUFFER_CHECK_MS = 5_000;
 const STATUS_EVERY_MS = 10_000;
 export const DEFAULT_MAX_ROWS = LIMITS['buffer.max_rows'].default;
 
-function loadServices(config: MonitorConfig, path: string): ResolvedService[] {
+function loadServices(
+  config: MonitorConfig,
+  path: string,
+  env: ProbeEnvironment,
+  log: Logger,
+): ResolvedService[] {
   if (config.services.length === 0) {
     throw new ConfigError(
       `no services in ${path}; add one with: monitor config services add URL METHOD --config-path ${path}`,
     );
   }
-  return config.services.map(resolveService);
+  return probeableServices(config, env, log);
 }
 
 /**
@@ -85,7 +94,8 @@ async function run(options: DaemonOptions, closers: Closers): Promise<number> {
 
   let config = readConfig(configPath);
   registerUriSecrets(config.external_database_uri);
-  let services = loadServices(config, configPath);
+  const env = probeEnvironment(config);
+  let services = loadServices(config, configPath, env, log);
 
   const notifier = closers.add(
     createNotifier({ enabled: options.notifySystemd ?? false, logger: log }),
@@ -94,13 +104,19 @@ async function run(options: DaemonOptions, closers: Closers): Promise<number> {
   );
   const { ldb, store, source } = openStorage(config.local_database_path, options, closers);
   logWorkers(config, exportEnabled, collectEnabled, log);
-  const { remote, agent } = await startEngine(config, services, { ldb, store, source }, options, closers);
+  const { remote, agent } = await startEngine(
+    config,
+    services,
+    env,
+    { ldb, store, source },
+    options,
+    closers,
+  );
 
+  const checkBuffer = () => checkBufferLimit(ldb, config.buffer?.max_rows ?? DEFAULT_MAX_ROWS, log);
+  const step = options.hooks?.step;
   closers.add(
-    setInterval(
-      () => checkBufferLimit(ldb, config.buffer?.max_rows ?? DEFAULT_MAX_ROWS, log),
-      BUFFER_CHECK_MS,
-    ),
+    setInterval(step ? () => step('buffer check', checkBuffer) : checkBuffer, BUFFER_CHECK_MS),
     'buffer check',
     clearInterval,
   );
@@ -124,7 +140,7 @@ async function run(options: DaemonOptions, closers: Closers): Promise<number> {
 
   const reload = (reason: string) => {
     try {
-      const next = readForReload(configPath, config, reason, log);
+      const next = readForReload(configPath, config, env, reason, log);
       config = next.config;
       services = next.services;
       agent.setServices(services);
@@ -143,6 +159,7 @@ async function run(options: DaemonOptions, closers: Closers): Promise<number> {
   if (signals.handOverHup()) reload('SIGHUP');
 
   agent.start();
+  options.hooks?.started?.({ agent, ldb });
   log.info({ module: 'monitoring' }, 'Starting Agent worker.');
   await notifier.ready(statusLine());
 
@@ -228,12 +245,13 @@ function logWorkers(
 function readForReload(
   configPath: string,
   current: MonitorConfig,
+  env: ProbeEnvironment,
   reason: string,
   log: Logger,
 ): { config: MonitorConfig; services: ResolvedService[] } {
   const next = readConfig(configPath);
   // No services is a valid state on reload: probe nothing, keep running (and exporting).
-  const services = next.services.map(resolveService);
+  const services = probeableServices(next, env, log);
   if (services.length === 0) {
     log.warn(
       { module: 'config', reason },

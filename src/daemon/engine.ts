@@ -13,6 +13,7 @@ import type { Closers } from './closers.js';
 import type { DaemonOptions } from './daemon.js';
 import { countDiskFullDrops } from './local-buffer.js';
 import { warnOnRegexTimeout } from './regex-timeout-warning.js';
+import type { ProbeEnvironment } from './service-env.js';
 import { withTimeout } from './stop-latch.js';
 
 /** How long closing the remote pool or the HTTP pools may take at shutdown. */
@@ -27,6 +28,7 @@ export interface Storage {
 export async function startEngine(
   config: MonitorConfig,
   services: readonly ResolvedService[],
+  env: ProbeEnvironment,
   { ldb, store, source }: Storage,
   options: DaemonOptions,
   closers: Closers,
@@ -34,10 +36,15 @@ export async function startEngine(
   const log = options.logger;
   const exportEnabled = options.exportEnabled ?? true;
   const collectEnabled = options.collectEnabled ?? true;
+  const hooks = options.hooks ?? {};
   // HTTP in a worker thread: the main thread keeps the scheduler, the runner and SQLite.
   const prober = closers.add(
     warnOnRegexTimeout(
-      createThreadedProber({ perOrigin: config.runner?.per_origin, concurrency: config.runner?.concurrency }),
+      createThreadedProber({
+        perOrigin: config.runner?.per_origin,
+        concurrency: config.runner?.concurrency,
+        env,
+      }),
       log,
     ),
     'probe worker',
@@ -45,7 +52,7 @@ export async function startEngine(
     CLOSE_BOUND_MS,
   );
   const remote = closers.add(
-    new RemoteExport(source, log),
+    new RemoteExport(hooks.exportSource?.(source) ?? source, log),
     'PostgreSQL export',
     (r) => r.close(),
     CLOSE_BOUND_MS,
@@ -53,16 +60,20 @@ export async function startEngine(
   remote.configure(config, exportEnabled);
 
   const collectLog = log.child({ module: 'cleanup' });
+  const { step } = hooks;
   const agent = createAgent({
-    store,
-    prober,
+    store: hooks.jobStore?.(store) ?? store,
+    prober: hooks.prober?.(prober) ?? prober,
     services,
     agentName: config.agent_name ?? (await import('node:os')).hostname(),
     logger: log,
     // The handler always exists so that a reload that adds an external database needs no restart.
     exportHandler: exportEnabled ? () => remote.run() : undefined,
     collectHandler: collectEnabled
-      ? createCollector(ldb, { onDeleted: (n) => collectLog.info(`${n} processed records deleted.`) })
+      ? createCollector(ldb, {
+          onDeleted: (n) => collectLog.info(`${n} processed records deleted.`),
+          slice: step ? (run) => step('collect slice', run) : undefined,
+        })
       : undefined,
   });
   // The drain: closed before the exporter, the prober and the database it still uses.

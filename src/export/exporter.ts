@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { LIMITS } from '../config/limits.js';
 import { registerUriSecrets } from '../config/uri.js';
 import { insertParams, insertSql } from '../db/remote/insert.js';
@@ -13,6 +13,7 @@ import type { ProbeResult } from '../results/types.js';
 import { Backoff, type BackoffOptions } from '../util/backoff.js';
 import { singleFlight } from '../util/single-flight.js';
 import { ConnectionState, type ConnectionStatus } from './connection-state.js';
+import { createRemotePool, withClient } from './remote-pool.js';
 
 export interface ExporterOptions {
   /** postgres:// URI. Its password is registered as a secret and never logged. */
@@ -70,6 +71,134 @@ class Escape {
  */
 export const DEFAULT_EXPORT_BATCH = LIMITS['export.batch_size'].default;
 
+/** A call on the local database: what it throws leaves exportOnce as is. */
+function local<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw new Escape(err);
+  }
+}
+
+interface Progress {
+  exported: number;
+  setAside: number;
+  /** Rows PostgreSQL refused on their own, with the reason; set aside only if others went through. */
+  rejected: Array<{ id: string; reason: string; code: string | undefined }>;
+}
+
+/** Where send() sends rows and marks them exported. */
+interface SendTarget {
+  options: ExporterOptions;
+  pool: pg.Pool;
+  /** The remote table's insert statement. */
+  statement: string;
+}
+
+/**
+ * Send rows in one statement (one transaction). On a row-level refusal (sqlstate.ts), bisect to
+ * find the rows at fault; any other failure leaves the batch whole, to be retried.
+ */
+async function send(
+  target: SendTarget,
+  rows: readonly ProbeResult[],
+  progress: Progress,
+  params?: string[],
+): Promise<void> {
+  const { options, pool, statement } = target;
+  if (rows.length === 0) return;
+  try {
+    await withClient(pool, options.logger, (c) => c.query(statement, params ?? insertParams(rows)));
+  } catch (err) {
+    const e = toError(err);
+    const failure = classifyRemoteError(e);
+    if (!isRowLevel(failure)) throw e;
+    if (rows.length === 1) {
+      progress.rejected.push({ id: rows[0]!.id, reason: describeRemoteError(e), code: failure.code });
+      return;
+    }
+    const mid = rows.length >>> 1;
+    await send(target, rows.slice(0, mid), progress);
+    if (options.signal?.aborted) return;
+    await send(target, rows.slice(mid), progress);
+    return;
+  }
+  const ids = rows.map((r) => r.id);
+  if (options.afterCommit) {
+    try {
+      await options.afterCommit(ids);
+    } catch (err) {
+      throw new Escape(err);
+    }
+  }
+  progress.exported += local(() => options.source.markExported(ids, Date.now()));
+}
+
+/**
+ * The rows PostgreSQL refused on their own go aside locally. Only when others got through: when
+ * every row fails alike, the table is at fault (a NOT NULL or CHECK added by hand …) and draining
+ * the queue into the set-aside pile would be the worst answer. A real poison row waits for the
+ * next good one.
+ */
+function setAsideRejected(source: ExportSource, logger: Logger, progress: Progress): void {
+  if (progress.exported === 0) {
+    const first = progress.rejected[0]!;
+    throw new AllRowsRejected(`PostgreSQL rejected every row of the batch: ${first.reason}`);
+  }
+  for (const r of progress.rejected) {
+    local(() => source.setAside(r.id, r.reason, Date.now(), r.code ?? null));
+    progress.setAside += 1;
+    logger.warn(
+      { module: 'export', id: r.id, code: r.code },
+      `result set aside: PostgreSQL refused the row: ${r.reason} — see monitor db rejected`,
+    );
+  }
+}
+
+interface Batch {
+  rows: ProbeResult[];
+  /** The statement's parameters, when already built. */
+  params?: string[];
+  at: number;
+}
+
+const PREFETCH_MAX_AGE_MS = 1000;
+
+/**
+ * The batches to export. Draining a backlog, the next batch is read from SQLite while PostgreSQL
+ * inserts the current one: the two run on different cores, which is worth ~1.5x in the export
+ * benchmark. It is the batch the next call's select would return (the oldest unexported rows after
+ * those in flight; export is single-flight), used only by a call that comes soon after and only if
+ * this batch went through cleanly. A row set aside or dropped locally meanwhile at worst arrives
+ * remotely once.
+ */
+class BatchReader {
+  /** The batch read ahead, kept for the next call. */
+  prefetched: Batch | null = null;
+
+  constructor(
+    private readonly source: ExportSource,
+    private readonly batchSize: number,
+  ) {}
+
+  /** The batch read ahead if it is fresh, else the oldest unexported rows. */
+  take(): Batch {
+    const ready = this.prefetched;
+    this.prefetched = null;
+    if (ready && Date.now() - ready.at <= PREFETCH_MAX_AGE_MS) return ready;
+    return { rows: local(() => this.source.selectUnexported(this.batchSize)), at: Date.now() };
+  }
+
+  /** The batch after the rows in flight. */
+  after(inFlightRows: readonly ProbeResult[]): Batch {
+    // After the last row in flight (rows come in insertion order), rather than reading both
+    // batches and dropping the first: during a drain that was half of all it allocated.
+    const last = inFlightRows.at(-1);
+    const rows = last === undefined ? [] : local(() => this.source.selectUnexported(this.batchSize, last.id));
+    return { rows, params: insertParams(rows), at: Date.now() };
+  }
+}
+
 export function createExporter(options: ExporterOptions): Exporter {
   const target: RemoteTable = checkRemoteTable({
     schema: options.schema ?? DEFAULT_REMOTE_TABLE.schema,
@@ -82,153 +211,40 @@ export function createExporter(options: ExporterOptions): Exporter {
   );
   const statementTimeoutMs = options.statementTimeoutMs ?? LIMITS['export.statement_timeout_ms'].default;
   registerUriSecrets(options.uri);
-
-  const pool = new pg.Pool({
-    connectionString: options.uri,
-    // One connection exports; a second lets migrate or a probe of the server overlap.
-    max: 2,
-    connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
-    idleTimeoutMillis: 30_000,
-    keepAlive: true,
-    keepAliveInitialDelayMillis: 10_000,
-    statement_timeout: statementTimeoutMs,
-    // A connection that hangs (no answer at all) is not covered by the server's timeout.
-    query_timeout: statementTimeoutMs + Math.min(5000, statementTimeoutMs),
-    application_name: 'monitor',
-  });
-  // An idle connection the server closed (restart, failover): the pool drops it; the next
-  // attempt finds out and is logged through the connection state. Without a listener it would crash.
-  pool.on('error', (err) => {
-    logger.debug({ module: 'export' }, `idle PostgreSQL connection closed: ${describeRemoteError(err)}`);
-  });
+  const pool = createRemotePool(
+    { uri: options.uri, connectTimeoutMs: options.connectTimeoutMs ?? 5000, statementTimeoutMs },
+    logger,
+  );
 
   const connection = new ConnectionState(logger);
   const backoff = new Backoff(options.backoff);
-  const statement = insertSql(target);
+  const sendTarget: SendTarget = { options, pool, statement: insertSql(target) };
+  const reader = new BatchReader(source, batchSize);
   let migrated = false;
   let closed = false;
 
-  async function withClient<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await pool.connect();
-    const onError = (err: Error): void => {
-      logger.debug({ module: 'export' }, `PostgreSQL connection error: ${describeRemoteError(err)}`);
-    };
-    client.on('error', onError);
-    let broken: Error | undefined;
-    try {
-      return await fn(client);
-    } catch (err) {
-      const e = toError(err);
-      // A row-level refusal leaves the connection usable; anything else may not, so it is discarded.
-      if (!isRowLevel(classifyRemoteError(e))) broken = e;
-      throw e;
-    } finally {
-      client.off('error', onError);
-      client.release(broken);
-    }
-  }
-
   async function migrate(): Promise<string[]> {
-    const done = await withClient((c) => migrateRemote(c, target));
+    const done = await withClient(pool, logger, (c) => migrateRemote(c, target));
     migrated = true;
     return done;
-  }
-
-  interface Progress {
-    exported: number;
-    setAside: number;
-    /** Rows PostgreSQL refused on their own, with the reason; set aside only if others went through. */
-    rejected: Array<{ id: string; reason: string; code: string | undefined }>;
-  }
-
-  function local<T>(fn: () => T): T {
-    try {
-      return fn();
-    } catch (err) {
-      throw new Escape(err);
-    }
-  }
-
-  /**
-   * Send rows in one statement (one transaction). On a row-level refusal (sqlstate.ts), bisect to
-   * find the rows at fault; any other failure leaves the batch whole, to be retried.
-   */
-  async function send(rows: readonly ProbeResult[], progress: Progress, params?: string[]): Promise<void> {
-    if (rows.length === 0) return;
-    try {
-      await withClient((c) => c.query(statement, params ?? insertParams(rows)));
-    } catch (err) {
-      const e = toError(err);
-      const failure = classifyRemoteError(e);
-      if (!isRowLevel(failure)) throw e;
-      if (rows.length === 1) {
-        progress.rejected.push({ id: rows[0]!.id, reason: describeRemoteError(e), code: failure.code });
-        return;
-      }
-      const mid = rows.length >>> 1;
-      await send(rows.slice(0, mid), progress);
-      if (options.signal?.aborted) return;
-      await send(rows.slice(mid), progress);
-      return;
-    }
-    const ids = rows.map((r) => r.id);
-    if (options.afterCommit) {
-      try {
-        await options.afterCommit(ids);
-      } catch (err) {
-        throw new Escape(err);
-      }
-    }
-    progress.exported += local(() => source.markExported(ids, Date.now()));
   }
 
   /** Single-flight: a call while a batch is in flight shares that batch's outcome. */
   const exportOnce = singleFlight(exportBatch);
 
-  /**
-   * Draining a backlog, the next batch is read from SQLite while PostgreSQL inserts the current
-   * one: the two run on different cores, which is worth ~1.5x in the export benchmark. It is the
-   * batch the next call's select would return (the oldest unexported rows after those in flight;
-   * export is single-flight), used only by a call that comes soon after and only if this batch went
-   * through cleanly. A row set aside or dropped locally meanwhile at worst arrives remotely once.
-   */
-  interface Batch {
-    rows: ProbeResult[];
-    /** The statement's parameters, when already built. */
-    params?: string[];
-    at: number;
-  }
-  let prefetched: Batch | null = null;
-  const PREFETCH_MAX_AGE_MS = 1000;
-
-  function takeBatch(): Batch {
-    const ready = prefetched;
-    prefetched = null;
-    if (ready && Date.now() - ready.at <= PREFETCH_MAX_AGE_MS) return ready;
-    return { rows: local(() => source.selectUnexported(batchSize)), at: Date.now() };
-  }
-
-  function prefetchAfter(inFlightRows: readonly ProbeResult[]): Batch {
-    // After the last row in flight (rows come in insertion order), rather than reading both
-    // batches and dropping the first: during a drain that was half of all it allocated.
-    const last = inFlightRows.at(-1);
-    const rows = last === undefined ? [] : local(() => source.selectUnexported(batchSize, last.id));
-    return { rows, params: insertParams(rows), at: Date.now() };
-  }
-
   async function exportBatch(): Promise<ExportOutcome> {
     const progress: Progress = { exported: 0, setAside: 0, rejected: [] };
     if (closed || options.signal?.aborted) {
-      prefetched = null;
+      reader.prefetched = null;
       return { exported: 0, setAside: 0, full: false, retryAfterMs: null };
     }
-    const batch = takeBatch();
+    const batch = reader.take();
     const rows = batch.rows;
     if (rows.length === 0) return { exported: 0, setAside: 0, full: false, retryAfterMs: null };
     const full = rows.length >= batchSize;
     try {
       if (!migrated) await migrate();
-      const sending = send(rows, progress, batch.params);
+      const sending = send(sendTarget, rows, progress, batch.params);
       // Handled below by `await sending`; this keeps an early rejection from counting as unhandled.
       sending.catch(() => {});
       let next: Batch | null = null;
@@ -236,31 +252,15 @@ export function createExporter(options: ExporterOptions): Exporter {
         // Let the INSERT reach the socket first, then read the next batch while the server works.
         await new Promise<void>((resolve) => setImmediate(resolve));
         try {
-          next = prefetchAfter(rows);
+          next = reader.after(rows);
         } catch {
           // Only an optimisation: the next call selects again and meets the local error itself.
           next = null;
         }
       }
       await sending;
-      if (progress.rejected.length > 0) {
-        // Rows are set aside only when others got through: when every row fails alike, the
-        // table is at fault (a NOT NULL or CHECK added by hand …) and draining the queue into the
-        // set-aside pile would be the worst answer. A real poison row waits for the next good one.
-        if (progress.exported === 0) {
-          const first = progress.rejected[0]!;
-          throw new AllRowsRejected(`PostgreSQL rejected every row of the batch: ${first.reason}`);
-        }
-        for (const r of progress.rejected) {
-          local(() => source.setAside(r.id, r.reason, Date.now(), r.code ?? null));
-          progress.setAside += 1;
-          logger.warn(
-            { module: 'export', id: r.id, code: r.code },
-            `result set aside: PostgreSQL refused the row: ${r.reason} — see monitor db rejected`,
-          );
-        }
-      }
-      if (progress.setAside === 0 && next && next.rows.length > 0) prefetched = next;
+      if (progress.rejected.length > 0) setAsideRejected(source, logger, progress);
+      if (progress.setAside === 0 && next && next.rows.length > 0) reader.prefetched = next;
       connection.succeeded();
       backoff.reset();
       return { exported: progress.exported, setAside: progress.setAside, full, retryAfterMs: null };

@@ -1,14 +1,14 @@
 import type { ResolvedService } from '../config/resolve.js';
 import { toError } from '../errors.js';
 import type { Prober } from '../probe/types.js';
-import type { ClaimedJob } from '../queue/store.js';
-import type { JobKind, ProbePayload } from '../queue/types.js';
+import type { ProbePayload } from '../queue/types.js';
 import type { ProbeResult } from '../results/types.js';
-import { MinHeap } from '../util/queues.js';
+import { ClaimAhead } from './claim-ahead.js';
 import { LagHistogram } from './lag-histogram.js';
 import { MAX_WINDOW_MS } from './phase.js';
 import type { ResultWriter } from './result-writer.js';
 import { internalError, type ProbeJob, type RunnerContext, refOf } from './runner-context.js';
+import { ServiceWait } from './service-wait.js';
 
 /**
  * The runner's probe jobs. They are claimed a little ahead of their start time and kept in a
@@ -16,6 +16,8 @@ import { internalError, type ProbeJob, type RunnerContext, refOf } from './runne
  * applies the concurrency caps (global and per origin) where requests finish, and answers
  * `missed` for a probe they held past its window (see Prober). A slot that cannot start before
  * its window ends is written as a `missed` result, never run late in a burst.
+ *
+ * The claiming and the timer are in claim-ahead.ts, the one-per-service hold in service-wait.ts.
  */
 
 export interface ProbeLaneOptions {
@@ -47,32 +49,102 @@ export interface ProbeLane {
   readonly lag: LagHistogram;
 }
 
-const PROBE_KINDS: readonly JobKind[] = ['probe'];
 const SWEEP_EVERY_MS = 100;
 const LATE_WHEN_DUE = 'it was already over when the slot came due';
 const SERVICE_BUSY = 'the previous probe of this service was still running';
 const FROZEN = 'the monitor was not running at its time (frozen, suspended or stalled)';
+
+/** Lease of a claimed probe job, for these services. */
+function probeLeaseMs(services: readonly ResolvedService[], claimLeadMs: number): number {
+  let span = 0;
+  for (const s of services) {
+    const window = s.cron === null ? Math.min(s.intervalMs, MAX_WINDOW_MS) : MAX_WINDOW_MS;
+    span = Math.max(span, window + s.timeoutMs);
+  }
+  // A claimed probe may wait up to its window, then run up to its timeout: the lease covers both.
+  return claimLeadMs + span + 10_000;
+}
+
+/** A job of a service removed by a reload since it was enqueued: the slot no longer exists. */
+function drop(ctx: RunnerContext, writer: ResultWriter, job: ProbeJob): void {
+  ctx.counters.dropped++;
+  writer.complete(refOf(job));
+  writer.scheduleFlush();
+}
+
+/** A job whose window had ended when it came due: written as missed (saying why), or stale. */
+function writeOffLate(
+  ctx: RunnerContext,
+  writer: ResultWriter,
+  job: ProbeJob,
+  service: ResolvedService,
+  lateCause: string,
+): void {
+  const { counters } = ctx;
+  if (job.payload.windowEndsAt <= ctx.startedAt) {
+    if (counters.stale++ === 0) {
+      ctx.logger.info(
+        'skipping probe slots queued before this start whose window has passed (counted as stale= in the status line and the Stopped. line)',
+      );
+    }
+    writer.complete(refOf(job));
+    writer.scheduleFlush();
+  } else {
+    if (lateCause !== SERVICE_BUSY) counters.missedForCapacity++;
+    writer.missed(job, service, lateCause);
+  }
+}
+
+/** At stop: each job goes back to the queue, or is written as missed when its window has passed at `t`. */
+function giveBack(
+  writer: ResultWriter,
+  services: ReadonlyMap<string, ResolvedService>,
+  jobs: readonly ProbeJob[],
+  t: number,
+  lateCause: string,
+): void {
+  for (const job of jobs) {
+    const service = services.get(job.payload.serviceKey);
+    if (service !== undefined && t >= job.payload.windowEndsAt) writer.missed(job, service, lateCause);
+    else writer.release(refOf(job));
+  }
+}
+
+/** The prober's answer for the job, a rejection if it threw. */
+function askProber(
+  ctx: RunnerContext,
+  prober: Prober,
+  job: ProbeJob,
+  service: ResolvedService,
+): Promise<ProbeResult> {
+  try {
+    return prober.probe(service, {
+      scheduledAt: job.payload.scheduledAt,
+      windowEndsAt: job.payload.windowEndsAt,
+      agent: ctx.agent,
+      signal: ctx.abort.signal,
+    });
+  } catch (e: unknown) {
+    // The contract says probe() never throws; if it does, the slot still gets its one result.
+    return Promise.reject(e);
+  }
+}
 
 export function createProbeLane(
   ctx: RunnerContext,
   writer: ResultWriter,
   options: ProbeLaneOptions,
 ): ProbeLane {
-  const { store, logger, counters, agent, now } = ctx;
-  const { prober, claimLeadMs, claimBatch } = options;
+  const { counters, now } = ctx;
+  const { prober, claimLeadMs } = options;
   const services = new Map<string, ResolvedService>();
   let leaseMs = 0;
 
-  const heap = new MinHeap<ProbeJob>((job) => job.runAt);
-  /** Due jobs whose service still has a probe in flight. */
-  const serviceWait = new Map<string, ProbeJob[]>();
-  const busyServices = new Set<string>();
+  const claimAhead = new ClaimAhead(ctx, writer, options, (job, t) => admit(job, t));
+  const wait = new ServiceWait();
   let inFlight = 0;
-  let waiting = 0;
   const lag = new LagHistogram();
 
-  let dispatchTimer: NodeJS.Timeout | null = null;
-  let dispatchAt = Number.POSITIVE_INFINITY;
   let lastSweep = 0;
   /** Slots scheduled in [frozenFrom, frozenUntil) were due while the process was not running. */
   let frozenFrom = 0;
@@ -80,14 +152,8 @@ export function createProbeLane(
 
   function setServices(list: readonly ResolvedService[]): void {
     services.clear();
-    let span = 0;
-    for (const s of list) {
-      services.set(s.key, s);
-      const window = s.cron === null ? Math.min(s.intervalMs, MAX_WINDOW_MS) : MAX_WINDOW_MS;
-      span = Math.max(span, window + s.timeoutMs);
-    }
-    // A claimed probe may wait up to its window, then run up to its timeout: the lease covers both.
-    leaseMs = claimLeadMs + span + 10_000;
+    for (const s of list) services.set(s.key, s);
+    leaseMs = probeLeaseMs(list, claimLeadMs);
   }
 
   /** A job whose runAt has come: start it, hold it back, or write it off (saying why it was late). */
@@ -95,7 +161,7 @@ export function createProbeLane(
     const payload: ProbePayload = job.payload;
     const service = services.get(payload.serviceKey);
     if (service === undefined) {
-      drop(job);
+      drop(ctx, writer, job);
       return;
     }
     if (payload.scheduledAt < frozenUntil && payload.scheduledAt >= frozenFrom) {
@@ -104,48 +170,19 @@ export function createProbeLane(
       return;
     }
     if (t >= payload.windowEndsAt) {
-      if (payload.windowEndsAt <= ctx.startedAt) {
-        if (counters.stale++ === 0) {
-          logger.info(
-            'skipping probe slots queued before this start whose window has passed (counted as stale= in the status line and the Stopped. line)',
-          );
-        }
-        writer.complete(refOf(job));
-        writer.scheduleFlush();
-      } else {
-        if (lateCause !== SERVICE_BUSY) counters.missedForCapacity++;
-        writer.missed(job, service, lateCause);
-      }
+      writeOffLate(ctx, writer, job, service, lateCause);
       return;
     }
-    if (busyServices.has(service.key)) {
-      const list = serviceWait.get(service.key);
-      if (list === undefined) serviceWait.set(service.key, [job]);
-      else list.push(job);
-      waiting++;
-      return;
-    }
-    startProbe(job, service, t);
+    if (wait.isBusy(service.key)) wait.hold(service.key, job);
+    else startProbe(job, service, t);
   }
 
   function startProbe(job: ProbeJob, service: ResolvedService, t: number): void {
     inFlight++;
-    busyServices.add(service.key);
+    wait.started(service.key);
     counters.executed++;
     lag.record(t - job.payload.scheduledAt);
-    let pending: Promise<ProbeResult>;
-    try {
-      pending = prober.probe(service, {
-        scheduledAt: job.payload.scheduledAt,
-        windowEndsAt: job.payload.windowEndsAt,
-        agent,
-        signal: ctx.abort.signal,
-      });
-    } catch (e: unknown) {
-      // The contract says probe() never throws; if it does, the slot still gets its one result.
-      pending = Promise.reject(e);
-    }
-    pending
+    askProber(ctx, prober, job, service)
       .then(
         (result) => probeDone(job, service, result),
         (e: unknown) => probeDone(job, service, writer.failedProbe(job, service, t, toError(e))),
@@ -155,7 +192,7 @@ export function createProbeLane(
 
   function probeDone(job: ProbeJob, service: ResolvedService, result: ProbeResult): void {
     inFlight--;
-    busyServices.delete(service.key);
+    wait.ended(service.key);
     if (result.errorClass === 'missed') {
       // The prober's own caps held it past its window: it never started.
       counters.executed--;
@@ -168,105 +205,8 @@ export function createProbeLane(
       return;
     }
     const t = now();
-    const list = serviceWait.get(service.key);
-    if (list !== undefined) {
-      const next = list.shift();
-      if (list.length === 0) serviceWait.delete(service.key);
-      if (next !== undefined) {
-        waiting--;
-        admit(next, t, SERVICE_BUSY);
-      }
-    }
-  }
-
-  /** Write off held-back jobs whose window has ended, so a missed slot is reported promptly. */
-  function sweep(t: number): void {
-    lastSweep = t;
-    const expired = (job: ProbeJob) => t >= job.payload.windowEndsAt;
-    for (const [key, list] of serviceWait) {
-      const keep = list.filter((j) => !expired(j));
-      if (keep.length === list.length) continue;
-      for (const j of list) if (expired(j)) writeOff(j);
-      if (keep.length === 0) serviceWait.delete(key);
-      else serviceWait.set(key, keep);
-    }
-  }
-
-  function writeOff(job: ProbeJob): void {
-    waiting--;
-    const service = services.get(job.payload.serviceKey);
-    if (service === undefined) drop(job);
-    else writer.missed(job, service, SERVICE_BUSY);
-  }
-
-  /** A job of a service removed by a reload since it was enqueued: the slot no longer exists. */
-  function drop(job: ProbeJob): void {
-    counters.dropped++;
-    writer.complete(refOf(job));
-    writer.scheduleFlush();
-  }
-
-  function dispatch(): void {
-    dispatchTimer = null;
-    dispatchAt = Number.POSITIVE_INFINITY;
-    if (ctx.stopping) return;
-    const t = now();
-    try {
-      for (let top = heap.peek(); top !== undefined && top.runAt <= t; top = heap.peek()) {
-        heap.pop();
-        admit(top, t);
-      }
-    } catch (e: unknown) {
-      internalError(ctx, e);
-    }
-    armDispatch();
-  }
-
-  function armDispatch(): void {
-    const top = heap.peek();
-    if (top === undefined || top.runAt >= dispatchAt) return;
-    if (dispatchTimer !== null) clearTimeout(dispatchTimer);
-    dispatchAt = top.runAt;
-    dispatchTimer = setTimeout(dispatch, Math.max(0, top.runAt - now()));
-  }
-
-  function claim(t: number): void {
-    // A few batches per poll at most, so a large backlog does not hold the event loop.
-    for (let round = 0; round < 4; round++) {
-      let jobs: ClaimedJob[];
-      try {
-        jobs = store.claim({
-          kinds: PROBE_KINDS,
-          limit: claimBatch,
-          now: t,
-          runAtBefore: t + claimLeadMs,
-          leaseMs,
-        });
-      } catch (e: unknown) {
-        writer.storeError('claiming probe jobs', e);
-        return;
-      }
-      counters.claimed += jobs.length;
-      for (const job of jobs) heap.push(job as ProbeJob);
-      if (jobs.length < claimBatch) break;
-    }
-    armDispatch();
-  }
-
-  /** Unstarted jobs go back to the queue, or are written off when their window has passed. */
-  function giveBackUnstarted(): void {
-    const t = now();
-    const settle = (jobs: Iterable<ProbeJob>, lateCause: string) => {
-      for (const job of jobs) {
-        const service = services.get(job.payload.serviceKey);
-        if (service !== undefined && t >= job.payload.windowEndsAt) writer.missed(job, service, lateCause);
-        else writer.release(refOf(job));
-      }
-    };
-    settle(heap.drain(), LATE_WHEN_DUE);
-    for (const list of serviceWait.values()) settle(list, SERVICE_BUSY);
-    serviceWait.clear();
-    waiting = 0;
+    const next = wait.next(service.key);
+    if (next !== undefined) admit(next, t, SERVICE_BUSY);
   }
 
   return {
@@ -274,24 +214,34 @@ export function createProbeLane(
     get leaseMs() {
       return leaseMs;
     },
-    claim,
+    claim(t) {
+      claimAhead.claim(t, leaseMs);
+    },
     catchUp(t) {
-      if (waiting > 0 && t - lastSweep >= SWEEP_EVERY_MS) sweep(t);
+      if (wait.waiting === 0 || t - lastSweep < SWEEP_EVERY_MS) return;
+      // Write off held-back jobs whose window has ended, so a missed slot is reported promptly.
+      lastSweep = t;
+      for (const job of wait.takeExpired(t)) {
+        const service = services.get(job.payload.serviceKey);
+        if (service === undefined) drop(ctx, writer, job);
+        else writer.missed(job, service, SERVICE_BUSY);
+      }
     },
     frozen(from, to) {
       frozenFrom = from;
       frozenUntil = to;
     },
     stop() {
-      if (dispatchTimer !== null) clearTimeout(dispatchTimer);
-      dispatchTimer = null;
-      giveBackUnstarted();
+      // Unstarted jobs go back to the queue, or are written off when their window has passed.
+      const t = now();
+      giveBack(writer, services, claimAhead.stop(), t, LATE_WHEN_DUE);
+      giveBack(writer, services, wait.drain(), t, SERVICE_BUSY);
     },
     get inFlight() {
       return inFlight;
     },
     get waiting() {
-      return waiting;
+      return wait.waiting;
     },
     lag,
   };

@@ -44,8 +44,47 @@ const ERROR_LOG_EVERY_MS = 10_000;
 const MAX_ROWS_PER_WRITE = 1000;
 const WRITE_RETRY_MS = 1000;
 
+/** When each kind of failure was last logged, and how many of that kind went unlogged since. */
+type ErrorLogTimes = Map<string, { at: number; suppressed: number }>;
+
+/** ResultWriter.storeError: counts every failure, logs the first of each kind, then one per period. */
+function logStoreError(ctx: RunnerContext, lastLogged: ErrorLogTimes, what: string, e: unknown): void {
+  ctx.counters.storeErrors++;
+  const t = ctx.now();
+  const seen = lastLogged.get(what);
+  if (seen !== undefined && t - seen.at < ERROR_LOG_EVERY_MS) {
+    seen.suppressed++;
+    return;
+  }
+  lastLogged.set(what, { at: t, suppressed: 0 });
+  ctx.logger.error(
+    { err: toError(e), suppressedSinceLast: seen?.suppressed ?? 0 },
+    `local database: ${what} failed`,
+  );
+}
+
+/** ResultWriter.failedProbe. */
+function failedProbeResult(
+  ctx: RunnerContext,
+  job: ProbeJob,
+  service: ResolvedService,
+  startedAt: number,
+  e: Error,
+): ProbeResult {
+  const { scheduledAt } = job.payload;
+  return resultWithoutResponse(
+    service,
+    scheduledAt,
+    ctx.agent,
+    ctx.now(),
+    startedAt,
+    'other',
+    `probe failed unexpectedly: ${e.message}`,
+  );
+}
+
 export function createResultWriter(ctx: RunnerContext, options: ResultWriterOptions): ResultWriter {
-  const { store, logger, counters, agent, now } = ctx;
+  const { store, counters, agent, now } = ctx;
   const { flushRows, flushMs, maxBufferedResults: maxBuffered } = options;
 
   let pendingResults: RecordedProbe[] = [];
@@ -56,22 +95,8 @@ export function createResultWriter(ctx: RunnerContext, options: ResultWriterOpti
   let flushTimer: NodeJS.Timeout | null = null;
 
   // A broken disk fails every poll: log the first failure of each kind, then one line per period.
-  const lastLogged = new Map<string, { at: number; suppressed: number }>();
-
-  function storeError(what: string, e: unknown): void {
-    counters.storeErrors++;
-    const t = now();
-    const seen = lastLogged.get(what);
-    if (seen !== undefined && t - seen.at < ERROR_LOG_EVERY_MS) {
-      seen.suppressed++;
-      return;
-    }
-    lastLogged.set(what, { at: t, suppressed: 0 });
-    logger.error(
-      { err: toError(e), suppressedSinceLast: seen?.suppressed ?? 0 },
-      `local database: ${what} failed`,
-    );
-  }
+  const lastLogged: ErrorLogTimes = new Map();
+  const storeError = (what: string, e: unknown): void => logStoreError(ctx, lastLogged, what, e);
 
   function writeResults(): void {
     // Normally one batch; after the database refused writes for a while, a backlog goes in
@@ -146,16 +171,7 @@ export function createResultWriter(ctx: RunnerContext, options: ResultWriterOpti
       addResult(job, missedResult(service, job.payload.scheduledAt, agent, cause, now()));
     },
     failedProbe(job, service, startedAt, e) {
-      const { scheduledAt } = job.payload;
-      return resultWithoutResponse(
-        service,
-        scheduledAt,
-        agent,
-        now(),
-        startedAt,
-        'other',
-        `probe failed unexpectedly: ${e.message}`,
-      );
+      return failedProbeResult(ctx, job, service, startedAt, e);
     },
     complete(...refs) {
       pendingCompletes.push(...refs);

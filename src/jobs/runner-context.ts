@@ -3,9 +3,9 @@ import type { Logger } from '../log/logger.js';
 import type { ClaimedJob, JobRef, JobStore } from '../queue/store.js';
 
 /**
- * What the runner's parts (runner.ts, probe-lane.ts, handler-lane.ts, result-writer.ts) share.
- * Created once per runner and passed to each part's factory, so two runners in one process (the
- * tests have several) never share state.
+ * What the runner's parts (runner.ts, probe-lane.ts with claim-ahead.ts, handler-lane.ts,
+ * result-writer.ts) share. Created once per runner and passed to each part's factory, so two
+ * runners in one process (the tests have several) never share state.
  */
 export interface RunnerContext {
   readonly store: JobStore;

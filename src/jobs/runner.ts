@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { type IntervalHistogram, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { ResolvedService } from '../config/resolve.js';
 import { AbortedError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
@@ -8,8 +8,8 @@ import type { JobStore } from '../queue/store.js';
 import type { RetryDelayOptions } from '../util/backoff.js';
 import { createHandlerLane, type HandlerKind, type JobHandler } from './handler-lane.js';
 import { OverloadMeter } from './overload.js';
-import { createProbeLane } from './probe-lane.js';
-import { createResultWriter } from './result-writer.js';
+import { createProbeLane, type ProbeLane } from './probe-lane.js';
+import { createResultWriter, type ResultWriter } from './result-writer.js';
 import { createCounters, internalError, type RunnerContext, type RunnerCounters } from './runner-context.js';
 
 export type { HandlerKind, HandlerOutcome, JobHandler } from './handler-lane.js';
@@ -106,6 +106,81 @@ const ABORT_SETTLE_MS = 2000;
  */
 const FROZEN_AFTER_MS = 2000;
 
+/** stop()'s waits for the in-flight probes and handler runs to end. */
+class IdleWaiters {
+  private waiters: (() => void)[] = [];
+
+  constructor(private readonly busy: () => boolean) {}
+
+  /** Something ended: wakes the waiters if nothing is running any more. */
+  check(): void {
+    if (this.busy() || this.waiters.length === 0) return;
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** True once nothing is running, false if `ms` passed first. */
+  wait(ms: number): Promise<boolean> {
+    if (!this.busy()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), ms);
+      this.waiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+}
+
+/**
+ * The process did not run from `from` to `to` (epoch ms). Its own jobs' leases may have expired
+ * meanwhile: renew them before the next claim would bury them as abandoned (their probes are
+ * still in flight here and will write their rows), and mark the slots due in the gap as missed.
+ */
+function resumeAfterFreeze(
+  ctx: RunnerContext,
+  probes: ProbeLane,
+  writer: ResultWriter,
+  handlerLeaseMs: number,
+  from: number,
+  to: number,
+): void {
+  probes.frozen(from, to);
+  let renewed = 0;
+  try {
+    renewed = ctx.store.renewOwn(ctx.startedAt, to + Math.max(probes.leaseMs, handlerLeaseMs));
+  } catch (e: unknown) {
+    writer.storeError('renewing leases after a freeze', e);
+  }
+  ctx.logger.warn(
+    { frozenMs: to - from, renewedLeases: renewed },
+    `the monitor did not run for ${((to - from) / 1000).toFixed(1)} s (stopped, suspended or stalled): slots due meanwhile are recorded as missed`,
+  );
+}
+
+function statsOf(
+  counters: RunnerCounters,
+  probes: ProbeLane,
+  writer: ResultWriter,
+  loopDelay: IntervalHistogram,
+  overload: OverloadMeter,
+): RunnerStats {
+  const { lag } = probes;
+  return {
+    ...counters,
+    inFlight: probes.inFlight,
+    waiting: probes.waiting,
+    bufferedResults: writer.buffered,
+    startLagP50Ms: lag.percentile(0.5),
+    startLagP99Ms: lag.percentile(0.99),
+    startLagMaxMs: lag.max,
+    eventLoopDelayP99Ms: loopDelay.count > 0 ? loopDelay.percentile(99) / 1e6 : 0,
+    eventLoopDelayMaxMs: loopDelay.count > 0 ? loopDelay.max / 1e6 : 0,
+    overload: overload.ratio,
+  };
+}
+
 export function createRunner(options: RunnerOptions): Runner {
   const { store, prober, logger } = options;
   const pollMs = options.pollMs ?? 100;
@@ -120,7 +195,7 @@ export function createRunner(options: RunnerOptions): Runner {
     abort: new AbortController(),
     startedAt: Number.POSITIVE_INFINITY,
     stopping: false,
-    settled: checkIdle,
+    settled: () => idle.check(),
   };
   const { counters, now } = ctx;
   // Every in-flight probe listens on it: hundreds of listeners are expected, not a leak.
@@ -145,32 +220,13 @@ export function createRunner(options: RunnerOptions): Runner {
   });
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   const overload = new OverloadMeter(logger);
+  const idle = new IdleWaiters(() => probes.inFlight > 0 || handlers.running);
 
   let started = false;
   let pollTimer: NodeJS.Timeout | null = null;
   /** The last poll, on the monotonic clock (a frozen process is seen as a gap in it). */
   let lastPollMono = 0;
   let lastPollAt = 0;
-  let idleWaiters: (() => void)[] = [];
-
-  /**
-   * The process did not run from `from` to `to` (epoch ms). Its own jobs' leases may have expired
-   * meanwhile: renew them before the next claim would bury them as abandoned (their probes are
-   * still in flight here and will write their rows), and mark the slots due in the gap as missed.
-   */
-  function resumedAfterFreeze(from: number, to: number): void {
-    probes.frozen(from, to);
-    let renewed = 0;
-    try {
-      renewed = store.renewOwn(ctx.startedAt, to + Math.max(probes.leaseMs, handlerLeaseMs));
-    } catch (e: unknown) {
-      writer.storeError('renewing leases after a freeze', e);
-    }
-    logger.warn(
-      { frozenMs: to - from, renewedLeases: renewed },
-      `the monitor did not run for ${((to - from) / 1000).toFixed(1)} s (stopped, suspended or stalled): slots due meanwhile are recorded as missed`,
-    );
-  }
 
   function poll(): void {
     pollTimer = null;
@@ -178,7 +234,7 @@ export function createRunner(options: RunnerOptions): Runner {
     const t = now();
     const mono = performance.now();
     if (lastPollMono > 0 && mono - lastPollMono > pollMs + FROZEN_AFTER_MS) {
-      resumedAfterFreeze(lastPollAt, t);
+      resumeAfterFreeze(ctx, probes, writer, handlerLeaseMs, lastPollAt, t);
     }
     lastPollMono = mono;
     lastPollAt = t;
@@ -191,30 +247,6 @@ export function createRunner(options: RunnerOptions): Runner {
       internalError(ctx, e);
     }
     pollTimer = setTimeout(poll, pollMs);
-  }
-
-  // ---- stopping ----------------------------------------------------------------------------
-
-  function busy(): boolean {
-    return probes.inFlight > 0 || handlers.running;
-  }
-
-  function checkIdle(): void {
-    if (busy() || idleWaiters.length === 0) return;
-    const waiters = idleWaiters;
-    idleWaiters = [];
-    for (const w of waiters) w();
-  }
-
-  function waitIdle(ms: number): Promise<boolean> {
-    if (!busy()) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), ms);
-      idleWaiters.push(() => {
-        clearTimeout(timer);
-        resolve(true);
-      });
-    });
   }
 
   probes.setServices(options.services);
@@ -237,10 +269,10 @@ export function createRunner(options: RunnerOptions): Runner {
       pollTimer = null;
       probes.stop();
       writer.flush();
-      if (!(await waitIdle(graceMs))) {
+      if (!(await idle.wait(graceMs))) {
         logger.warn({ inFlight: probes.inFlight }, 'shutdown grace over: aborting in-flight work');
         ctx.abort.abort(new AbortedError());
-        await waitIdle(ABORT_SETTLE_MS);
+        await idle.wait(ABORT_SETTLE_MS);
       }
       // Handlers that ignored the abort: their jobs will be claimed again by the next start.
       handlers.releaseRunning();
@@ -248,19 +280,7 @@ export function createRunner(options: RunnerOptions): Runner {
       loopDelay.disable();
     },
     stats() {
-      const { lag } = probes;
-      return {
-        ...counters,
-        inFlight: probes.inFlight,
-        waiting: probes.waiting,
-        bufferedResults: writer.buffered,
-        startLagP50Ms: lag.percentile(0.5),
-        startLagP99Ms: lag.percentile(0.99),
-        startLagMaxMs: lag.max,
-        eventLoopDelayP99Ms: loopDelay.count > 0 ? loopDelay.percentile(99) / 1e6 : 0,
-        eventLoopDelayMaxMs: loopDelay.count > 0 ? loopDelay.max / 1e6 : 0,
-        overload: overload.ratio,
-      };
+      return statsOf(counters, probes, writer, loopDelay, overload);
     },
     resetLatencyStats() {
       probes.lag.reset();

@@ -3,8 +3,7 @@ import type { ResolvedService } from '../config/resolve.js';
 import { toError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { JobStore, NewJob } from '../queue/store.js';
-import { MinHeap } from '../util/queues.js';
-import { firstSlotAt, type Slot, slotsBetween } from './phase.js';
+import { type Entry, ServiceSlots } from './service-slots.js';
 
 /**
  * Turns schedules into queued jobs. Every second (croner) it enqueues, for each service, the
@@ -14,7 +13,7 @@ import { firstSlotAt, type Slot, slotsBetween } from './phase.js';
  *
  * A tick only touches the services that have a slot in the lookahead: each service's next slot is
  * computed once (when added, then after each of its slots) and kept in a min-heap, so 100,000 cron
- * services that fire once a year cost nothing between their runs.
+ * services that fire once a year cost nothing between their runs (service-slots.ts).
  */
 
 export interface SchedulerOptions {
@@ -56,22 +55,20 @@ export interface Scheduler {
   stats(): SchedulerStats;
 }
 
-interface Entry {
-  service: ResolvedService;
-  /** Slots before this time are already enqueued. */
-  horizon: number;
-  /** Its first slot at or after `horizon`; null when it never fires again or is broken. */
-  nextAt: number | null;
-  /** Its schedule threw once (logged); skipped until a reload replaces it. */
-  broken?: boolean;
-}
+export { probeDedupeKey } from './service-slots.js';
 
-/**
- * Time first: slots are enqueued in time order, so the unique index on the key is appended to; with
- * the (random) service key first every insert landed on a different page of a large index.
- */
-export function probeDedupeKey(serviceKey: string, scheduledAt: number): string {
-  return `probe:${scheduledAt}:${serviceKey}`;
+/** The `export` and `collect` jobs of the period `t` is in, those that are on. */
+function periodicJobs(options: SchedulerOptions, collectEveryMs: number, t: number): NewJob[] {
+  const periodic: NewJob[] = [];
+  const second = Math.floor(t / 1000);
+  if (options.exportEnabled) {
+    periodic.push({ kind: 'export', payload: {}, runAt: second * 1000, dedupeKey: `export:${second}` });
+  }
+  if (options.collectEnabled) {
+    const n = Math.floor(t / collectEveryMs);
+    periodic.push({ kind: 'collect', payload: {}, runAt: n * collectEveryMs, dedupeKey: `collect:${n}` });
+  }
+  return periodic;
 }
 
 export function createScheduler(options: SchedulerOptions): Scheduler {
@@ -80,131 +77,27 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   const lookaheadMs = options.lookaheadMs ?? 2000;
   const collectEveryMs = options.collectEveryMs ?? 2000;
   const chunkRows = options.chunkRows ?? 500;
-  let entries = new Map<string, Entry>();
-  /** Entries with a next slot, earliest first: a tick pops only those due in its lookahead. */
-  const due = new MinHeap<Entry>((e) => e.nextAt as number);
+  const slots = new ServiceSlots(logger);
   const stats: SchedulerStats = { scheduled: 0, ticks: 0, tickErrors: 0 };
   let cron: Cron | null = null;
 
-  function markBroken(entry: Entry, e: unknown): void {
-    entry.nextAt = null;
-    if (entry.broken) return;
-    entry.broken = true;
-    // One unusable schedule (a cron pattern croner rejects) must not stop the others.
-    logger.error(
-      { err: toError(e), service: entry.service.url, cron: entry.service.cron },
-      'service schedule is invalid: it is not probed',
-    );
-  }
-
-  /** Computes the entry's next slot from its horizon and queues it (unless it has none). */
-  function schedule(entry: Entry): void {
-    try {
-      entry.nextAt = firstSlotAt(entry.service, entry.horizon);
-    } catch (e: unknown) {
-      markBroken(entry, e);
-    }
-    if (entry.nextAt !== null) due.push(entry);
-  }
-
-  function setServices(services: readonly ResolvedService[]): void {
-    const t = now();
-    const next = new Map<string, Entry>();
-    due.clear();
-    for (const service of services) {
-      const old = entries.get(service.key);
-      // A changed service keeps its horizon: slots already enqueued run (with the new settings,
-      // which the runner looks up at start), and the new grid begins after them.
-      const entry: Entry = { service, horizon: old ? old.horizon : t, nextAt: null };
-      next.set(service.key, entry);
-      const sameSchedule =
-        old !== undefined &&
-        !old.broken &&
-        old.service.cron === service.cron &&
-        old.service.intervalMs === service.intervalMs;
-      if (sameSchedule && old.nextAt !== null) {
-        entry.nextAt = old.nextAt;
-        due.push(entry);
-      } else if (!sameSchedule) {
-        schedule(entry);
-      }
-    }
-    entries = next;
-  }
-
-  /** Probe jobs for every slot in [horizon, to) of the due entries, and those entries (out of the heap). */
-  function dueSlots(to: number): { jobs: NewJob[]; advanced: Entry[] } {
-    const jobs: NewJob[] = [];
-    const advanced: Entry[] = [];
-    for (let top = due.peek(); top !== undefined && (top.nextAt as number) < to; top = due.peek()) {
-      due.pop();
-      const entry = top;
-      let slots: Slot[];
-      try {
-        slots = slotsBetween(entry.service, entry.horizon, to);
-      } catch (e: unknown) {
-        markBroken(entry, e);
-        continue;
-      }
-      advanced.push(entry);
-      for (const slot of slots) {
-        jobs.push({
-          kind: 'probe',
-          payload: {
-            serviceKey: entry.service.key,
-            scheduledAt: slot.scheduledAt,
-            windowEndsAt: slot.windowEndsAt,
-          },
-          runAt: slot.scheduledAt,
-          maxAttempts: 1,
-          dedupeKey: probeDedupeKey(entry.service.key, slot.scheduledAt),
-        });
-      }
-    }
-    return { jobs, advanced };
-  }
-
-  /** The insert failed: the popped entries go back unchanged, so the next tick retries them. */
-  function restore(advanced: readonly Entry[]): void {
-    for (const entry of advanced) if (entries.get(entry.service.key) === entry) due.push(entry);
-  }
-
-  function periodicJobs(t: number): NewJob[] {
-    const periodic: NewJob[] = [];
-    const second = Math.floor(t / 1000);
-    if (options.exportEnabled) {
-      periodic.push({ kind: 'export', payload: {}, runAt: second * 1000, dedupeKey: `export:${second}` });
-    }
-    if (options.collectEnabled) {
-      const n = Math.floor(t / collectEveryMs);
-      periodic.push({ kind: 'collect', payload: {}, runAt: n * collectEveryMs, dedupeKey: `collect:${n}` });
-    }
-    return periodic;
-  }
-
   function finishTick(advanced: readonly Entry[], to: number, inserted: number, t: number): void {
-    // Horizons move only once the insert succeeded, so a failed tick is retried by the next one.
-    // An entry a reload replaced meanwhile is dropped: its successor kept the old horizon.
-    for (const entry of advanced) {
-      if (entries.get(entry.service.key) !== entry) continue;
-      if (entry.horizon < to) entry.horizon = to;
-      schedule(entry);
-    }
+    slots.advance(advanced, to);
     stats.scheduled += inserted;
     stats.ticks++;
-    const periodic = periodicJobs(t);
+    const periodic = periodicJobs(options, collectEveryMs, t);
     if (periodic.length > 0) store.enqueue(periodic);
   }
 
   function tick(): number {
     const t = now();
     const to = t + lookaheadMs;
-    const { jobs, advanced } = dueSlots(to);
+    const { jobs, advanced } = slots.dueSlots(to);
     let inserted = 0;
     try {
       inserted = jobs.length > 0 ? store.enqueue(jobs) : 0;
     } catch (e: unknown) {
-      restore(advanced);
+      slots.restore(advanced);
       throw e;
     }
     finishTick(advanced, to, inserted, t);
@@ -219,7 +112,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   async function tickInChunks(): Promise<void> {
     const t = now();
     const to = t + lookaheadMs;
-    const { jobs, advanced } = dueSlots(to);
+    const { jobs, advanced } = slots.dueSlots(to);
     let inserted = 0;
     try {
       for (let i = 0; i < jobs.length; i += chunkRows) {
@@ -227,7 +120,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         inserted += store.enqueue(jobs.slice(i, i + chunkRows));
       }
     } catch (e: unknown) {
-      restore(advanced);
+      slots.restore(advanced);
       throw e;
     }
     finishTick(advanced, to, inserted, t);
@@ -246,7 +139,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     logger.error({ err: toError(e) }, 'scheduler tick failed; retrying on the next tick');
   }
 
-  setServices(options.services);
+  slots.setServices(options.services, now());
 
   return {
     start() {
@@ -266,7 +159,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     },
     tick,
     setServices(services) {
-      setServices(services);
+      slots.setServices(services, now());
       // Added services get their first slots now, not at the next second.
       if (cron !== null) safeTick();
     },

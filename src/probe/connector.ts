@@ -1,4 +1,6 @@
 import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import type { TLSSocket } from 'node:tls';
 import { buildConnector } from 'undici';
 
 /** How far connection attempts to one host:port have got, for deadline messages. */
@@ -22,6 +24,61 @@ export interface TrackingConnector {
   abandon(hostPort: string): void;
   /** Destroys every connection attempt in progress. */
   abandonAll(): void;
+}
+
+/** What a TLS connection showed of its peer; read once, at the handshake. */
+export interface TlsInfo {
+  /** The negotiated version, e.g. 'TLSv1.3'. */
+  version: string | null;
+  /** The leaf certificate's issuer (its CN, else its O). */
+  issuer: string | null;
+  /** The leaf's notAfter, epoch ms. */
+  leafExpiresAt: number | null;
+  /** The earliest notAfter of the chain the server sent (leaf included), epoch ms. */
+  chainExpiresAt: number | null;
+}
+
+/** How one connection was made, in performance.now() times; read by the prober for its phases. */
+export interface ConnectionInfo {
+  startedAt: number;
+  /** When the name was resolved (absent for an IP address). */
+  lookupAt: number | null;
+  connectedAt: number | null;
+  secureAt: number | null;
+  tls: TlsInfo | null;
+}
+
+const connections = new WeakMap<Socket, ConnectionInfo>();
+
+/** How `socket` was connected, if one of our connectors made it. */
+export function connectionOf(socket: Socket): ConnectionInfo | undefined {
+  return connections.get(socket);
+}
+
+const firstOf = (v: string | string[] | undefined): string | null =>
+  v === undefined ? null : Array.isArray(v) ? (v[0] ?? null) : v;
+
+function tlsInfoOf(socket: TLSSocket): TlsInfo {
+  const leaf = socket.getPeerCertificate(true);
+  const info: TlsInfo = {
+    version: socket.getProtocol(),
+    issuer: null,
+    leafExpiresAt: null,
+    chainExpiresAt: null,
+  };
+  if (!leaf?.valid_to) return info;
+  info.issuer = firstOf(leaf.issuer?.CN) ?? firstOf(leaf.issuer?.O);
+  info.leafExpiresAt = Date.parse(leaf.valid_to);
+  let earliest = info.leafExpiresAt;
+  // The chain ends at a self-signed certificate, which is its own issuer.
+  const seen = new Set<object>([leaf]);
+  for (let c = leaf.issuerCertificate; c && !seen.has(c); c = c.issuerCertificate) {
+    seen.add(c);
+    const t = Date.parse(c.valid_to);
+    if (t < earliest) earliest = t;
+  }
+  info.chainExpiresAt = earliest;
+  return info;
 }
 
 /** `host:port` as both the connector and the prober spell it. */
@@ -60,6 +117,9 @@ export function createTrackingConnector(options: TrackingConnectorOptions): Trac
   // undici's own timer stays as a backstop; ours is the one that normally fires.
   const base = buildConnector(buildOptions);
   const pending = new Map<string, Attempts>();
+  // A resumed TLS session shows no certificate (the server does not send it again): its facts are
+  // those of the full handshake the session came from, the last one to this host:port and name.
+  const lastHandshake = new Map<string, TlsInfo>();
 
   const connect: buildConnector.connector = (opts, callback) => {
     const key = hostPortKey(opts.hostname, opts.port, opts.protocol);
@@ -92,6 +152,32 @@ export function createTrackingConnector(options: TrackingConnectorOptions): Trac
     }) as Socket | undefined;
     if (!socket) return;
     e.sockets.add(socket);
+    const info: ConnectionInfo = {
+      startedAt: performance.now(),
+      lookupAt: null,
+      connectedAt: null,
+      secureAt: null,
+      tls: null,
+    };
+    connections.set(socket, info);
+    socket.once('lookup', () => {
+      info.lookupAt = performance.now();
+    });
+    if (tls)
+      socket.once('secureConnect', () => {
+        info.secureAt = performance.now();
+        const seen = tlsInfoOf(socket as TLSSocket);
+        const name = `${key}|${opts.servername ?? ''}`;
+        if (seen.leafExpiresAt === null && (socket as TLSSocket).isSessionReused()) {
+          const full = lastHandshake.get(name);
+          info.tls = full ? { ...full, version: seen.version } : seen;
+        } else {
+          // Bounded by the host:ports probed; a flood of redirect targets only restarts it.
+          if (lastHandshake.size >= 10_000) lastHandshake.clear();
+          lastHandshake.set(name, seen);
+          info.tls = seen;
+        }
+      });
     const limit = Math.min(timeoutFor?.(key) ?? fallbackTimeout, fallbackTimeout);
     timer = setTimeout(() => {
       const err = Object.assign(new Error(`connect to ${key} took longer than ${limit} ms`), {
@@ -101,6 +187,7 @@ export function createTrackingConnector(options: TrackingConnectorOptions): Trac
     }, limit);
     timer.unref();
     socket.once('connect', () => {
+      info.connectedAt = performance.now();
       if (stage !== 'tcp') return;
       e.tcp--;
       if (tls) {

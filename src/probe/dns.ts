@@ -156,13 +156,6 @@ export function createBoundedResolver(options: BoundedResolverOptions = {}): Bou
     return addresses;
   }
 
-  function asDnsError(name: string, err: unknown): DnsError {
-    if (err instanceof DnsError) return err;
-    const e = toError(err);
-    const code = errorCode(e) ?? 'EDNS';
-    return new DnsError(name, code, `DNS lookup of ${name} failed (${code})`, { cause: e });
-  }
-
   function start(name: string): Promise<ResolvedAddress[]> {
     let p = inFlight.get(name);
     if (p) return p;
@@ -184,43 +177,76 @@ export function createBoundedResolver(options: BoundedResolverOptions = {}): Bou
     if (hit) return Promise.resolve(hit);
     const name = hostname.toLowerCase();
     if (closed) return Promise.reject(new DnsError(name, 'ECANCELLED', `DNS: resolver closed (ECANCELLED)`));
-    const started = Date.now();
-    return new Promise<ResolvedAddress[]>((res, rej) => {
-      // c-ares cannot cancel one query, only all of them: a query that outlives its bound is
-      // abandoned (it still ends by its own timeout/tries) and the caller moves on now.
-      const fail = (why: string) => {
-        cleanup();
-        const ms = Date.now() - started;
-        rej(
-          new DnsError(
-            name,
-            'ETIMEOUT',
-            `DNS lookup of ${name} did not answer within ${ms} ms (ETIMEOUT${why})`,
-          ),
-        );
-      };
-      const timer = setTimeout(() => fail(''), lookupTimeoutMs);
-      const onAbort = () => fail(', deadline');
-      signal?.addEventListener('abort', onAbort, { once: true });
-      function cleanup() {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-      }
-      if (signal?.aborted) return fail(', deadline');
-      start(name).then(
-        (v) => {
-          cleanup();
-          res(v);
-        },
-        (err: unknown) => {
-          cleanup();
-          rej(err);
-        },
-      );
-    });
+    return withinLookupBound(name, lookupTimeoutMs, signal, () => start(name));
   }
 
-  const lookup = ((hostname: string, opts: unknown, callback: unknown) => {
+  const lookup = lookupVia(resolve);
+
+  return {
+    resolve,
+    cached,
+    lookup,
+    close() {
+      closed = true;
+      resolver.cancel();
+      cache.clear();
+    },
+  };
+}
+
+function asDnsError(name: string, err: unknown): DnsError {
+  if (err instanceof DnsError) return err;
+  const e = toError(err);
+  const code = errorCode(e) ?? 'EDNS';
+  return new DnsError(name, code, `DNS lookup of ${name} failed (${code})`, { cause: e });
+}
+
+/** `query()` (not started when `signal` has already fired) raced against `boundMs` and `signal`. */
+function withinLookupBound(
+  name: string,
+  boundMs: number,
+  signal: AbortSignal | undefined,
+  query: () => Promise<ResolvedAddress[]>,
+): Promise<ResolvedAddress[]> {
+  const started = Date.now();
+  return new Promise<ResolvedAddress[]>((res, rej) => {
+    // c-ares cannot cancel one query, only all of them: a query that outlives its bound is
+    // abandoned (it still ends by its own timeout/tries) and the caller moves on now.
+    const fail = (why: string) => {
+      cleanup();
+      const ms = Date.now() - started;
+      rej(
+        new DnsError(
+          name,
+          'ETIMEOUT',
+          `DNS lookup of ${name} did not answer within ${ms} ms (ETIMEOUT${why})`,
+        ),
+      );
+    };
+    const timer = setTimeout(() => fail(''), boundMs);
+    const onAbort = () => fail(', deadline');
+    signal?.addEventListener('abort', onAbort, { once: true });
+    function cleanup() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    }
+    if (signal?.aborted) return fail(', deadline');
+    query().then(
+      (v) => {
+        cleanup();
+        res(v);
+      },
+      (err: unknown) => {
+        cleanup();
+        rej(err);
+      },
+    );
+  });
+}
+
+/** `resolve` as a net/tls LookupFunction: honours `family` when it can and `all`. */
+function lookupVia(resolve: (hostname: string) => Promise<ResolvedAddress[]>): LookupFunction {
+  return ((hostname: string, opts: unknown, callback: unknown) => {
     const cb = (typeof opts === 'function' ? opts : callback) as (
       err: NodeJS.ErrnoException | null,
       address: string | ResolvedAddress[],
@@ -237,15 +263,4 @@ export function createBoundedResolver(options: BoundedResolverOptions = {}): Bou
       (err: unknown) => cb(toError(err) as NodeJS.ErrnoException, ''),
     );
   }) as LookupFunction;
-
-  return {
-    resolve,
-    cached,
-    lookup,
-    close() {
-      closed = true;
-      resolver.cancel();
-      cache.clear();
-    },
-  };
 }

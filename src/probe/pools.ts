@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { LookupFunction } from 'node:net';
 import { Agent, type Dispatcher, interceptors } from 'undici';
 import { LIMITS } from '../config/limits.js';
@@ -13,15 +14,32 @@ export interface OriginState {
 }
 
 /**
- * The prober's connection pools: one undici Agent per TLS policy (verification is explicit per
- * service, so the lax one exists only if a service asks for it) and a redirect-following view of
- * each — a handful of pools in all, never one per probe — with every connection attempt tracked
- * per host:port (connector.ts), so that one nobody waits for any more can be ended.
+ * How a service's TLS connections are made: verification (explicit per service), a custom CA
+ * bundle and a client certificate for mTLS. Services with the same profile share one pool.
+ */
+export interface TlsProfile {
+  verify: boolean;
+  caFile: string | null;
+  certFile: string | null;
+  keyFile: string | null;
+  /**
+   * Changes when a file's content may have (their mtimes): a rotated certificate gets a new pool
+   * at the next reload instead of the old content for the life of the process.
+   */
+  version: string;
+}
+
+/**
+ * The prober's connection pools: one undici Agent per TLS profile (the default one, and others
+ * only if a service asks for them) and a redirect-following view of each — a handful of pools
+ * in all, never one per probe — with every connection attempt tracked per host:port
+ * (connector.ts), so that one nobody waits for any more can be ended.
  */
 export interface Pools {
   /** The shared state of `hostPort`, whose attempts may now last up to `timeoutMs`. */
   originFor(hostPort: string, timeoutMs: number): OriginState;
-  dispatcherFor(tlsVerify: boolean, follow: boolean): Dispatcher;
+  /** Throws when a file of the profile cannot be read (the service cannot be probed). */
+  dispatcherFor(tls: TlsProfile, follow: boolean): Dispatcher;
   /** Before headers, whether this origin was still connecting or in a TLS handshake. */
   responsePhase(hostPort: string): ProbePhase;
   /** Ends the connection attempts to `hostPort` still in progress (its last probe is out). */
@@ -38,14 +56,18 @@ export function createPools(options: ProberOptions, lookup: LookupFunction): Poo
   /** For attempts to a host:port no service names (a redirect's target). */
   let maxTimeoutMs = 0;
 
-  function agentFor(tlsVerify: boolean): Agent {
-    let agent = dispatchers.get(`${tlsVerify}:false`) as Agent | undefined;
+  function agentFor(tls: TlsProfile, key: string): Agent {
+    let agent = dispatchers.get(`${key}:false`) as Agent | undefined;
     if (agent) return agent;
+    const read = (path: string | null) => (path === null ? undefined : readFileSync(path));
     const tracker = createTrackingConnector({
       timeout: options.connectTimeoutMs ?? 30_000,
       timeoutFor: (hostPort) => origins.get(hostPort)?.maxTimeoutMs ?? (maxTimeoutMs || undefined),
       lookup,
-      rejectUnauthorized: tlsVerify,
+      rejectUnauthorized: tls.verify,
+      ca: read(tls.caFile),
+      cert: read(tls.certFile),
+      key: read(tls.keyFile),
     });
     trackers.push(tracker);
     agent = new Agent({
@@ -56,7 +78,7 @@ export function createPools(options: ProberOptions, lookup: LookupFunction): Poo
       connect: tracker.connect,
     });
     agents.push(agent);
-    dispatchers.set(`${tlsVerify}:false`, agent);
+    dispatchers.set(`${key}:false`, agent);
     return agent;
   }
 
@@ -71,13 +93,13 @@ export function createPools(options: ProberOptions, lookup: LookupFunction): Poo
       maxTimeoutMs = Math.max(maxTimeoutMs, timeoutMs);
       return o;
     },
-    dispatcherFor(tlsVerify, follow) {
-      const key = `${tlsVerify}:${follow}`;
-      let d = dispatchers.get(key);
+    dispatcherFor(tls, follow) {
+      const profile = `${tls.verify}|${tls.caFile ?? ''}|${tls.certFile ?? ''}|${tls.keyFile ?? ''}|${tls.version}`;
+      let d = dispatchers.get(`${profile}:${follow}`);
       if (d) return d;
-      const agent = agentFor(tlsVerify);
+      const agent = agentFor(tls, profile);
       d = follow ? agent.compose(interceptors.redirect({ maxRedirections })) : agent;
-      dispatchers.set(key, d);
+      dispatchers.set(`${profile}:${follow}`, d);
       return d;
     },
     responsePhase(hostPort) {

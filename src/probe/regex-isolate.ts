@@ -63,40 +63,126 @@ interface Slot {
 
 const WORKER_URL = new URL('./regex-worker.js', import.meta.url);
 
-export function createRegexIsolate(options: RegexIsolateOptions = {}): RegexIsolate {
-  const { budgetMs = DEFAULT_REGEX_BUDGET_MS, threads = 1, maxQueue = 64, heapMb = 64 } = options;
-  const lane = (n: number): Lane => {
-    const l: Lane = { queue: [], slots: [] };
-    for (let i = 0; i < n; i++) l.slots.push({ lane: l, worker: null, ready: false, job: null, timer: null });
-    return l;
-  };
-  const clean = lane(Math.max(1, threads));
-  const suspect = lane(1);
-  /** Sources that overran their budget at least once. */
-  const suspects = new Set<string>();
-  const MAX_SUSPECTS = 1000;
-  let nextId = 1;
-  let closed = false;
+/** Suspects remembered at most; past this the set starts over, so its memory stays bounded. */
+const MAX_SUSPECTS = 1000;
 
-  function spawn(slot: Slot): Worker {
-    const w = new Worker(WORKER_URL, { resourceLimits: { maxOldGenerationSizeMb: heapMb } });
+export function createRegexIsolate(options: RegexIsolateOptions = {}): RegexIsolate {
+  const threads = new MatcherThreads(options);
+  // A plain object of closures, as the contract always was: its methods may be passed around unbound.
+  return {
+    run: (source, engine, text, signal) => threads.run(source, engine, text, signal),
+    warm: () => threads.warm(),
+    close: () => threads.close(),
+  };
+}
+
+/** The two lanes (clean and suspect), their threads and the budget of each running match. */
+class MatcherThreads {
+  private readonly budgetMs: number;
+  private readonly maxQueue: number;
+  private readonly heapMb: number;
+  private readonly clean: Lane;
+  private readonly suspect: Lane;
+  /** Sources that overran their budget at least once. */
+  private readonly suspects = new Set<string>();
+  private nextId = 1;
+  private closed = false;
+
+  constructor(options: RegexIsolateOptions) {
+    const { budgetMs = DEFAULT_REGEX_BUDGET_MS, threads = 1, maxQueue = 64, heapMb = 64 } = options;
+    this.budgetMs = budgetMs;
+    this.maxQueue = maxQueue;
+    this.heapMb = heapMb;
+    this.clean = newLane(Math.max(1, threads));
+    this.suspect = newLane(1);
+  }
+
+  run(source: string, engine: 'native' | 're2', text: string, signal: AbortSignal): Promise<boolean> {
+    return new Promise<boolean>((resolve, reject) => {
+      if (this.closed) return reject(new Error('the regex matcher is closed'));
+      if (signal.aborted) return reject(signal.reason);
+      const l = this.suspects.has(source) ? this.suspect : this.clean;
+      if (l.queue.length >= this.maxQueue) {
+        return reject(
+          new RegexTimeoutError(
+            this.budgetMs,
+            `${l.queue.length} matches already waiting for the regex matcher`,
+          ),
+        );
+      }
+      const job: Job = {
+        request: { id: this.nextId++, source, engine, text },
+        signal,
+        resolve,
+        reject,
+        onAbort: () => this.abort(job),
+      };
+      signal.addEventListener('abort', job.onAbort, { once: true });
+      l.queue.push(job);
+      this.dispatch(l);
+    });
+  }
+
+  warm(): void {
+    const slot = this.clean.slots[0]!;
+    if (!this.closed && slot.worker === null) slot.worker = this.spawn(slot);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const err = new Error('the regex matcher is closed');
+    const exiting: Promise<number>[] = [];
+    for (const job of [...this.clean.queue.splice(0), ...this.suspect.queue.splice(0)]) {
+      job.signal.removeEventListener('abort', job.onAbort);
+      job.reject(err);
+    }
+    for (const slot of [...this.clean.slots, ...this.suspect.slots]) {
+      const w = slot.worker;
+      slot.worker = null;
+      if (slot.job !== null) this.finish(slot, slot.job, err);
+      if (w !== null) exiting.push(w.terminate());
+    }
+    await Promise.all(exiting);
+  }
+
+  /** Wherever the job is by then (it may have moved to the suspect lane). */
+  private abort(job: Job): void {
+    const { signal } = job;
+    for (const ln of [this.clean, this.suspect]) {
+      const at = ln.queue.indexOf(job);
+      if (at >= 0) {
+        ln.queue.splice(at, 1);
+        job.reject(signal.reason);
+        return;
+      }
+      const slot = ln.slots.find((x) => x.job === job);
+      if (slot) {
+        this.finish(slot, job, signal.reason instanceof Error ? signal.reason : new Error('aborted'), true);
+        return;
+      }
+    }
+  }
+
+  private spawn(slot: Slot): Worker {
+    const w = new Worker(WORKER_URL, { resourceLimits: { maxOldGenerationSizeMb: this.heapMb } });
     w.on('message', (reply: MatchReply) => {
       if (slot.worker !== w) return;
       if (reply.ready) {
         slot.ready = true;
-        if (slot.job !== null) startBudget(slot, slot.job);
+        if (slot.job !== null) this.startBudget(slot, slot.job);
         return;
       }
       const job = slot.job;
       if (slot.worker !== w || job === null || job.request.id !== reply.id) return;
-      if (reply.error !== undefined) finish(slot, job, new Error(`the regex failed: ${reply.error}`));
-      else finish(slot, job, reply.matched === true);
+      if (reply.error !== undefined) this.finish(slot, job, new Error(`the regex failed: ${reply.error}`));
+      else this.finish(slot, job, reply.matched === true);
     });
     const gone = (why: string) => {
       if (slot.worker !== w) return;
       slot.worker = null;
       const job = slot.job;
-      if (job !== null) finish(slot, job, new Error(why));
+      if (job !== null) this.finish(slot, job, new Error(why));
     };
     w.on('error', (e: Error) => gone(`the regex matcher thread failed: ${e.message}`));
     w.on('exit', (code) => gone(`the regex matcher thread exited (code ${code})`));
@@ -105,26 +191,26 @@ export function createRegexIsolate(options: RegexIsolateOptions = {}): RegexIsol
     return w;
   }
 
-  function startBudget(slot: Slot, job: Job): void {
+  private startBudget(slot: Slot, job: Job): void {
     slot.timer = setTimeout(() => {
       const source = job.request.source;
-      if (suspects.size >= MAX_SUSPECTS) suspects.clear();
-      suspects.add(source);
+      if (this.suspects.size >= MAX_SUSPECTS) this.suspects.clear();
+      this.suspects.add(source);
       // Its matches already queued behind it move to the suspect lane too.
-      if (slot.lane === clean) {
-        const moving = clean.queue.filter((j) => j.request.source === source);
+      if (slot.lane === this.clean) {
+        const moving = this.clean.queue.filter((j) => j.request.source === source);
         if (moving.length > 0) {
-          clean.queue = clean.queue.filter((j) => j.request.source !== source);
-          suspect.queue.push(...moving);
+          this.clean.queue = this.clean.queue.filter((j) => j.request.source !== source);
+          this.suspect.queue.push(...moving);
         }
       }
-      finish(slot, job, new RegexTimeoutError(budgetMs), true);
-      dispatch(suspect);
-    }, budgetMs);
+      this.finish(slot, job, new RegexTimeoutError(this.budgetMs), true);
+      this.dispatch(this.suspect);
+    }, this.budgetMs);
   }
 
   /** Ends a running job; its thread is kept if the match completed, dropped if it overran. */
-  function finish(slot: Slot, job: Job, outcome: boolean | Error, kill = false): void {
+  private finish(slot: Slot, job: Job, outcome: boolean | Error, kill = false): void {
     if (slot.timer !== null) clearTimeout(slot.timer);
     slot.timer = null;
     slot.job = null;
@@ -134,91 +220,30 @@ export function createRegexIsolate(options: RegexIsolateOptions = {}): RegexIsol
       void w.terminate();
       // The replacement loads now, while its lane waits for the next match (a service probed every
       // second should not pay a thread start on top of its budget each time).
-      slot.worker = closed ? null : spawn(slot);
+      slot.worker = this.closed ? null : this.spawn(slot);
     } else w?.unref();
     if (typeof outcome === 'boolean') job.resolve(outcome);
     else job.reject(outcome);
-    dispatch(slot.lane);
+    this.dispatch(slot.lane);
   }
 
-  function dispatch(l: Lane): void {
+  private dispatch(l: Lane): void {
     for (const slot of l.slots) {
-      if (l.queue.length === 0 || closed) return;
+      if (l.queue.length === 0 || this.closed) return;
       if (slot.job !== null) continue;
       const job = l.queue.shift()!;
       slot.job = job;
-      slot.worker ??= spawn(slot);
+      slot.worker ??= this.spawn(slot);
       slot.worker.ref();
       slot.worker.postMessage(job.request);
-      if (slot.ready) startBudget(slot, job);
+      if (slot.ready) this.startBudget(slot, job);
     }
   }
+}
 
-  function run(
-    source: string,
-    engine: 'native' | 're2',
-    text: string,
-    signal: AbortSignal,
-  ): Promise<boolean> {
-    return new Promise<boolean>((resolve, reject) => {
-      if (closed) return reject(new Error('the regex matcher is closed'));
-      if (signal.aborted) return reject(signal.reason);
-      const l = suspects.has(source) ? suspect : clean;
-      if (l.queue.length >= maxQueue) {
-        return reject(
-          new RegexTimeoutError(budgetMs, `${l.queue.length} matches already waiting for the regex matcher`),
-        );
-      }
-      const job: Job = {
-        request: { id: nextId++, source, engine, text },
-        signal,
-        resolve,
-        reject,
-        // Wherever the job is by then (it may have moved to the suspect lane).
-        onAbort: () => {
-          for (const ln of [clean, suspect]) {
-            const at = ln.queue.indexOf(job);
-            if (at >= 0) {
-              ln.queue.splice(at, 1);
-              reject(signal.reason);
-              return;
-            }
-            const slot = ln.slots.find((x) => x.job === job);
-            if (slot) {
-              finish(slot, job, signal.reason instanceof Error ? signal.reason : new Error('aborted'), true);
-              return;
-            }
-          }
-        },
-      };
-      signal.addEventListener('abort', job.onAbort, { once: true });
-      l.queue.push(job);
-      dispatch(l);
-    });
-  }
-
-  return {
-    run,
-    warm() {
-      const slot = clean.slots[0]!;
-      if (!closed && slot.worker === null) slot.worker = spawn(slot);
-    },
-    async close() {
-      if (closed) return;
-      closed = true;
-      const err = new Error('the regex matcher is closed');
-      const exiting: Promise<number>[] = [];
-      for (const job of [...clean.queue.splice(0), ...suspect.queue.splice(0)]) {
-        job.signal.removeEventListener('abort', job.onAbort);
-        job.reject(err);
-      }
-      for (const slot of [...clean.slots, ...suspect.slots]) {
-        const w = slot.worker;
-        slot.worker = null;
-        if (slot.job !== null) finish(slot, slot.job, err);
-        if (w !== null) exiting.push(w.terminate());
-      }
-      await Promise.all(exiting);
-    },
-  };
+function newLane(threads: number): Lane {
+  const l: Lane = { queue: [], slots: [] };
+  for (let i = 0; i < threads; i++)
+    l.slots.push({ lane: l, worker: null, ready: false, job: null, timer: null });
+  return l;
 }

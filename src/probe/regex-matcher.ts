@@ -40,8 +40,11 @@ export interface RegexMatcherOptions extends RegexIsolateOptions {
 }
 
 export interface RegexMatcher {
-  /** The pattern ready to match, or why it cannot be (JavaScript syntax is the reference). */
-  compile(source: string): CompiledRegex | string;
+  /**
+   * The pattern ready to match, or why it cannot be (JavaScript syntax is the reference). Flags
+   * (of i, m, s, u; a condition's `/re/i`) default to none, the original's regex.
+   */
+  compile(source: string, flags?: string): CompiledRegex | string;
   /**
    * Whether `text` contains a match: a boolean when it ran in line, a promise when isolated (it
    * rejects with RegexTimeoutError past the budget, or with the signal's reason when it aborts).
@@ -70,11 +73,15 @@ function hasRe2OnlyEscape(source: string): boolean {
 let re2js: typeof RE2JS | undefined;
 
 /** RE2's compiled pattern, or null when RE2 rejects it (backreferences, lookaround, …). */
-function tryRe2(source: string): RE2JS | null {
+function tryRe2(source: string, flags: string): RE2JS | null {
   if (hasRe2OnlyEscape(source)) return null;
   re2js ??= (createRequire(import.meta.url)('re2js') as { RE2JS: typeof RE2JS }).RE2JS;
+  const bits =
+    (flags.includes('i') ? re2js.CASE_INSENSITIVE : 0) |
+    (flags.includes('m') ? re2js.MULTILINE : 0) |
+    (flags.includes('s') ? re2js.DOTALL : 0);
   try {
-    return re2js.compile(re2js.translateRegExp(source));
+    return re2js.compile(re2js.translateRegExp(source), bits);
   } catch {
     return null;
   }
@@ -84,18 +91,20 @@ export function createRegexMatcher(options: RegexMatcherOptions = {}): RegexMatc
   const { inlineRe2Work = 262_144, ...isolateOptions } = options;
   const isolate = createRegexIsolate(isolateOptions);
 
-  function compile(source: string): CompiledRegex | string {
+  function compile(source: string, flags = ''): CompiledRegex | string {
     let native: RegExp;
     try {
-      native = new RegExp(source);
+      native = new RegExp(source, flags);
     } catch (err) {
       return `invalid regex: ${toError(err).message}`;
     }
     if (isBacktrackSafe(source)) return { source, engine: 'native', native, programSize: 0 };
     // Whatever is not native may need the isolated thread: start it now, not at the first match.
     isolate.warm();
-    const re2 = tryRe2(source);
+    const re2 = tryRe2(source, flags);
     if (re2 !== null) return { source, engine: 're2', re2, programSize: re2.programSize() };
+    // The isolated matcher runs the original's flagless regexes only.
+    if (flags !== '') return `regex /${source}/${flags} needs backtracking, which runs only without flags`;
     return { source, engine: 'isolated', programSize: 0 };
   }
 

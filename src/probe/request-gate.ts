@@ -104,138 +104,164 @@ export interface RequestGate<T> {
 }
 
 export function createRequestGate<T>(options: RequestGateOptions<T>): RequestGate<T> {
-  const { start, miss } = options;
-  const perOrigin = options.perOrigin ?? LIMITS['runner.per_origin'].default;
-  const concurrency = options.concurrency ?? LIMITS['runner.concurrency'].default;
-  const sweepMs = options.sweepMs ?? 100;
-  const now = options.now ?? Date.now;
-  const maxWaitMs = options.maxWaitMs ?? 1000;
-  const owed = options.owed ?? (() => false);
-  let shed = 0;
-  const lanes = new Map<string, Lane<T>>();
-  /** Lanes with waiting probes, in turn order (a lane that starts one moves to the back). */
-  const queued = new Set<Lane<T>>();
-  let active = 0;
-  let waiting = 0;
-  let sweeper: NodeJS.Timeout | null = null;
+  const gate = new Gate(options);
+  // A plain object of closures, as the contract always was: its methods may be passed around unbound.
+  return {
+    enter: (origin, windowEndsAt, item) => gate.enter(origin, windowEndsAt, item),
+    release: (origin) => gate.release(origin),
+    get waiting() {
+      return gate.waiting;
+    },
+    get shed() {
+      return gate.shed;
+    },
+    get active() {
+      return gate.active;
+    },
+    abandon: () => gate.abandon(),
+    close: () => gate.close(),
+  };
+}
 
-  function laneOf(origin: string): Lane<T> {
-    let lane = lanes.get(origin);
+/** The lanes (one per origin), both caps and the sweep of waiting probes whose window ended. */
+class Gate<T> {
+  private readonly start: (item: T) => void;
+  private readonly miss: (item: T) => void;
+  private readonly perOrigin: number;
+  private readonly concurrency: number;
+  private readonly sweepMs: number;
+  private readonly now: () => number;
+  private readonly maxWaitMs: number;
+  private readonly owed: (item: T) => boolean;
+  private readonly lanes = new Map<string, Lane<T>>();
+  /** Lanes with waiting probes, in turn order (a lane that starts one moves to the back). */
+  private readonly queued = new Set<Lane<T>>();
+  private sweeper: NodeJS.Timeout | null = null;
+  // Public for the getters of createRequestGate's object, which is all that callers see.
+  shed = 0;
+  active = 0;
+  waiting = 0;
+
+  constructor(options: RequestGateOptions<T>) {
+    this.start = options.start;
+    this.miss = options.miss;
+    this.perOrigin = options.perOrigin ?? LIMITS['runner.per_origin'].default;
+    this.concurrency = options.concurrency ?? LIMITS['runner.concurrency'].default;
+    this.sweepMs = options.sweepMs ?? 100;
+    this.now = options.now ?? Date.now;
+    this.maxWaitMs = options.maxWaitMs ?? 1000;
+    this.owed = options.owed ?? (() => false);
+  }
+
+  enter(origin: string, windowEndsAt: number, item: T): void {
+    const lane = this.laneOf(origin);
+    // Room under both caps means nobody waits for it: every release starts waiting probes
+    // while there is room.
+    if (lane.active < this.perOrigin && this.active < this.concurrency) {
+      lane.active++;
+      this.active++;
+      this.start(item);
+      return;
+    }
+    const t = this.now();
+    const oldest = lane.queue.oldestEnteredAt();
+    const isOwed = this.owed(item);
+    if (oldest !== undefined && t - oldest > this.maxWaitMs && !isOwed) {
+      this.shed++;
+      this.miss(item);
+      return;
+    }
+    (isOwed ? lane.queue.owed : lane.queue.fresh).push({ windowEndsAt, enteredAt: t, item });
+    this.waiting++;
+    this.queued.add(lane);
+    if (this.sweeper === null) {
+      this.sweeper = setInterval(() => this.sweep(), this.sweepMs);
+      this.sweeper.unref();
+    }
+  }
+
+  release(origin: string): void {
+    const lane = this.lanes.get(origin);
+    if (lane === undefined || lane.active === 0) return;
+    // Other origins' waiters can only have been held by the global cap if it was full.
+    const globalWasFull = this.active >= this.concurrency;
+    lane.active--;
+    this.active--;
+    const t = this.now();
+    // This origin's own waiters first (the usual case: one busy origin), then whoever the
+    // global cap held, in turn.
+    this.drain(lane, t);
+    if (!globalWasFull) return;
+    for (const other of this.queued) {
+      if (this.active >= this.concurrency) break;
+      if (other !== lane) this.drain(other, t);
+    }
+  }
+
+  abandon(): void {
+    for (const lane of this.queued) {
+      for (const w of lane.queue.drain()) {
+        this.waiting--;
+        this.miss(w.item);
+      }
+      if (lane.active === 0) this.lanes.delete(lane.origin);
+    }
+    this.queued.clear();
+  }
+
+  close(): void {
+    if (this.sweeper !== null) clearInterval(this.sweeper);
+    this.sweeper = null;
+  }
+
+  private laneOf(origin: string): Lane<T> {
+    let lane = this.lanes.get(origin);
     if (lane === undefined) {
       lane = { origin, active: 0, queue: new LaneQueue<T>() };
-      lanes.set(origin, lane);
+      this.lanes.set(origin, lane);
     }
     return lane;
   }
 
-  function forgetIfIdle(lane: Lane<T>): void {
+  private forgetIfIdle(lane: Lane<T>): void {
     if (lane.queue.length > 0) return;
-    queued.delete(lane);
-    if (lane.active === 0) lanes.delete(lane.origin);
+    this.queued.delete(lane);
+    if (lane.active === 0) this.lanes.delete(lane.origin);
   }
 
   /** Starts waiting probes of `lane` while both caps allow; those past their window are missed. */
-  function drain(lane: Lane<T>, t: number): void {
-    while (lane.queue.length > 0 && lane.active < perOrigin && active < concurrency) {
+  private drain(lane: Lane<T>, t: number): void {
+    while (lane.queue.length > 0 && lane.active < this.perOrigin && this.active < this.concurrency) {
       const w = lane.queue.shift()!;
-      waiting--;
+      this.waiting--;
       if (t >= w.windowEndsAt) {
-        miss(w.item);
+        this.miss(w.item);
         continue;
       }
       lane.active++;
-      active++;
-      start(w.item);
+      this.active++;
+      this.start(w.item);
       if (lane.queue.length > 0) {
         // Its turn is over: to the back of the line for the global cap.
-        queued.delete(lane);
-        queued.add(lane);
+        this.queued.delete(lane);
+        this.queued.add(lane);
       }
     }
-    forgetIfIdle(lane);
+    this.forgetIfIdle(lane);
   }
 
-  function sweep(): void {
-    const t = now();
-    for (const lane of queued) {
+  private sweep(): void {
+    const t = this.now();
+    for (const lane of this.queued) {
       for (const w of lane.queue.removeWhere((x) => t >= x.windowEndsAt)) {
-        waiting--;
-        miss(w.item);
+        this.waiting--;
+        this.miss(w.item);
       }
-      forgetIfIdle(lane);
+      this.forgetIfIdle(lane);
     }
-    if (waiting === 0 && sweeper !== null) {
-      clearInterval(sweeper);
-      sweeper = null;
+    if (this.waiting === 0 && this.sweeper !== null) {
+      clearInterval(this.sweeper);
+      this.sweeper = null;
     }
   }
-
-  return {
-    enter(origin, windowEndsAt, item) {
-      const lane = laneOf(origin);
-      // Room under both caps means nobody waits for it: every release starts waiting probes
-      // while there is room.
-      if (lane.active < perOrigin && active < concurrency) {
-        lane.active++;
-        active++;
-        start(item);
-        return;
-      }
-      const t = now();
-      const oldest = lane.queue.oldestEnteredAt();
-      const isOwed = owed(item);
-      if (oldest !== undefined && t - oldest > maxWaitMs && !isOwed) {
-        shed++;
-        miss(item);
-        return;
-      }
-      (isOwed ? lane.queue.owed : lane.queue.fresh).push({ windowEndsAt, enteredAt: t, item });
-      waiting++;
-      queued.add(lane);
-      if (sweeper === null) {
-        sweeper = setInterval(sweep, sweepMs);
-        sweeper.unref();
-      }
-    },
-    release(origin) {
-      const lane = lanes.get(origin);
-      if (lane === undefined || lane.active === 0) return;
-      // Other origins' waiters can only have been held by the global cap if it was full.
-      const globalWasFull = active >= concurrency;
-      lane.active--;
-      active--;
-      const t = now();
-      // This origin's own waiters first (the usual case: one busy origin), then whoever the
-      // global cap held, in turn.
-      drain(lane, t);
-      if (!globalWasFull) return;
-      for (const other of queued) {
-        if (active >= concurrency) break;
-        if (other !== lane) drain(other, t);
-      }
-    },
-    get waiting() {
-      return waiting;
-    },
-    get shed() {
-      return shed;
-    },
-    get active() {
-      return active;
-    },
-    abandon() {
-      for (const lane of queued) {
-        for (const w of lane.queue.drain()) {
-          waiting--;
-          miss(w.item);
-        }
-        if (lane.active === 0) lanes.delete(lane.origin);
-      }
-      queued.clear();
-    },
-    close() {
-      if (sweeper !== null) clearInterval(sweeper);
-      sweeper = null;
-    },
-  };
 }

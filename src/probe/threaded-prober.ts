@@ -7,6 +7,7 @@ import type { ProbeResult } from '../results/types.js';
 import { resultWithoutResponse } from '../results/without-response.js';
 import type { ProberOptions } from './prober.js';
 import type { ProbeOptions, Prober } from './types.js';
+import { listIn, WorkerOutbox } from './worker-outbox.js';
 import {
   decodeResult,
   type FromWorker,
@@ -67,140 +68,63 @@ interface Pending extends ProbeContext {
 const WORKER_URL = new URL('./probe-worker.js', import.meta.url);
 
 export function createThreadedProber(options: ThreadedProberOptions = {}): Prober {
-  const {
-    closeTimeoutMs = 2000,
-    hangMs = 15_000,
-    youngGenerationMb = 32,
-    batchMs = 2,
-    concurrency = LIMITS['runner.concurrency'].default,
-    ...proberOptions
-  } = options;
-  let worker: Worker | null = null;
-  /** When the current worker last sent anything, epoch ms. */
-  let lastHeard = 0;
-  let watchdog: NodeJS.Timeout | null = null;
-  /** When the watchdog last looked, on the monotonic clock. */
-  let lastCheck = 0;
-  let closed = false;
-  /** Per worker: which service objects it has, by id. Replaced when a new worker starts. */
-  let serviceIds = new WeakMap<ResolvedService, number>();
-  let nextServiceId = 1;
-  const signalIds = new WeakMap<AbortSignal, number>();
-  let nextSignalId = 1;
-  const pending = new Map<number, Pending>();
-  let nextSeq = 1;
+  const prober = new ThreadedProber(options);
+  // A plain object of closures, as the contract always was: its methods may be passed around unbound.
+  return {
+    probe: (service, opts) => prober.probe(service, opts),
+    close: () => prober.close(),
+  };
+}
 
-  let outgoing: ToWorker = {};
-  let flushQueued = false;
+/** One probe worker at a time: its pending probes, the ids it knows, its watchdog. */
+class ThreadedProber {
+  private readonly closeTimeoutMs: number;
+  private readonly hangMs: number;
+  private readonly youngGenerationMb: number;
+  private readonly workerData: ProbeWorkerData;
+  private readonly outbox: WorkerOutbox;
+  private worker: Worker | null = null;
+  /** When the current worker last sent anything, epoch ms. */
+  private lastHeard = 0;
+  private watchdog: NodeJS.Timeout | null = null;
+  /** When the watchdog last looked, on the monotonic clock. */
+  private lastCheck = 0;
+  private closed = false;
+  /** Per worker: which service objects it has, by id. Replaced when a new worker starts. */
+  private serviceIds = new WeakMap<ResolvedService, number>();
+  private nextServiceId = 1;
+  private readonly signalIds = new WeakMap<AbortSignal, number>();
+  private nextSignalId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private nextSeq = 1;
 
   // A service object dropped by the runner (after a reload) is forgotten by the worker too.
-  const forgetting = new FinalizationRegistry<{ id: number; owner: Worker }>(({ id, owner }) => {
-    if (owner === worker) listIn(queue(), 'forget').push(id);
+  private readonly forgetting = new FinalizationRegistry<{ id: number; owner: Worker }>(({ id, owner }) => {
+    if (owner === this.worker) listIn(this.outbox.message(), 'forget').push(id);
   });
 
-  function queue(): ToWorker {
-    if (!flushQueued) {
-      flushQueued = true;
-      // Starts admitted in the same synchronous run (a dispatch, a batch of finished probes) go together.
-      if (batchMs > 0) setTimeout(flush, batchMs);
-      else queueMicrotask(flush);
-    }
-    return outgoing;
+  constructor(options: ThreadedProberOptions) {
+    const {
+      closeTimeoutMs = 2000,
+      hangMs = 15_000,
+      youngGenerationMb = 32,
+      batchMs = 2,
+      concurrency = LIMITS['runner.concurrency'].default,
+      ...proberOptions
+    } = options;
+    this.closeTimeoutMs = closeTimeoutMs;
+    this.hangMs = hangMs;
+    this.youngGenerationMb = youngGenerationMb;
+    this.workerData = { options: proberOptions, batchMs, concurrency };
+    this.outbox = new WorkerOutbox(batchMs, (m) => this.worker?.postMessage(m));
+    // Started now, not with the first probe: loading undici in a fresh thread takes a few hundred
+    // ms, which the first slots of a start paid as start lag (a flaky p99 in the hostile-endpoints
+    // fault test). Unreferenced until it has probes, so an idle prober keeps no process alive.
+    this.worker = this.spawn();
+    this.worker.unref();
   }
 
-  function flush(): void {
-    flushQueued = false;
-    const m = outgoing;
-    outgoing = {};
-    worker?.postMessage(m);
-  }
-
-  function failAll(reason: string): void {
-    const t = Date.now();
-    for (const [seq, p] of pending) {
-      pending.delete(seq);
-      p.resolve(workerFailure(p, t, reason));
-    }
-  }
-
-  function spawn(): Worker {
-    const w = new Worker(WORKER_URL, {
-      workerData: { options: proberOptions, batchMs, concurrency } satisfies ProbeWorkerData,
-      ...(youngGenerationMb > 0 ? { resourceLimits: { maxYoungGenerationSizeMb: youngGenerationMb } } : {}),
-    });
-    w.on('message', (m: FromWorker) => {
-      lastHeard = Date.now();
-      const cells = m.results;
-      if (cells === undefined) return;
-      for (let i = 0; i < cells.length; i += RESULT_STRIDE) {
-        const seq = cells[i] as number;
-        const p = pending.get(seq);
-        if (p === undefined) continue;
-        pending.delete(seq);
-        p.resolve(decodeResult(cells, i, p));
-      }
-      if (pending.size === 0) w.unref();
-    });
-    const gone = (why: string) => {
-      if (worker !== w) return;
-      worker = null;
-      serviceIds = new WeakMap();
-      outgoing = {};
-      failAll(why);
-    };
-    w.on('error', (e: unknown) => gone(`probe worker failed: ${toError(e).message}`));
-    w.on('exit', (code) => gone(`probe worker exited (code ${code})`));
-    serviceIds = new WeakMap();
-    outgoing = {};
-    lastHeard = Date.now();
-    if (watchdog === null) {
-      watchdog = setInterval(() => checkHung(), Math.min(1000, hangMs / 2));
-      watchdog.unref();
-    }
-    return w;
-  }
-
-  function checkHung(): void {
-    const w = worker;
-    const mono = performance.now();
-    const checkedLate = lastCheck > 0 && mono - lastCheck > Math.min(1000, hangMs / 2) + 2000;
-    lastCheck = mono;
-    // The whole process was frozen (SIGSTOP, a paused VM): the worker was as silent as this timer,
-    // and its answers are queued behind it. Give it a fresh period rather than take it for stuck.
-    if (checkedLate) lastHeard = Date.now();
-    if (w === null || pending.size === 0 || Date.now() - lastHeard < hangMs) return;
-    const why = `probe worker stopped answering for ${Math.round((Date.now() - lastHeard) / 1000)} s; it was restarted`;
-    worker = null;
-    serviceIds = new WeakMap();
-    outgoing = {};
-    failAll(why);
-    void w.terminate();
-  }
-
-  function serviceId(w: Worker, service: ResolvedService, m: ToWorker): number {
-    let id = serviceIds.get(service);
-    if (id === undefined) {
-      id = nextServiceId++;
-      serviceIds.set(service, id);
-      forgetting.register(service, { id, owner: w });
-      listIn(m, 'services').push([id, service]);
-    }
-    return id;
-  }
-
-  function signalId(signal: AbortSignal | undefined): number {
-    if (signal === undefined) return 0;
-    let id = signalIds.get(signal);
-    if (id === undefined) {
-      const newId = nextSignalId++;
-      id = newId;
-      signalIds.set(signal, newId);
-      signal.addEventListener('abort', () => listIn(queue(), 'abort').push(newId), { once: true });
-    }
-    return id;
-  }
-
-  function probe(service: ResolvedService, opts: ProbeOptions): Promise<ProbeResult> {
+  probe(service: ResolvedService, opts: ProbeOptions): Promise<ProbeResult> {
     return new Promise<ProbeResult>((resolve) => {
       const ctx: Pending = {
         service,
@@ -209,19 +133,20 @@ export function createThreadedProber(options: ThreadedProberOptions = {}): Probe
         resolve,
         startedAt: Date.now(),
       };
-      if (closed) {
+      if (this.closed) {
         resolve(workerFailure(ctx, ctx.startedAt, 'the prober is closed'));
         return;
       }
-      if (worker === null) worker = spawn();
-      if (pending.size === 0) worker.ref();
-      const seq = nextSeq++;
-      pending.set(seq, ctx);
-      const m = queue();
-      const sid = signalId(opts.signal);
+      if (this.worker === null) this.worker = this.spawn();
+      const worker = this.worker;
+      if (this.pending.size === 0) worker.ref();
+      const seq = this.nextSeq++;
+      this.pending.set(seq, ctx);
+      const m = this.outbox.message();
+      const sid = this.signalId(opts.signal);
       listIn(m, 'starts').push(
         seq,
-        serviceId(worker, service, m),
+        this.serviceId(worker, service, m),
         opts.scheduledAt,
         sid,
         opts.windowEndsAt ?? NO_WINDOW_END,
@@ -230,43 +155,110 @@ export function createThreadedProber(options: ThreadedProberOptions = {}): Probe
     });
   }
 
-  // Started now, not with the first probe: loading undici in a fresh thread takes a few hundred
-  // ms, which the first slots of a start paid as start lag (a flaky p99 in the hostile-endpoints
-  // fault test). Unreferenced until it has probes, so an idle prober keeps no process alive.
-  worker = spawn();
-  worker.unref();
-
-  return {
-    probe,
-    async close() {
-      if (closed) return;
-      closed = true;
-      if (watchdog !== null) clearInterval(watchdog);
-      const w = worker;
-      if (w === null) return;
-      flush();
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => void w.terminate().then(() => resolve()), closeTimeoutMs);
-        w.once('exit', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-        w.postMessage({ close: true } satisfies ToWorker);
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.watchdog !== null) clearInterval(this.watchdog);
+    const w = this.worker;
+    if (w === null) return;
+    this.outbox.flush();
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => void w.terminate().then(() => resolve()), this.closeTimeoutMs);
+      w.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
       });
-    },
-  };
-}
-
-type ListKey = 'services' | 'forget' | 'starts' | 'abort';
-
-/** The message's list under `key`, created empty when missing. */
-function listIn<K extends ListKey>(m: ToWorker, key: K): NonNullable<ToWorker[K]> {
-  let list = m[key];
-  if (list === undefined) {
-    list = [] as unknown as NonNullable<ToWorker[K]>;
-    m[key] = list;
+      w.postMessage({ close: true } satisfies ToWorker);
+    });
   }
-  return list as NonNullable<ToWorker[K]>;
+
+  private spawn(): Worker {
+    const youngGenerationMb = this.youngGenerationMb;
+    const w = new Worker(WORKER_URL, {
+      workerData: this.workerData,
+      ...(youngGenerationMb > 0 ? { resourceLimits: { maxYoungGenerationSizeMb: youngGenerationMb } } : {}),
+    });
+    w.on('message', (m: FromWorker) => this.received(w, m));
+    const gone = (why: string) => {
+      if (this.worker === w) this.lose(why);
+    };
+    w.on('error', (e: unknown) => gone(`probe worker failed: ${toError(e).message}`));
+    w.on('exit', (code) => gone(`probe worker exited (code ${code})`));
+    this.serviceIds = new WeakMap();
+    this.outbox.discard();
+    this.lastHeard = Date.now();
+    if (this.watchdog === null) {
+      this.watchdog = setInterval(() => this.checkHung(), Math.min(1000, this.hangMs / 2));
+      this.watchdog.unref();
+    }
+    return w;
+  }
+
+  private received(w: Worker, m: FromWorker): void {
+    this.lastHeard = Date.now();
+    const cells = m.results;
+    if (cells === undefined) return;
+    for (let i = 0; i < cells.length; i += RESULT_STRIDE) {
+      const seq = cells[i] as number;
+      const p = this.pending.get(seq);
+      if (p === undefined) continue;
+      this.pending.delete(seq);
+      p.resolve(decodeResult(cells, i, p));
+    }
+    if (this.pending.size === 0) w.unref();
+  }
+
+  /** The current worker is gone (or given up on): its probes fail, the next probe starts a fresh one. */
+  private lose(why: string): void {
+    this.worker = null;
+    this.serviceIds = new WeakMap();
+    this.outbox.discard();
+    const t = Date.now();
+    for (const [seq, p] of this.pending) {
+      this.pending.delete(seq);
+      p.resolve(workerFailure(p, t, why));
+    }
+  }
+
+  private checkHung(): void {
+    const w = this.worker;
+    const mono = performance.now();
+    const checkedLate = this.lastCheck > 0 && mono - this.lastCheck > Math.min(1000, this.hangMs / 2) + 2000;
+    this.lastCheck = mono;
+    // The whole process was frozen (SIGSTOP, a paused VM): the worker was as silent as this timer,
+    // and its answers are queued behind it. Give it a fresh period rather than take it for stuck.
+    if (checkedLate) this.lastHeard = Date.now();
+    if (w === null || this.pending.size === 0 || Date.now() - this.lastHeard < this.hangMs) return;
+    this.lose(
+      `probe worker stopped answering for ${Math.round((Date.now() - this.lastHeard) / 1000)} s; it was restarted`,
+    );
+    void w.terminate();
+  }
+
+  private serviceId(w: Worker, service: ResolvedService, m: ToWorker): number {
+    let id = this.serviceIds.get(service);
+    if (id === undefined) {
+      id = this.nextServiceId++;
+      this.serviceIds.set(service, id);
+      this.forgetting.register(service, { id, owner: w });
+      listIn(m, 'services').push([id, service]);
+    }
+    return id;
+  }
+
+  private signalId(signal: AbortSignal | undefined): number {
+    if (signal === undefined) return 0;
+    let id = this.signalIds.get(signal);
+    if (id === undefined) {
+      const newId = this.nextSignalId++;
+      id = newId;
+      this.signalIds.set(signal, newId);
+      signal.addEventListener('abort', () => listIn(this.outbox.message(), 'abort').push(newId), {
+        once: true,
+      });
+    }
+    return id;
+  }
 }
 
 function workerFailure(p: Pending, t: number, reason: string): ProbeResult {

@@ -1,5 +1,6 @@
 import type { ResolvedService } from '../config/resolve.js';
-import type { ErrorClass, ProbeResult } from '../results/types.js';
+import { isOkState } from '../results/state.js';
+import type { ConditionOutcome, ErrorClass, ProbeResult, ProbeState } from '../results/types.js';
 import type { ProberOptions } from './prober.js';
 
 /**
@@ -37,9 +38,12 @@ export interface ToWorker {
 export const START_STRIDE = 5;
 export const NO_WINDOW_END = Number.MAX_SAFE_INTEGER;
 
-/** One result without what the main thread already knows, RESULT_STRIDE cells per probe. */
-type ResultCell = number | string | boolean | null;
-export const RESULT_STRIDE = 11;
+/**
+ * One result without what the main thread already knows, RESULT_STRIDE cells per probe. The
+ * conditions travel as their array (usually null): structured clone copies it in the same message.
+ */
+type ResultCell = number | string | boolean | null | ConditionOutcome[];
+export const RESULT_STRIDE = 23;
 
 /** Worker → main. */
 export interface FromWorker {
@@ -61,6 +65,18 @@ export function encodeResult(out: ResultCell[], seq: number, r: ProbeResult): vo
     r.errorMessage,
     r.bytesRead,
     r.truncated,
+    r.state,
+    r.conditions,
+    r.resolvedIp,
+    r.dnsMs,
+    r.connectMs,
+    r.tlsMs,
+    r.ttfbMs,
+    r.transferMs,
+    r.tlsVersion,
+    r.certIssuer,
+    r.certExpiresAt,
+    r.certChainExpiresAt,
   );
 }
 
@@ -74,6 +90,7 @@ export interface ProbeContext {
 export function decodeResult(cells: readonly ResultCell[], offset: number, ctx: ProbeContext): ProbeResult {
   const { service } = ctx;
   const errorClass = cells[offset + 7] as ErrorClass | null;
+  const state = cells[offset + 11] as ProbeState;
   return {
     id: cells[offset + 1] as string,
     agent: ctx.agent,
@@ -85,7 +102,7 @@ export function decodeResult(cells: readonly ResultCell[], offset: number, ctx: 
     finishedAt: cells[offset + 3] as number,
     durationMs: cells[offset + 4] as number | null,
     statusCode: cells[offset + 5] as number | null,
-    ok: errorClass === null,
+    ok: isOkState(state),
     regexRequired: service.checkRegex,
     regex: service.regex,
     regexMatched: cells[offset + 6] as boolean | null,
@@ -93,5 +110,17 @@ export function decodeResult(cells: readonly ResultCell[], offset: number, ctx: 
     errorMessage: cells[offset + 8] as string | null,
     bytesRead: cells[offset + 9] as number,
     truncated: cells[offset + 10] as boolean,
+    state,
+    conditions: cells[offset + 12] as ConditionOutcome[] | null,
+    resolvedIp: cells[offset + 13] as string | null,
+    dnsMs: cells[offset + 14] as number | null,
+    connectMs: cells[offset + 15] as number | null,
+    tlsMs: cells[offset + 16] as number | null,
+    ttfbMs: cells[offset + 17] as number | null,
+    transferMs: cells[offset + 18] as number | null,
+    tlsVersion: cells[offset + 19] as string | null,
+    certIssuer: cells[offset + 20] as string | null,
+    certExpiresAt: cells[offset + 21] as number | null,
+    certChainExpiresAt: cells[offset + 22] as number | null,
   };
 }

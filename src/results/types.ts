@@ -16,10 +16,26 @@ export const ERROR_CLASSES = [
   'regex_timeout',
   'http_status',
   'redirect',
+  /** A [CERT_EXPIRY] condition failed (an invalid certificate stays 'tls'). */
+  'cert_expiring',
+  /** Another condition failed. */
+  'condition',
   'missed',
   'other',
 ] as const;
 export type ErrorClass = (typeof ERROR_CLASSES)[number];
+
+/** A result's state; derived by `stateFor` (src/results/state.ts). */
+export const PROBE_STATES = ['up', 'degraded', 'down', 'unknown'] as const;
+export type ProbeState = (typeof PROBE_STATES)[number];
+
+/** One condition's outcome on a result. */
+export interface ConditionOutcome {
+  condition: string;
+  degrades: boolean;
+  held: boolean;
+  observed: string | null;
+}
 
 /** One probe outcome, as stored locally and exported. Times are epoch milliseconds (UTC). */
 export interface ProbeResult {
@@ -47,4 +63,21 @@ export interface ProbeResult {
   errorMessage: string | null;
   bytesRead: number;
   truncated: boolean;
+  /** up, degraded or down; 'unknown' for a missed slot (nothing was probed). ok stays true for up and degraded. */
+  state: ProbeState;
+  /** Every condition evaluated, in order (the implied status/regex ones included); null when none was evaluated (no response, missed). */
+  conditions: ConditionOutcome[] | null;
+  /** The IP address connected to; null when no connection was made. */
+  resolvedIp: string | null;
+  /** Phase times in ms; null where the phase did not happen (a reused connection has no DNS/connect/TLS). */
+  dnsMs: number | null;
+  connectMs: number | null;
+  tlsMs: number | null;
+  ttfbMs: number | null;
+  transferMs: number | null;
+  /** HTTPS only: the negotiated version ('TLSv1.3'), the leaf's issuer, the leaf's expiry and the earliest expiry in the chain (epoch ms). */
+  tlsVersion: string | null;
+  certIssuer: string | null;
+  certExpiresAt: number | null;
+  certChainExpiresAt: number | null;
 }

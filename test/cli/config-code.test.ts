@@ -12,6 +12,7 @@ import { fileDigest, lines, makeTempHome, type RunResult, runMonitor } from '../
 
 const PASSWORD = 'Db-Pa55word-xyz';
 const URL_PASSWORD = 'url-s3cret-99';
+const TOKEN = 'tok-s3cret-42';
 const URI = `postgresql://mon:${PASSWORD}@127.0.0.1:5432/metrics`;
 const homes: ReturnType<typeof makeTempHome>[] = [];
 /** Everything printed in this file, checked for both passwords at the end. */
@@ -108,6 +109,33 @@ test('validate: every problem is listed, one line each naming service, URL and f
     "services[2] (ftp://files/ FETCH): method must be one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, got 'FETCH'",
   ]);
   assert.ok(!/line \d/.test(r.stderr), 'no line numbers');
+  assert.equal(fileDigest(h.configPath), before);
+});
+
+test('validate: a bad condition and a bad header (in two services) are both listed, with a missing body file; exit 2', async () => {
+  const h = home();
+  const config = JSON.parse(readFileSync(h.configPath, 'utf8'));
+  config.services[0].conditions = ['[STATUS] == 200', '[STATUS] =! 200'];
+  Object.assign(config.services[1], {
+    method: 'POST',
+    headers: { 'Bad Header': 'x' },
+    body_file: 'missing-body.json',
+  });
+  writeFileSync(h.configPath, JSON.stringify(config, null, 2));
+  const before = fileDigest(h.configPath);
+  const r = await monitor(h, ['config', 'validate']);
+  assert.equal(r.code, 2);
+  assert.equal(r.stdout, '');
+  const out = lines(r.stderr);
+  assert.match(out[0] ?? '', /^monitor: error: config .*monitoring-config has 3 problems:$/);
+  const problems = out.slice(1).map((l) => l.trim());
+  assert.equal(problems.length, 3, r.stderr);
+  assert.match(problems[0] ?? '', /^services\[0\] \(http:\/\/localhost:8000\/ GET\): .*=! 200/);
+  const second = /^services\[1\] \(http:\/\/alice:\*\*\*\*@localhost:8000\/openapi\.json POST\): /;
+  assert.match(problems[1] ?? '', second);
+  assert.match(problems[1] ?? '', /header name 'Bad Header' is not a valid HTTP token$/);
+  assert.match(problems[2] ?? '', second);
+  assert.match(problems[2] ?? '', /cannot read body_file .*missing-body\.json: no such file$/);
   assert.equal(fileDigest(h.configPath), before);
 });
 
@@ -272,9 +300,74 @@ test('import refuses a masked password it cannot keep (another host): exit 2, th
   assert.equal(fileDigest(h.configPath), before);
 });
 
+test('export and import carry request options and conditions: secrets masked, its own export is "no changes"', async () => {
+  const h = home();
+  const config = JSON.parse(readFileSync(h.configPath, 'utf8'));
+  Object.assign(config.services[0], {
+    headers: { Accept: 'application/json', 'X-Api-Key': TOKEN },
+    bearer: TOKEN,
+    conditions: ['[STATUS] == 200'],
+    degraded_when: ['[RESPONSE_TIME] > 2s'],
+  });
+  writeFileSync(h.configPath, JSON.stringify(config, null, 2));
+  const before = fileDigest(h.configPath);
+  const json = await ok(h, ['config', 'export']);
+  const yaml = await ok(h, ['config', 'export', '--format', 'yaml']);
+  const exported = JSON.parse(json).services[0];
+  assert.deepEqual(exported.headers, { Accept: '***', 'X-Api-Key': '***' });
+  assert.equal(exported.bearer, '***');
+  assert.deepEqual(exported.conditions, ['[STATUS] == 200']);
+  assert.deepEqual(exported.degraded_when, ['[RESPONSE_TIME] > 2s']);
+  assert.ok(!json.includes(TOKEN) && !yaml.includes(TOKEN));
+  for (const [name, text] of [
+    ['options.json', json],
+    ['options.yaml', yaml],
+  ] as const) {
+    assert.equal(await ok(h, ['config', 'import', h.file(name, text)]), 'no changes\n', name);
+  }
+  assert.equal(fileDigest(h.configPath), before);
+  // A changed condition is imported; the masked secrets keep the real ones.
+  const edited = h.file('edited.yaml', yaml.replace('[STATUS] == 200', '[STATUS] == 204'));
+  assert.match(await ok(h, ['config', 'import', edited]), /services\[0\] .*: conditions\n/);
+  const written = JSON.parse(readFileSync(h.configPath, 'utf8')).services[0];
+  assert.deepEqual(written.conditions, ['[STATUS] == 204']);
+  assert.equal(written.bearer, TOKEN);
+  assert.deepEqual(written.headers, { Accept: 'application/json', 'X-Api-Key': TOKEN });
+});
+
+test('import refuses a file whose services have bad conditions, listing each; the config unchanged', async () => {
+  const h = home();
+  const doc = JSON.parse(await ok(h, ['config', 'export']));
+  doc.services[0].conditions = ['[STATUS] ==', '[STATUS] == 200'];
+  doc.services[1].degraded_when = ['[NOPE] > 1'];
+  doc.services.push({ url: 'https://example.org/', method: 'GET', bearer: '***' });
+  const path = h.file('conditions.json', JSON.stringify(doc));
+  const before = fileDigest(h.configPath);
+  const r = await monitor(h, ['config', 'import', path]);
+  assert.equal(r.code, 2);
+  assert.equal(r.stdout, '');
+  const out = lines(r.stderr);
+  assert.equal(out[0], `monitor: error: file ${path} has 2 problems; the config was not changed:`);
+  assert.match(out[1] ?? '', /^ {2}services\[0\] \(http:\/\/localhost:8000\/ GET\): .*\[STATUS\] ==/);
+  assert.match(out[2] ?? '', /^ {2}services\[1\] \(.*\): degraded_when: .*\[NOPE\]/);
+  assert.equal(out.length, 3, r.stderr);
+  assert.equal(fileDigest(h.configPath), before);
+  // Once they parse, the masked bearer of a new service is the one problem left.
+  doc.services[0].conditions = ['[STATUS] == 200'];
+  doc.services[1].degraded_when = [];
+  const masked = await monitor(h, ['config', 'import', h.file('masked.json', JSON.stringify(doc))]);
+  assert.equal(masked.code, 2);
+  assert.match(
+    lines(masked.stderr)[1] ?? '',
+    /^ {2}services\[2\] \(https:\/\/example\.org\/ GET\): bearer: the value is masked/,
+  );
+  assert.equal(fileDigest(h.configPath), before);
+});
+
 test('no output of this file holds a password', () => {
   const all = printed.join('\n');
   assert.ok(all.length > 0);
   assert.ok(!all.includes(PASSWORD), 'database password printed');
   assert.ok(!all.includes(URL_PASSWORD), 'URL password printed');
+  assert.ok(!all.includes(TOKEN), 'token printed');
 });

@@ -21,7 +21,7 @@ test('the same config, nested keys in another order: no changes', () => {
 test('a field of any name counts: added, changed and removed keys; identity keeps a service "changed"', () => {
   const next = structuredClone(base);
   next.services[0]!.timeout = 9;
-  next.services[0]!['conditions'] = [{ status: 200 }];
+  next.services[0]!.conditions = ['[STATUS] == 200'];
   delete next.services[1]!['headers'];
   const d = diffConfigs(base, next);
   assert.deepEqual(

@@ -98,7 +98,9 @@ test('serviceProblems lists every problem of a service in rule order; checkServi
   assert.match(problems[4] ?? '', /expect_status/);
   assert.equal(checkService(bad), problems[0]);
   // A field parse.ts already reported is not checked again.
-  assert.deepEqual(serviceProblems(bad, new Set(['url', 'timeout', 'cron', 'expect_status'])), [problems[1]]);
+  assert.deepEqual(serviceProblems(bad, {}, new Set(['url', 'timeout', 'cron', 'expect_status'])), [
+    problems[1],
+  ]);
   const all = configProblems({ external_database_uri: null, services: [bad, null, base] });
   assert.equal(all.length, 5);
   assert.ok(all.every((p) => p.startsWith('services[0] (nope GET): ')));

@@ -1,11 +1,11 @@
+import { dirname, resolve } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { checkConfigDocument } from '../../config/check.js';
 import { type ConfigDiff, diffConfigs, isEmptyDiff } from '../../config/diff.js';
-import { readDocumentFile, writeConfig } from '../../config/file.js';
+import { readDocumentFile, registerConfigSecrets, writeConfig } from '../../config/file.js';
 import { withConfigLock } from '../../config/lock.js';
 import { restoreMaskedSecrets } from '../../config/masked-secrets.js';
 import type { MonitorConfig } from '../../config/types.js';
-import { registerUriSecrets } from '../../config/uri.js';
 import type { ConfigPathArgs } from '../options.js';
 import { diffLines, diffSummary } from '../output/config-diff.js';
 import { printLine } from '../output/write.js';
@@ -56,12 +56,12 @@ export const configImportCommand: CommandModule<object, ImportArgs> = {
     const file = String(args.FILE);
     const path = args['config-path'];
     const { raw } = readDocumentFile(file);
-    const { config: document, problems } = checkConfigDocument(raw);
+    // FILE becomes the config at `path`: its relative paths are found from the config's directory.
+    const { config: document, problems } = checkConfigDocument(raw, dirname(resolve(path)));
     if (document === null) {
       throw problemsError(`file ${file}`, problems, NOT_CHANGED);
     }
-    registerUriSecrets(document.external_database_uri);
-    for (const s of document.services) registerUriSecrets(s.url);
+    registerConfigSecrets(document);
     // Read once before the lock, like every editing command: a missing config fails as it always did.
     const before = loadConfig(path);
     const { diff } = args['dry-run']

@@ -1,12 +1,18 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { assertNotDuplicate } from '../../config/services.js';
 import { SERVICE_DEFAULTS, type ServiceConfig } from '../../config/types.js';
-import { assertValidService, methodMessage, normaliseMethod } from '../../config/validate.js';
+import { methodMessage, normaliseMethod } from '../../config/validate.js';
 import { UsageError } from '../../errors.js';
 import { servicesTable } from '../output/config-tables.js';
 import { printLine } from '../output/write.js';
+import { applyRequestEdit, requestEdit, warnMissingEnv } from '../request-options.js';
 import { configCommandBuilder, editConfig, PICKED_UP } from './config-common.js';
-import { type ServiceOptionArgs, serviceChanges, withServiceOptions } from './config-services-options.js';
+import {
+  checkServiceToWrite,
+  type ServiceOptionArgs,
+  serviceChanges,
+  withServiceOptions,
+} from './config-services-options.js';
 
 interface AddArgs extends ServiceOptionArgs {
   URL: string;
@@ -30,26 +36,35 @@ export const configServicesAddCommand: CommandModule<object, AddArgs> = {
       .example(
         '$0 config services add http://localhost:8000/openapi.json GET --regex \'\\{"openapi":"3\\.1\\.0"\' --check-regex',
         '',
+      )
+      .example(
+        `$0 config services add https://api.example.com/v1/ping POST --bearer '\${API_TOKEN}' --body '{}' --content-type application/json --condition '[STATUS] == 200'`,
+        '',
       ) as Argv<AddArgs>,
   handler: (args: ArgumentsCamelCase<AddArgs>) => {
     const methodText = String(args.METHOD);
     const method = normaliseMethod(methodText);
     if (!method) throw new UsageError(methodMessage(methodText));
-    const service: ServiceConfig = {
-      url: String(args.URL),
-      method,
-      check_regex: args['check-regex'],
-      regex: null,
-      interval_sec: SERVICE_DEFAULTS.interval_sec,
-      timeout: SERVICE_DEFAULTS.timeout,
-      ...serviceChanges(args),
-    };
-    assertValidService(service);
+    const service: ServiceConfig = applyRequestEdit(
+      {
+        url: String(args.URL),
+        method,
+        check_regex: args['check-regex'],
+        regex: null,
+        interval_sec: SERVICE_DEFAULTS.interval_sec,
+        timeout: SERVICE_DEFAULTS.timeout,
+        ...serviceChanges(args),
+      },
+      requestEdit(args),
+    );
     const path = args['config-path'];
+    let missing: string[] = [];
     const config = editConfig(path, (c) => {
+      missing = checkServiceToWrite(c, service, path);
       assertNotDuplicate(c.services, service);
       c.services.push(service);
     });
+    warnMissingEnv(missing);
     if (!args.quiet) printLine(servicesTable(config.services));
     printLine(`Service was successfully added. ${PICKED_UP}`);
   },

@@ -1,10 +1,19 @@
+import { dirname, resolve } from 'node:path';
 import type { Argv } from 'yargs';
-import type { ServiceConfig } from '../../config/types.js';
-import { parseNumberOption } from '../../config/validate.js';
+import { missingEnvRefs } from '../../config/request-options.js';
+import type { MonitorConfig, ServiceConfig } from '../../config/types.js';
+import {
+  assertValidService,
+  configCheckContext,
+  envFileProblem,
+  parseNumberOption,
+} from '../../config/validate.js';
+import { UsageError } from '../../errors.js';
 import type { ConfigPathArgs } from '../options.js';
+import { type RequestOptionArgs, withRequestOptions } from '../request-options.js';
 
 /** Options shared by `services add` and `services update` (descriptions in the original's words). */
-export interface ServiceOptionArgs extends ConfigPathArgs {
+export interface ServiceOptionArgs extends ConfigPathArgs, RequestOptionArgs {
   regex?: string;
   interval?: number;
   timeout?: number;
@@ -16,9 +25,12 @@ export interface ServiceOptionArgs extends ConfigPathArgs {
   quiet: boolean;
 }
 
-/** Numbers are typed `number` for --help; serviceChanges rejects the NaN yargs makes of `--timeout abc`. */
-export function withServiceOptions<T>(y: Argv<T>): Argv<T & ServiceOptionArgs> {
-  return y
+/**
+ * Numbers are typed `number` for --help; serviceChanges rejects the NaN yargs makes of `--timeout abc`.
+ * `update` words the request options' help for update (how each is cleared or appended).
+ */
+export function withServiceOptions<T>(y: Argv<T>, update = false): Argv<T & ServiceOptionArgs> {
+  return withRequestOptions(y, update)
     .option('regex', { type: 'string', describe: 'Regexp to check.', requiresArg: true })
     .option('timeout', {
       type: 'number',
@@ -76,4 +88,23 @@ export function serviceChanges(args: ServiceOptionArgs): Partial<ServiceConfig> 
   const maxBody = parseNumberOption('max-body-bytes', args['max-body-bytes']);
   if (maxBody !== undefined) changes.max_body_bytes = maxBody;
   return changes;
+}
+
+/**
+ * Check a service about to be written to the config at `configPath`, and the config's env_file:
+ * files are relative to the config's directory and `${NAME}` in a path is filled from the
+ * environment and the env_file, as `monitor start` will. Throws UsageError (exit 2) on a problem.
+ * A reference to a variable not set here is not one (the daemon's environment may differ): it is
+ * a warning on stderr, printed by warnMissingEnv (request-options.ts) once the file is written.
+ */
+export function checkServiceToWrite(
+  config: MonitorConfig,
+  service: ServiceConfig,
+  configPath: string,
+): string[] {
+  const ctx = configCheckContext(config, dirname(resolve(configPath)));
+  const envFile = envFileProblem(config, ctx);
+  if (envFile) throw new UsageError(envFile);
+  assertValidService(service, ctx);
+  return missingEnvRefs(service, ctx.env);
 }

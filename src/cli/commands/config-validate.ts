@@ -1,3 +1,4 @@
+import { dirname, resolve } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { checkConfigDocument } from '../../config/check.js';
 import { readConfigDocument } from '../../config/file.js';
@@ -16,7 +17,7 @@ export const configValidateCommand: CommandModule<object, ConfigPathArgs> = {
     ),
   handler: (args: ArgumentsCamelCase<ConfigPathArgs>) => {
     const path = args['config-path'];
-    const { config, problems } = checkConfigDocument(readConfigDocument(path));
+    const { config, problems } = checkConfigDocument(readConfigDocument(path), dirname(resolve(path)));
     if (config === null) {
       throw problemsError(`config ${path}`, problems);
     }

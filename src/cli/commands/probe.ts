@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { missingEnvRefs } from '../../config/request-options.js';
 import { resolveService } from '../../config/resolve.js';
 import { SERVICE_DEFAULTS, type ServiceConfig } from '../../config/types.js';
 import {
@@ -14,8 +15,15 @@ import { DEFAULT_REGEX_BUDGET_MS } from '../../probe/regex-isolate.js';
 import type { ProbeResult } from '../../results/types.js';
 import { renderTable } from '../output/table.js';
 import { printJson, printLine } from '../output/write.js';
+import {
+  applyRequestEdit,
+  type RequestOptionArgs,
+  requestEdit,
+  warnMissingEnv,
+  withRequestOptions,
+} from '../request-options.js';
 
-interface ProbeArgs {
+interface ProbeArgs extends RequestOptionArgs {
   URL: string;
   METHOD: string;
   regex?: string;
@@ -56,7 +64,7 @@ export const probeCommand: CommandModule<object, ProbeArgs> = {
   command: 'probe <URL> [METHOD]',
   describe: 'Probe a URL once, print the result; exit 0 when ok, 1 when not.',
   builder: (y) =>
-    (y as Argv)
+    withRequestOptions(y as Argv)
       .positional('URL', { type: 'string', describe: 'http:// or https:// URL to request.' })
       .positional('METHOD', {
         type: 'string',
@@ -105,7 +113,7 @@ export const probeCommand: CommandModule<object, ProbeArgs> = {
     const methodText = String(args.METHOD);
     const method = normaliseMethod(methodText);
     if (!method) throw new UsageError(methodMessage(methodText));
-    const config: ServiceConfig = {
+    const base: ServiceConfig = {
       url: String(args.URL),
       method,
       // A one-shot probe with a regex means "check it"; --check-regex alone still needs --regex.
@@ -116,10 +124,13 @@ export const probeCommand: CommandModule<object, ProbeArgs> = {
       follow_redirects: args['follow-redirects'],
       tls_verify: args['tls-verify'],
     };
+    const config = applyRequestEdit(base, requestEdit(args));
     if (args['expect-status'] !== undefined) config.expect_status = args['expect-status'];
     const maxBody = parseNumberOption('max-body-bytes', args['max-body-bytes']);
     if (maxBody !== undefined) config.max_body_bytes = maxBody;
-    assertValidService(config);
+    // Files and ${NAME} as the daemon would read them, relative to here and from this environment.
+    assertValidService(config, { baseDir: process.cwd(), env: process.env });
+    warnMissingEnv(missingEnvRefs(config, process.env), false);
     const budget = parseNumberOption('regex-budget', args['regex-budget']);
     if (budget !== undefined && !(budget > 0 && budget <= 3600)) {
       throw new UsageError(`--regex-budget must be between 0 and 3600 seconds, got ${budget}`);

@@ -1,7 +1,9 @@
 import { tildePath } from '../../config/file.js';
+import { maskServiceSecrets } from '../../config/service-secrets.js';
 import { numberedServices } from '../../config/services.js';
 import type { MonitorConfig, ServiceConfig } from '../../config/types.js';
 import { maskUri } from '../../config/uri.js';
+import { preview } from '../../config/validate.js';
 import { renderTable } from './table.js';
 
 /** Values spelled the way the original (Python) printed them: True, False, None. */
@@ -32,7 +34,27 @@ const ADDITION_COLUMNS = [
   'expect_status',
   'tls_verify',
   'max_body_bytes',
+  'headers',
+  'body',
+  'body_file',
+  'content_type',
+  'basic_auth',
+  'bearer',
+  'client_cert',
+  'client_key',
+  'ca_file',
+  'server_name',
+  'conditions',
+  'degraded_when',
 ] as const;
+
+/** A body of up to 1 MiB would make the table unreadable: the table shows its start (--json all of it). */
+const BODY_SHOWN = 40;
+
+/** A service as shown: secrets masked (maskServiceSecrets), the URL's password too. */
+function shownService(s: ServiceConfig): ServiceConfig {
+  return { ...maskServiceSecrets(s), url: maskUri(s.url) };
+}
 
 export function servicesTable(
   services: readonly ServiceConfig[],
@@ -41,16 +63,19 @@ export function servicesTable(
   const extra = ADDITION_COLUMNS.filter((c) => services.some((s) => s[c] !== undefined && s[c] !== null));
   const columns = [...ORIGINAL_COLUMNS, ...extra];
   const headers = options.numbered ? ['№', ...columns] : columns;
-  const rows = numberedServices(services).map((s, i) => {
-    const cells = columns.map((c) => pythonValue(c === 'url' ? maskUri(s.url) : s[c]));
+  const rows = numberedServices(services).map((service, i) => {
+    const s = shownService(service);
+    const cells = columns.map((c) =>
+      c === 'body' && typeof s.body === 'string' ? preview(s.body, BODY_SHOWN) : pythonValue(s[c]),
+    );
     return options.numbered ? [String(i), ...cells] : cells;
   });
   return renderTable(headers, rows);
 }
 
-/** The JSON form of the services, in NUMBER order, each with its number; passwords masked. */
+/** The JSON form of the services, in NUMBER order, each with its number; passwords and secrets masked. */
 export function servicesJson(services: readonly ServiceConfig[]): (ServiceConfig & { number: number })[] {
-  return numberedServices(services).map((s, i) => ({ number: i, ...s, url: maskUri(s.url) }));
+  return numberedServices(services).map((s, i) => ({ number: i, ...shownService(s) }));
 }
 
 /** The JSON form of the databases, password masked (scripts get no secret from us either). */

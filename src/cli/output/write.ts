@@ -14,3 +14,8 @@ export function printJson(value: unknown): void {
 export function printText(text: string): void {
   safeWrite(process.stdout, text);
 }
+
+/** A warning: one line on stderr, the command still succeeds. */
+export function printWarning(text: string): void {
+  safeWrite(process.stderr, `monitor: warning: ${text}\n`);
+}

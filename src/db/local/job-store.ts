@@ -2,7 +2,8 @@ import type Database from 'better-sqlite3';
 import type { Logger } from '../../log/logger.js';
 import type { ClaimedJob, ClaimOptions, JobRef, JobStore, NewJob, RecordedProbe } from '../../queue/store.js';
 import type { JobKind, JobPayloads } from '../../queue/types.js';
-import { COUNTER, INCREMENT_COUNTER_SQL } from './counters.js';
+import { INCREMENT_COUNTER_SQL } from './counters.js';
+import { DiskFullDrops } from './disk-full.js';
 import type { LocalDatabase } from './open.js';
 import { INSERT_RESULT_SQL, resultParams } from './result-rows.js';
 import { isDiskFull } from './sqlite-errors.js';
@@ -126,6 +127,43 @@ function toClaimed(row: ClaimRow, leaseUntil: number): ClaimedJob {
 }
 
 /**
+ * The claim, one transaction: bury the jobs whose lease ran out on their last attempt, then lease
+ * the due ones. Its statements are prepared once per kinds filter.
+ */
+function claimTransaction(sqlite: Database.Database): (o: ClaimOptions) => ClaimedJob[] {
+  const byKinds = new Map<string, { bury: Database.Statement; claim: Database.Statement }>();
+
+  function statementsFor(kinds: readonly JobKind[] | undefined) {
+    const key = kinds === undefined ? '*' : kinds.join(',');
+    let stmts = byKinds.get(key);
+    if (stmts === undefined) {
+      const filter = kindFilter(kinds);
+      stmts = {
+        bury: prepared(sqlite, burySql(filter)),
+        claim: prepared(sqlite, claimSql(filter)).raw(true),
+      };
+      byKinds.set(key, stmts);
+    }
+    return stmts;
+  }
+
+  return sqlite.transaction((o: ClaimOptions): ClaimedJob[] => {
+    const { bury, claim } = statementsFor(o.kinds);
+    bury.run({ now: o.now });
+    const leaseUntil = o.now + o.leaseMs;
+    const rows = claim.all({
+      now: o.now,
+      leaseUntil,
+      runAtBefore: o.runAtBefore ?? o.now,
+      limit: o.limit,
+    }) as ClaimRow[];
+    // RETURNING has no defined order.
+    rows.sort((a, b) => a[3] - b[3] || a[0] - b[0]);
+    return rows.map((row) => toClaimed(row, leaseUntil));
+  });
+}
+
+/**
  * The SQLite job queue. Every call is one short synchronous transaction of prepared statements.
  * enqueue/claim/complete/fail/release throw SQLite errors (including SQLITE_FULL) to the caller;
  * recordProbeResults absorbs SQLITE_FULL itself, because losing results must not stop probing.
@@ -143,24 +181,8 @@ export function createJobStore(ldb: LocalDatabase, opts: JobStoreOptions = {}): 
   const renewOwnStmt = prepared(sqlite, RENEW_OWN_SQL);
   const insertResult = prepared(sqlite, INSERT_RESULT_SQL);
   const incrementCounter = prepared(sqlite, INCREMENT_COUNTER_SQL);
-  const claimStatements = new Map<string, { bury: Database.Statement; claim: Database.Statement }>();
 
-  let diskFull = false;
-  let pendingDiskFullDrops = 0;
-
-  function claimStatementsFor(kinds: readonly JobKind[] | undefined) {
-    const key = kinds === undefined ? '*' : kinds.join(',');
-    let stmts = claimStatements.get(key);
-    if (stmts === undefined) {
-      const filter = kindFilter(kinds);
-      stmts = {
-        bury: prepared(sqlite, burySql(filter)),
-        claim: prepared(sqlite, claimSql(filter)).raw(true),
-      };
-      claimStatements.set(key, stmts);
-    }
-    return stmts;
-  }
+  const drops = new DiskFullDrops(incrementCounter, logger, ldb.path);
 
   const enqueueTx = sqlite.transaction((list: readonly NewJob[], now: number): number => {
     let inserted = 0;
@@ -178,20 +200,7 @@ export function createJobStore(ldb: LocalDatabase, opts: JobStoreOptions = {}): 
     return inserted;
   });
 
-  const claimTx = sqlite.transaction((o: ClaimOptions): ClaimedJob[] => {
-    const { bury, claim } = claimStatementsFor(o.kinds);
-    bury.run({ now: o.now });
-    const leaseUntil = o.now + o.leaseMs;
-    const rows = claim.all({
-      now: o.now,
-      leaseUntil,
-      runAtBefore: o.runAtBefore ?? o.now,
-      limit: o.limit,
-    }) as ClaimRow[];
-    // RETURNING has no defined order.
-    rows.sort((a, b) => a[3] - b[3] || a[0] - b[0]);
-    return rows.map((row) => toClaimed(row, leaseUntil));
-  });
+  const claimTx = claimTransaction(sqlite);
 
   const fenceTx = sqlite.transaction((stmt: Database.Statement, refs: readonly JobRef[], now: number) => {
     let changed = 0;
@@ -200,7 +209,7 @@ export function createJobStore(ldb: LocalDatabase, opts: JobStoreOptions = {}): 
   });
 
   const recordTx = sqlite.transaction((items: readonly RecordedProbe[]): number => {
-    if (pendingDiskFullDrops > 0) incrementCounter.run(COUNTER.diskFullDropped, pendingDiskFullDrops);
+    drops.countInTransaction();
     let written = 0;
     for (const { result, job } of items) {
       // Stale token: another worker owns this slot now, so its result is not ours to write.
@@ -212,21 +221,14 @@ export function createJobStore(ldb: LocalDatabase, opts: JobStoreOptions = {}): 
 
   return {
     get diskFull() {
-      return diskFull;
+      return drops.full;
     },
     get pendingDiskFullDrops() {
-      return pendingDiskFullDrops;
+      return drops.pending;
     },
 
     saveDiskFullDrops() {
-      if (pendingDiskFullDrops === 0) return 0;
-      try {
-        incrementCounter.run(COUNTER.diskFullDropped, pendingDiskFullDrops);
-        pendingDiskFullDrops = 0;
-      } catch (e) {
-        if (!isDiskFull(e)) throw e;
-      }
-      return pendingDiskFullDrops;
+      return drops.save();
     },
 
     enqueue(list) {
@@ -264,24 +266,10 @@ export function createJobStore(ldb: LocalDatabase, opts: JobStoreOptions = {}): 
         written = recordTx(items);
       } catch (e) {
         if (!isDiskFull(e)) throw e;
-        pendingDiskFullDrops += items.length;
-        if (!diskFull) {
-          diskFull = true;
-          logger.error(
-            { path: ldb.path, lost: items.length },
-            'local database is full (SQLITE_FULL): probe results are being dropped until space returns',
-          );
-        }
+        drops.lost(items.length);
         return 0;
       }
-      if (pendingDiskFullDrops > 0 || diskFull) {
-        logger.warn(
-          { path: ldb.path, lost: pendingDiskFullDrops },
-          `local database writable again; ${pendingDiskFullDrops} results were lost while it was full`,
-        );
-        diskFull = false;
-        pendingDiskFullDrops = 0;
-      }
+      drops.writable();
       return written;
     },
   };

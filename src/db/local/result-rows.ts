@@ -1,5 +1,5 @@
 import type { HttpMethod } from '../../config/types.js';
-import type { ErrorClass, ProbeResult } from '../../results/types.js';
+import type { ConditionOutcome, ErrorClass, ProbeResult, ProbeState } from '../../results/types.js';
 
 /** The results columns written and read by the raw prepared statements, in one place. */
 export const RESULT_COLUMNS = [
@@ -21,6 +21,18 @@ export const RESULT_COLUMNS = [
   'error_message',
   'bytes_read',
   'truncated',
+  'state',
+  'conditions',
+  'resolved_ip',
+  'dns_ms',
+  'connect_ms',
+  'tls_ms',
+  'ttfb_ms',
+  'transfer_ms',
+  'tls_version',
+  'cert_issuer',
+  'cert_expires_at',
+  'cert_chain_expires_at',
 ] as const;
 
 export const INSERT_RESULT_SQL = `INSERT INTO results (${RESULT_COLUMNS.join(', ')}) VALUES (${RESULT_COLUMNS.map(
@@ -54,10 +66,22 @@ export function resultParams(r: ProbeResult): SqlValue[] {
     r.errorMessage,
     r.bytesRead,
     bool(r.truncated),
+    r.state,
+    r.conditions === null ? null : JSON.stringify(r.conditions),
+    r.resolvedIp,
+    r.dnsMs,
+    r.connectMs,
+    r.tlsMs,
+    r.ttfbMs,
+    r.transferMs,
+    r.tlsVersion,
+    r.certIssuer,
+    r.certExpiresAt,
+    r.certChainExpiresAt,
   ];
 }
 
-/** A row of SELECT_RESULT_COLUMNS in raw (array) mode: no object with 18 named keys per row. */
+/** A row of SELECT_RESULT_COLUMNS in raw (array) mode: no object with 30 named keys per row. */
 export type ResultRow = [
   id: string,
   agent: string,
@@ -77,49 +101,53 @@ export type ResultRow = [
   errorMessage: string | null,
   bytesRead: number,
   truncated: number,
+  state: string,
+  conditions: string | null,
+  resolvedIp: string | null,
+  dnsMs: number | null,
+  connectMs: number | null,
+  tlsMs: number | null,
+  ttfbMs: number | null,
+  transferMs: number | null,
+  tlsVersion: string | null,
+  certIssuer: string | null,
+  certExpiresAt: number | null,
+  certChainExpiresAt: number | null,
 ];
 
+/** The result a row holds; indexes follow ResultRow (no slices: this runs for every exported row). */
 export function rowToResult(row: ResultRow): ProbeResult {
-  const [id, agent, serviceKey, url, method, scheduledAt, startedAt, finishedAt, durationMs, statusCode] =
-    row;
-  const [
-    ,
-    ,
-    ,
-    ,
-    ,
-    ,
-    ,
-    ,
-    ,
-    ,
-    ok,
-    regexRequired,
-    regex,
-    regexMatched,
-    errorClass,
-    errorMessage,
-    bytesRead,
-    truncated,
-  ] = row;
+  const conditions = row[19];
   return {
-    id,
-    agent,
-    serviceKey,
-    url,
-    method: method as HttpMethod,
-    scheduledAt,
-    startedAt,
-    finishedAt,
-    durationMs,
-    statusCode,
-    ok: ok === 1,
-    regexRequired: regexRequired === 1,
-    regex,
-    regexMatched: regexMatched === null ? null : regexMatched === 1,
-    errorClass: errorClass as ErrorClass | null,
-    errorMessage,
-    bytesRead,
-    truncated: truncated === 1,
+    id: row[0],
+    agent: row[1],
+    serviceKey: row[2],
+    url: row[3],
+    method: row[4] as HttpMethod,
+    scheduledAt: row[5],
+    startedAt: row[6],
+    finishedAt: row[7],
+    durationMs: row[8],
+    statusCode: row[9],
+    ok: row[10] === 1,
+    regexRequired: row[11] === 1,
+    regex: row[12],
+    regexMatched: row[13] === null ? null : row[13] === 1,
+    errorClass: row[14] as ErrorClass | null,
+    errorMessage: row[15],
+    bytesRead: row[16],
+    truncated: row[17] === 1,
+    state: row[18] as ProbeState,
+    conditions: conditions === null ? null : (JSON.parse(conditions) as ConditionOutcome[]),
+    resolvedIp: row[20],
+    dnsMs: row[21],
+    connectMs: row[22],
+    tlsMs: row[23],
+    ttfbMs: row[24],
+    transferMs: row[25],
+    tlsVersion: row[26],
+    certIssuer: row[27],
+    certExpiresAt: row[28],
+    certChainExpiresAt: row[29],
   };
 }

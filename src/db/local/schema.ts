@@ -58,6 +58,22 @@ export const results = sqliteTable(
     errorMessage: text('error_message'),
     bytesRead: integer('bytes_read').notNull().default(0),
     truncated: integer('truncated', { mode: 'boolean' }).notNull().default(false),
+    // Added by 0003. The default only serves the ALTER (SQLite needs one for NOT NULL); the
+    // migration then gives older rows their state from ok and error_class, and the probe path
+    // always writes it.
+    state: text('state').notNull().default('up'),
+    /** JSON text: the ConditionOutcome array, or NULL. */
+    conditions: text('conditions'),
+    resolvedIp: text('resolved_ip'),
+    dnsMs: integer('dns_ms'),
+    connectMs: integer('connect_ms'),
+    tlsMs: integer('tls_ms'),
+    ttfbMs: integer('ttfb_ms'),
+    transferMs: integer('transfer_ms'),
+    tlsVersion: text('tls_version'),
+    certIssuer: text('cert_issuer'),
+    certExpiresAt: integer('cert_expires_at'),
+    certChainExpiresAt: integer('cert_chain_expires_at'),
     exportedAt: integer('exported_at'),
     setAsideReason: text('set_aside_reason'),
     setAsideAt: integer('set_aside_at'),

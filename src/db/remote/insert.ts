@@ -1,4 +1,4 @@
-import type { ProbeResult } from '../../results/types.js';
+import type { ErrorClass, ProbeResult } from '../../results/types.js';
 import { qualifiedName, type RemoteTable } from './table.js';
 
 /**
@@ -31,7 +31,9 @@ const naiveUtc = 'naive' as const;
 const tz = 'tz' as const;
 
 /** Error classes that are a verdict about the response, not an exception during the request. */
-const NOT_EXCEPTIONS = new Set(['http_status', 'regex_mismatch']);
+const NOT_EXCEPTIONS = new Set<ErrorClass>(['http_status', 'regex_mismatch', 'condition', 'cert_expiring']);
+
+const wholeMs = (ms: number | null): number | null => (ms === null ? null : Math.round(ms));
 
 /** The exported columns and how each is computed from a result. */
 export const INSERT_COLUMNS: readonly InsertColumn[] = [
@@ -79,12 +81,28 @@ export const INSERT_COLUMNS: readonly InsertColumn[] = [
   {
     name: 'duration_ms',
     type: 'int4[]',
-    value: (r) => (r.durationMs === null ? null : Math.round(r.durationMs)),
+    value: (r) => wholeMs(r.durationMs),
   },
   { name: 'ok', type: 'bool[]', value: (r) => r.ok },
   { name: 'error_class', type: 'text[]', value: (r) => r.errorClass },
   { name: 'bytes_read', type: 'int8[]', value: (r) => r.bytesRead },
   { name: 'truncated', type: 'bool[]', value: (r) => r.truncated },
+  { name: 'state', type: 'text[]', value: (r) => r.state },
+  {
+    name: 'conditions',
+    type: 'jsonb[]',
+    value: (r) => (r.conditions === null ? null : JSON.stringify(r.conditions)),
+  },
+  { name: 'resolved_ip', type: 'text[]', value: (r) => r.resolvedIp },
+  { name: 'dns_ms', type: 'int4[]', value: (r) => wholeMs(r.dnsMs) },
+  { name: 'connect_ms', type: 'int4[]', value: (r) => wholeMs(r.connectMs) },
+  { name: 'tls_ms', type: 'int4[]', value: (r) => wholeMs(r.tlsMs) },
+  { name: 'ttfb_ms', type: 'int4[]', value: (r) => wholeMs(r.ttfbMs) },
+  { name: 'transfer_ms', type: 'int4[]', value: (r) => wholeMs(r.transferMs) },
+  { name: 'tls_version', type: 'text[]', value: (r) => r.tlsVersion },
+  { name: 'cert_issuer', type: 'text[]', value: (r) => r.certIssuer },
+  { name: 'cert_expires_at', type: 'float8[]', time: tz, value: (r) => r.certExpiresAt },
+  { name: 'cert_chain_expires_at', type: 'float8[]', time: tz, value: (r) => r.certChainExpiresAt },
 ];
 
 const COLUMNS = INSERT_COLUMNS;
@@ -115,7 +133,8 @@ const NEEDS_ESCAPE = /["\\]/;
  * serialiser was the largest single cost of an export batch (measured: ~3x slower than this).
  */
 function arrayLiteral(rows: readonly ProbeResult[], column: InsertColumn): string {
-  const text = column.type === 'text[]';
+  // jsonb elements are quoted like text; PostgreSQL parses each as JSON.
+  const text = column.type === 'text[]' || column.type === 'jsonb[]';
   const bool = column.type === 'bool[]';
   const parts = new Array<string>(rows.length);
   for (let j = 0; j < rows.length; j++) {

@@ -37,7 +37,8 @@ test('monitor db migrate (real binary): creates, then reports nothing to do; pas
   );
   assert.match(first.stdout, /^Table: "public"\."monitoring"$/m);
   assert.match(first.stdout, /^applied migration 0000_monitoring_table to "public"\."monitoring"$/m);
-  assert.match(first.stdout, /^created table "public"\."monitoring" \(25 columns\)$/m);
+  assert.match(first.stdout, /^applied migration 0001_result_details to "public"\."monitoring"$/m);
+  assert.match(first.stdout, /^created table "public"\."monitoring" \(37 columns\)$/m);
 
   const second = await runMonitor(['db', 'migrate', '--config-path', config], { home: dir });
   assert.equal(second.code, 0, second.stderr);

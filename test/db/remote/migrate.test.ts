@@ -44,6 +44,22 @@ const ADDED_COLUMNS = [
   'truncated',
   'exported_at',
 ];
+/** Added by 0001_result_details. */
+const DETAIL_COLUMNS = [
+  'state',
+  'conditions',
+  'resolved_ip',
+  'dns_ms',
+  'connect_ms',
+  'tls_ms',
+  'ttfb_ms',
+  'transfer_ms',
+  'tls_version',
+  'cert_issuer',
+  'cert_expires_at',
+  'cert_chain_expires_at',
+];
+const ALL_COLUMNS = [...ORIGINAL_COLUMNS, ...ADDED_COLUMNS, ...DETAIL_COLUMNS];
 
 async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({ connectionString: url });
@@ -121,7 +137,7 @@ test('migrate on an empty database creates the table and indexes; a second run d
   const first = await withClient(url, (c) => migrateRemote(c, DEFAULT));
   assert.ok(first.some((l) => l.includes('applied migration 0000_monitoring_table')));
   assert.ok(first.some((l) => l.startsWith('created table "public"."monitoring"')));
-  assert.deepEqual(await columns(url, DEFAULT), [...ORIGINAL_COLUMNS, ...ADDED_COLUMNS]);
+  assert.deepEqual(await columns(url, DEFAULT), ALL_COLUMNS);
   assert.deepEqual(await indexes(url, DEFAULT), [
     'monitoring_local_id_key',
     'monitoring_pkey',
@@ -133,7 +149,10 @@ test('migrate on an empty database creates the table and indexes; a second run d
     url,
     'SELECT table_name, tag FROM monitor_migrations',
   );
-  assert.deepEqual(book, [{ table_name: 'monitoring', tag: '0000_monitoring_table' }]);
+  assert.deepEqual(book, [
+    { table_name: 'monitoring', tag: '0000_monitoring_table' },
+    { table_name: 'monitoring', tag: '0001_result_details' },
+  ]);
 });
 
 test("an existing table in the original's schema is adopted: columns added, old rows untouched", async () => {
@@ -154,11 +173,12 @@ test("an existing table in the original's schema is adopted: columns added, old 
     ),
     done.join('\n'),
   );
-  assert.deepEqual(await columns(url, DEFAULT), [...ORIGINAL_COLUMNS, ...ADDED_COLUMNS]);
+  assert.deepEqual(await columns(url, DEFAULT), ALL_COLUMNS);
   const after = await query<Record<string, unknown>>(url, 'SELECT * FROM monitoring');
   assert.equal(after.length, 1);
   for (const c of ORIGINAL_COLUMNS) assert.deepEqual(after[0]![c], before[0]![c], c);
-  for (const c of ADDED_COLUMNS) assert.equal(after[0]![c], null, `${c} is NULL on the old row`);
+  for (const c of [...ADDED_COLUMNS, ...DETAIL_COLUMNS])
+    assert.equal(after[0]![c], null, `${c} is NULL on the old row`);
   assert.ok((await indexes(url, DEFAULT)).includes('monitoring_service_key_scheduled_at_idx'));
 });
 
@@ -169,17 +189,70 @@ test('schema and table are configurable: two setups in one database migrate inde
   const doneA = await withClient(url, (c) => migrateRemote(c, a));
   assert.ok(doneA.includes('created schema "ops"'));
   await withClient(url, (c) => migrateRemote(c, b));
-  assert.deepEqual(await columns(url, a), [...ORIGINAL_COLUMNS, ...ADDED_COLUMNS]);
-  assert.deepEqual(await columns(url, b), [...ORIGINAL_COLUMNS, ...ADDED_COLUMNS]);
+  assert.deepEqual(await columns(url, a), ALL_COLUMNS);
+  assert.deepEqual(await columns(url, b), ALL_COLUMNS);
   assert.ok((await indexes(url, b)).includes('checks_b_service_key_scheduled_at_idx'));
   assert.deepEqual(await columns(url, DEFAULT), [], 'public.monitoring untouched');
-  const book = await query(url, 'SELECT table_name FROM ops.monitor_migrations ORDER BY 1');
-  assert.deepEqual(book, [{ table_name: 'checks_a' }, { table_name: 'checks_b' }]);
+  const book = await query(
+    url,
+    'SELECT table_name, count(*)::int AS n FROM ops.monitor_migrations GROUP BY 1 ORDER BY 1',
+  );
+  const n = readMigrations().length;
+  assert.deepEqual(book, [
+    { table_name: 'checks_a', n },
+    { table_name: 'checks_b', n },
+  ]);
 });
 
 test('two agents migrating at the same moment both succeed', async () => {
   const url = await getTestDatabaseUrl();
   const results = await Promise.all([1, 2, 3].map(() => withClient(url, (c) => migrateRemote(c, DEFAULT))));
   assert.equal(results.filter((r) => r.length > 0).length, 1, 'exactly one of them applied the migration');
+  assert.deepEqual(await columns(url, DEFAULT), ALL_COLUMNS);
+});
+
+test('a table made by the previous release gains the detail columns and keeps its rows as they were', async () => {
+  const url = await getTestDatabaseUrl();
+  const all = readMigrations();
+  const previous = all.filter((m) => m.tag === '0000_monitoring_table');
+  assert.equal(previous.length, 1);
+  await withClient(url, (c) => migrateRemote(c, DEFAULT, previous));
   assert.deepEqual(await columns(url, DEFAULT), [...ORIGINAL_COLUMNS, ...ADDED_COLUMNS]);
+  await query(
+    url,
+    `INSERT INTO monitoring (local_id, url, method, request_timestamp, regex_check_required, contains_regex,
+       contains_exception, status_code, local_created_at, agent, service_key, scheduled_at, ok, error_class)
+     VALUES ('r-1', 'http://a/', 'GET', '2026-11-01 10:00:00', false, false, false, 200, '2026-11-01 10:00:00',
+             'agent-a', 'svc', '2026-11-01 10:00:00Z', true, NULL),
+            ('r-2', 'http://b/', 'GET', '2026-11-01 10:00:05', false, false, true, NULL, '2026-11-01 10:00:05',
+             'agent-a', 'svc', '2026-11-01 10:00:05Z', false, 'connect')`,
+  );
+  const before = await query(url, 'SELECT * FROM monitoring ORDER BY id');
+
+  const done = await withClient(url, (c) => migrateRemote(c, DEFAULT, all));
+  assert.deepEqual(done, [
+    'applied migration 0001_result_details to "public"."monitoring"',
+    `adopted existing table "public"."monitoring": added columns ${DETAIL_COLUMNS.join(', ')}; existing rows untouched`,
+  ]);
+  assert.deepEqual(await columns(url, DEFAULT), ALL_COLUMNS);
+  const after = await query<Record<string, unknown>>(url, 'SELECT * FROM monitoring ORDER BY id');
+  assert.equal(after.length, 2);
+  for (let i = 0; i < 2; i++) {
+    for (const c of [...ORIGINAL_COLUMNS, ...ADDED_COLUMNS]) assert.deepEqual(after[i]![c], before[i]![c], c);
+    for (const c of DETAIL_COLUMNS) assert.equal(after[i]![c], null, `${c} is NULL on an older row`);
+  }
+  const types = await query<{ column_name: string; data_type: string; is_nullable: string }>(
+    url,
+    `SELECT column_name, data_type, is_nullable FROM information_schema.columns
+      WHERE table_schema = 'public' AND table_name = 'monitoring' AND column_name = ANY($1)`,
+    [DETAIL_COLUMNS],
+  );
+  const typeOf = new Map(types.map((r) => [r.column_name, r.data_type]));
+  assert.equal(typeOf.get('conditions'), 'jsonb');
+  assert.equal(typeOf.get('cert_expires_at'), 'timestamp with time zone');
+  assert.equal(typeOf.get('cert_chain_expires_at'), 'timestamp with time zone');
+  assert.equal(typeOf.get('dns_ms'), 'integer');
+  assert.equal(typeOf.get('state'), 'text');
+  assert.ok(types.every((r) => r.is_nullable === 'YES'));
+  assert.deepEqual(await withClient(url, (c) => migrateRemote(c, DEFAULT, all)), [], 'nothing left to do');
 });
