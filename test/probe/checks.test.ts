@@ -187,11 +187,18 @@ test('JSON path and header conditions: true, false and missing, each with its ob
 test('a slow answer is degraded by a degraded_when condition, and down by a condition', async () => {
   const server = await startEcho((_req, res) => setTimeout(() => res.end('slow'), 120));
   try {
-    const degraded = await probe(server.url, { degraded_when: ['[RESPONSE_TIME] < 50'] });
+    const degraded = await probe(server.url, { degraded_when: ['[RESPONSE_TIME] > 50'] });
     assert.equal(degraded.state, 'degraded');
     assert.equal(degraded.ok, true, 'ok stays true for degraded');
-    assert.equal(degraded.errorClass, null);
-    assert.match(degraded.errorMessage ?? '', /^degraded: \[RESPONSE_TIME\] < 50/);
+    assert.equal(degraded.errorClass, 'condition');
+    assert.match(degraded.errorMessage ?? '', /^degraded: \[RESPONSE_TIME\] > 50/);
+    assert.deepEqual(
+      degraded.conditions?.map((c) => [c.condition, c.degrades, c.held]),
+      [
+        ['[STATUS] == any(200-399)', false, true],
+        ['[RESPONSE_TIME] > 50', true, true],
+      ],
+    );
     const down = await probe(server.url, { conditions: ['[RESPONSE_TIME] < 50'] });
     assert.equal(down.state, 'down');
     assert.equal(down.ok, false);
@@ -221,6 +228,15 @@ test('a certificate expiring in 3 days fails [CERT_EXPIRY] > 7d as cert_expiring
     const ok = await probe(server.url, { ca_file: pki.caFile, conditions: ['[CERT_EXPIRY] > 48h'] });
     assert.equal(ok.state, 'up', ok.errorMessage ?? '');
     assert.equal(ok.certExpiresAt, pki.serverExpiresAt);
+    // A warning before the failure: degraded (still ok) while it expires within 7 days.
+    const warned = await probe(server.url, {
+      ca_file: pki.caFile,
+      conditions: ['[CERT_EXPIRY] > 48h'],
+      degraded_when: ['[CERT_EXPIRY] < 7d'],
+    });
+    assert.equal(warned.state, 'degraded');
+    assert.equal(warned.ok, true);
+    assert.equal(warned.errorClass, 'cert_expiring');
   } finally {
     await server.close();
   }
