@@ -205,7 +205,7 @@ test('a slow answer is degraded by a degraded_when condition, and down by a cond
     assert.equal(down.errorClass, 'condition');
     const fine = await probe(server.url, {
       conditions: ['[RESPONSE_TIME] < 5000'],
-      degraded_when: ['[RESPONSE_TIME] < 4000'],
+      degraded_when: ['[RESPONSE_TIME] > 4000'],
     });
     assert.equal(fine.state, 'up');
   } finally {
