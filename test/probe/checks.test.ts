@@ -326,3 +326,20 @@ test('every phase is timed on a new connection and they add up to at most the to
     await server.close();
   }
 });
+
+test('a regex condition honours its flags, in line and in the isolated matcher (a backreference)', async () => {
+  const server = await startEcho((_req, res) => res.end('HELLO WORLD'));
+  try {
+    const r = await probe(server.url, {
+      conditions: ['[BODY] ~= /world/i', '[BODY] ~= /(l)\\1/i'],
+      degraded_when: ['[BODY] ~= /(l)\\1/'],
+    });
+    assert.equal(r.state, 'up', r.errorMessage ?? '');
+    assert.deepEqual(
+      r.conditions?.slice(1).map((c) => c.held),
+      [true, true, false],
+    );
+  } finally {
+    await server.close();
+  }
+});
