@@ -343,3 +343,19 @@ test('a regex condition honours its flags, in line and in the isolated matcher (
     await server.close();
   }
 });
+
+test('a service whose conditions test [STATUS] is judged by them alone: a 404 can be up', async () => {
+  const server = await startEcho(json({ gone: true }, 404));
+  try {
+    const r = await probe(server.url, { conditions: ['[STATUS] == 404'] });
+    assert.equal(r.state, 'up', r.errorMessage ?? '');
+    assert.deepEqual(
+      r.conditions?.map((c) => c.condition),
+      ['[STATUS] == 404'],
+    );
+    const plain = await probe(server.url, {});
+    assert.equal(plain.errorClass, 'http_status', 'without conditions, expect_status 200-399 applies');
+  } finally {
+    await server.close();
+  }
+});
