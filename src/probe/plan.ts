@@ -8,6 +8,7 @@ import {
 } from '../config/conditions.js';
 import { expandEnvRefs } from '../config/env-refs.js';
 import { parseExpectStatus, type StatusSet } from '../config/expect-status.js';
+import { judgesStatus } from '../config/implied-conditions.js';
 import type { ResolvedService } from '../config/resolve.js';
 import { splitCredentials } from '../config/uri.js';
 import { toError } from '../errors.js';
@@ -115,7 +116,6 @@ function conditionsOf(s: ResolvedService): PlannedCondition[] {
  */
 export function makePlan(s: ResolvedService, ctx: PlanContext): Plan {
   const conditions = conditionsOf(s);
-  const judgesStatus = s.conditions.some((c) => conditionsUsedPlaceholders(c).has('STATUS'));
   const plan: Plan = {
     hostname: '',
     hostPort: '',
@@ -139,7 +139,7 @@ export function makePlan(s: ResolvedService, ctx: PlanContext): Plan {
     plan.origin = ctx.pools.originFor(plan.hostPort, s.timeoutMs);
     // A service whose own conditions test [STATUS] is judged by them alone (expect_status's
     // default 200-399 would otherwise make `[STATUS] == 404` impossible).
-    if (!judgesStatus) {
+    if (!judgesStatus(s.conditions)) {
       let status = ctx.statusSets.get(s.expectStatus);
       if (status === undefined) {
         status = parseExpectStatus(s.expectStatus);

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { StatusSet } from '../config/expect-status.js';
 import type { ResolvedService } from '../config/resolve.js';
 import { AbortedError, toError } from '../errors.js';
-import { stateFor } from '../results/state.js';
+import { isOkState, stateFor } from '../results/state.js';
 import type { ProbeResult } from '../results/types.js';
 import { uuidv7 } from '../util/uuidv7.js';
 import { classifyError, ProbeDeadlineError } from './classify.js';
@@ -167,6 +167,7 @@ export function createProber(options: ProberOptions = {}): Prober {
 function resultOf(service: ResolvedService, opts: ProbeOptions, run: Run, startedAt: number): ProbeResult {
   const durationMs = Math.round(performance.now() - run.marks.t0);
   const phases = phasesOf(run.marks, run.trace);
+  const state = run.state ?? stateFor(run.errorClass, false);
   return {
     id: uuidv7(startedAt),
     agent: opts.agent,
@@ -178,7 +179,7 @@ function resultOf(service: ResolvedService, opts: ProbeOptions, run: Run, starte
     finishedAt: startedAt + durationMs,
     durationMs,
     statusCode: run.statusCode,
-    ok: run.errorClass === null,
+    ok: isOkState(state),
     regexRequired: service.checkRegex,
     regex: service.regex,
     regexMatched: run.regexMatched,
@@ -186,7 +187,7 @@ function resultOf(service: ResolvedService, opts: ProbeOptions, run: Run, starte
     errorMessage: run.errorMessage,
     bytesRead: run.bytesRead,
     truncated: run.truncated,
-    state: run.state ?? stateFor(run.errorClass, false),
+    state,
     conditions: run.conditions,
     resolvedIp: phases.ip,
     dnsMs: phases.dnsMs,

@@ -34,7 +34,13 @@ export interface RegexIsolate {
   /** Start the first thread now (it takes a few hundred ms to load), so the first match does not wait for it. */
   warm(): void;
   /** Resolves with the verdict; rejects with RegexTimeoutError past the budget, or with the signal's reason. */
-  run(source: string, engine: 'native' | 're2', text: string, signal: AbortSignal): Promise<boolean>;
+  run(
+    source: string,
+    engine: 'native' | 're2',
+    text: string,
+    signal: AbortSignal,
+    flags?: string,
+  ): Promise<boolean>;
   /** Terminates the threads; waiting and running matches reject with the closed error. */
   close(): Promise<void>;
 }
@@ -70,7 +76,7 @@ export function createRegexIsolate(options: RegexIsolateOptions = {}): RegexIsol
   const threads = new MatcherThreads(options);
   // A plain object of closures, as the contract always was: its methods may be passed around unbound.
   return {
-    run: (source, engine, text, signal) => threads.run(source, engine, text, signal),
+    run: (source, engine, text, signal, flags = '') => threads.run(source, engine, text, signal, flags),
     warm: () => threads.warm(),
     close: () => threads.close(),
   };
@@ -97,7 +103,13 @@ class MatcherThreads {
     this.suspect = newLane(1);
   }
 
-  run(source: string, engine: 'native' | 're2', text: string, signal: AbortSignal): Promise<boolean> {
+  run(
+    source: string,
+    engine: 'native' | 're2',
+    text: string,
+    signal: AbortSignal,
+    flags: string,
+  ): Promise<boolean> {
     return new Promise<boolean>((resolve, reject) => {
       if (this.closed) return reject(new Error('the regex matcher is closed'));
       if (signal.aborted) return reject(signal.reason);
@@ -111,7 +123,7 @@ class MatcherThreads {
         );
       }
       const job: Job = {
-        request: { id: this.nextId++, source, engine, text },
+        request: { id: this.nextId++, source, flags, engine, text },
         signal,
         resolve,
         reject,

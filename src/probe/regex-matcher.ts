@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type { RE2JS } from 're2js';
 import { toError } from '../errors.js';
+import { re2Flags } from './regex-flags.js';
 import { createRegexIsolate, type RegexIsolateOptions } from './regex-isolate.js';
 import { isBacktrackSafe } from './regex-safety.js';
 
@@ -21,6 +22,8 @@ export type RegexEngine = 'native' | 're2' | 'isolated';
 
 export interface CompiledRegex {
   readonly source: string;
+  /** JavaScript flags (of i, m, s, u); '' for the original's regexes. */
+  readonly flags: string;
   readonly engine: RegexEngine;
   /** Set for `native`. */
   readonly native?: RegExp;
@@ -76,12 +79,8 @@ let re2js: typeof RE2JS | undefined;
 function tryRe2(source: string, flags: string): RE2JS | null {
   if (hasRe2OnlyEscape(source)) return null;
   re2js ??= (createRequire(import.meta.url)('re2js') as { RE2JS: typeof RE2JS }).RE2JS;
-  const bits =
-    (flags.includes('i') ? re2js.CASE_INSENSITIVE : 0) |
-    (flags.includes('m') ? re2js.MULTILINE : 0) |
-    (flags.includes('s') ? re2js.DOTALL : 0);
   try {
-    return re2js.compile(re2js.translateRegExp(source), bits);
+    return re2js.compile(re2js.translateRegExp(source), re2Flags(re2js, flags));
   } catch {
     return null;
   }
@@ -98,23 +97,21 @@ export function createRegexMatcher(options: RegexMatcherOptions = {}): RegexMatc
     } catch (err) {
       return `invalid regex: ${toError(err).message}`;
     }
-    if (isBacktrackSafe(source)) return { source, engine: 'native', native, programSize: 0 };
+    if (isBacktrackSafe(source)) return { source, flags, engine: 'native', native, programSize: 0 };
     // Whatever is not native may need the isolated thread: start it now, not at the first match.
     isolate.warm();
     const re2 = tryRe2(source, flags);
-    if (re2 !== null) return { source, engine: 're2', re2, programSize: re2.programSize() };
-    // The isolated matcher runs the original's flagless regexes only.
-    if (flags !== '') return `regex /${source}/${flags} needs backtracking, which runs only without flags`;
-    return { source, engine: 'isolated', programSize: 0 };
+    if (re2 !== null) return { source, flags, engine: 're2', re2, programSize: re2.programSize() };
+    return { source, flags, engine: 'isolated', programSize: 0 };
   }
 
   function test(re: CompiledRegex, text: string, signal: AbortSignal): boolean | Promise<boolean> {
     if (re.engine === 'native') return re.native!.test(text);
     if (re.engine === 're2') {
       if (text.length * re.programSize <= inlineRe2Work) return re.re2!.test(text);
-      return isolate.run(re.source, 're2', text, signal);
+      return isolate.run(re.source, 're2', text, signal, re.flags);
     }
-    return isolate.run(re.source, 'native', text, signal);
+    return isolate.run(re.source, 'native', text, signal, re.flags);
   }
 
   return { compile, test, close: () => isolate.close() };

@@ -43,8 +43,8 @@ export function evaluateConditions(
 /**
  * The verdict on a response. The built-in checks come first and keep their error classes and
  * messages (http_status, redirect, regex_mismatch); then the first failing condition decides
- * (`cert_expiring` for a [CERT_EXPIRY] one, else `condition`); a failing degraded_when condition
- * only makes the result degraded.
+ * (`cert_expiring` for a [CERT_EXPIRY] one, else `condition`); a degraded_when condition that
+ * holds only makes the result degraded.
  */
 export function judge(plan: Plan, builtIn: BuiltIn, own: ConditionOutcome[]): Verdict {
   const conditions: ConditionOutcome[] = [];
@@ -84,7 +84,12 @@ export function judge(plan: Plan, builtIn: BuiltIn, own: ConditionOutcome[]): Ve
       errorMessage = `condition failed: ${show(own[i]!)}`;
     }
   }
-  const degradedBy = errorClass === null ? own.find((o) => !o.held && o.degrades) : undefined;
-  if (degradedBy !== undefined) errorMessage = `degraded: ${show(degradedBy)}`;
-  return { conditions, errorClass, errorMessage, state: stateFor(errorClass, degradedBy !== undefined) };
+  // A degraded_when condition degrades when it holds; the result stays ok, and its error class
+  // says what kind of condition it was (a [CERT_EXPIRY] one: cert_expiring).
+  const d = errorClass === null ? own.findIndex((o) => o.held && o.degrades) : -1;
+  if (d >= 0) {
+    errorClass = plan.conditions[d]!.failsAs;
+    errorMessage = `degraded: ${show(own[d]!)}`;
+  }
+  return { conditions, errorClass, errorMessage, state: stateFor(errorClass, d >= 0) };
 }

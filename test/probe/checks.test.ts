@@ -187,18 +187,25 @@ test('JSON path and header conditions: true, false and missing, each with its ob
 test('a slow answer is degraded by a degraded_when condition, and down by a condition', async () => {
   const server = await startEcho((_req, res) => setTimeout(() => res.end('slow'), 120));
   try {
-    const degraded = await probe(server.url, { degraded_when: ['[RESPONSE_TIME] < 50'] });
+    const degraded = await probe(server.url, { degraded_when: ['[RESPONSE_TIME] > 50'] });
     assert.equal(degraded.state, 'degraded');
     assert.equal(degraded.ok, true, 'ok stays true for degraded');
-    assert.equal(degraded.errorClass, null);
-    assert.match(degraded.errorMessage ?? '', /^degraded: \[RESPONSE_TIME\] < 50/);
+    assert.equal(degraded.errorClass, 'condition');
+    assert.match(degraded.errorMessage ?? '', /^degraded: \[RESPONSE_TIME\] > 50/);
+    assert.deepEqual(
+      degraded.conditions?.map((c) => [c.condition, c.degrades, c.held]),
+      [
+        ['[STATUS] == any(200-399)', false, true],
+        ['[RESPONSE_TIME] > 50', true, true],
+      ],
+    );
     const down = await probe(server.url, { conditions: ['[RESPONSE_TIME] < 50'] });
     assert.equal(down.state, 'down');
     assert.equal(down.ok, false);
     assert.equal(down.errorClass, 'condition');
     const fine = await probe(server.url, {
       conditions: ['[RESPONSE_TIME] < 5000'],
-      degraded_when: ['[RESPONSE_TIME] < 4000'],
+      degraded_when: ['[RESPONSE_TIME] > 4000'],
     });
     assert.equal(fine.state, 'up');
   } finally {
@@ -221,6 +228,15 @@ test('a certificate expiring in 3 days fails [CERT_EXPIRY] > 7d as cert_expiring
     const ok = await probe(server.url, { ca_file: pki.caFile, conditions: ['[CERT_EXPIRY] > 48h'] });
     assert.equal(ok.state, 'up', ok.errorMessage ?? '');
     assert.equal(ok.certExpiresAt, pki.serverExpiresAt);
+    // A warning before the failure: degraded (still ok) while it expires within 7 days.
+    const warned = await probe(server.url, {
+      ca_file: pki.caFile,
+      conditions: ['[CERT_EXPIRY] > 48h'],
+      degraded_when: ['[CERT_EXPIRY] < 7d'],
+    });
+    assert.equal(warned.state, 'degraded');
+    assert.equal(warned.ok, true);
+    assert.equal(warned.errorClass, 'cert_expiring');
   } finally {
     await server.close();
   }
@@ -306,6 +322,39 @@ test('every phase is timed on a new connection and they add up to at most the to
     assert.equal(again.dnsMs, null, 'the name came from the cache');
     assert.equal(typeof again.ttfbMs, 'number');
     assert.equal(again.certExpiresAt, pki.serverExpiresAt, 'the certificate is known on a reused connection');
+  } finally {
+    await server.close();
+  }
+});
+
+test('a regex condition honours its flags, in line and in the isolated matcher (a backreference)', async () => {
+  const server = await startEcho((_req, res) => res.end('HELLO WORLD'));
+  try {
+    const r = await probe(server.url, {
+      conditions: ['[BODY] ~= /world/i', '[BODY] ~= /(l)\\1/i'],
+      degraded_when: ['[BODY] ~= /(l)\\1/'],
+    });
+    assert.equal(r.state, 'up', r.errorMessage ?? '');
+    assert.deepEqual(
+      r.conditions?.slice(1).map((c) => c.held),
+      [true, true, false],
+    );
+  } finally {
+    await server.close();
+  }
+});
+
+test('a service whose conditions test [STATUS] is judged by them alone: a 404 can be up', async () => {
+  const server = await startEcho(json({ gone: true }, 404));
+  try {
+    const r = await probe(server.url, { conditions: ['[STATUS] == 404'] });
+    assert.equal(r.state, 'up', r.errorMessage ?? '');
+    assert.deepEqual(
+      r.conditions?.map((c) => c.condition),
+      ['[STATUS] == 404'],
+    );
+    const plain = await probe(server.url, {});
+    assert.equal(plain.errorClass, 'http_status', 'without conditions, expect_status 200-399 applies');
   } finally {
     await server.close();
   }

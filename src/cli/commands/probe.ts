@@ -13,7 +13,13 @@ import { UsageError } from '../../errors.js';
 import { createProber } from '../../probe/prober.js';
 import { DEFAULT_REGEX_BUDGET_MS } from '../../probe/regex-isolate.js';
 import type { ProbeResult } from '../../results/types.js';
-import { renderTable } from '../output/table.js';
+import {
+  nagiosLine,
+  PROBE_FORMATS,
+  type ProbeFormat,
+  probeExitCode,
+  probeTable,
+} from '../output/probe-result.js';
 import { printJson, printLine } from '../output/write.js';
 import {
   applyRequestEdit,
@@ -35,34 +41,23 @@ interface ProbeArgs extends RequestOptionArgs {
   'max-body-bytes'?: number;
   'regex-budget'?: number;
   json: boolean;
+  format?: ProbeFormat;
 }
 
-function resultTable(r: ProbeResult): string {
-  const rows: [string, string][] = [
-    ['url', r.url],
-    ['method', r.method],
-    ['ok', r.ok ? 'yes' : 'no'],
-    ['status', r.statusCode === null ? '-' : String(r.statusCode)],
-    ['error', r.errorClass === null ? '-' : `${r.errorClass}: ${r.errorMessage ?? ''}`],
-    ['duration', `${r.durationMs ?? 0} ms`],
-    ['bytes read', `${r.bytesRead}${r.truncated ? ' (truncated at the cap)' : ''}`],
-  ];
-  if (r.regexRequired) {
-    rows.push(['regex', `${r.regex ?? ''} → ${regexVerdict(r)}`]);
-  }
-  return renderTable(['Name', 'Value'], rows);
+/** Whether these arguments ask `monitor probe` for plugin output (usage errors then exit 3, UNKNOWN). */
+export function wantsNagios(args: readonly string[]): boolean {
+  if (args[0] !== 'probe') return false;
+  return args.some((a, i) => a === '--format=nagios' || (a === '--format' && args[i + 1] === 'nagios'));
 }
 
-function regexVerdict(r: ProbeResult): string {
-  if (r.errorClass === 'regex_timeout') return 'stopped: it ran past its time';
-  if (r.regexMatched === null) return 'not run';
-  return r.regexMatched ? 'matched' : 'no match';
-}
-
-/** `monitor probe URL [METHOD]`: one probe, same code path as the daemon; exit 0 when ok, 1 when not. */
+/**
+ * `monitor probe URL [METHOD]`: one probe, same code path as the daemon; exit 0 up, 1 down,
+ * 3 degraded, or the Nagios plugin codes with --format nagios (probe-result.ts).
+ */
 export const probeCommand: CommandModule<object, ProbeArgs> = {
   command: 'probe <URL> [METHOD]',
-  describe: 'Probe a URL once, print the result; exit 0 when ok, 1 when not.',
+  describe:
+    'Probe a URL once and print the result with every condition; exit 0 up, 1 down, 3 degraded (--format nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN).',
   builder: (y) =>
     withRequestOptions(y as Argv)
       .positional('URL', { type: 'string', describe: 'http:// or https:// URL to request.' })
@@ -103,8 +98,22 @@ export const probeCommand: CommandModule<object, ProbeArgs> = {
         describe: `Seconds one regex match may run before it is stopped (regex_timeout). Default ${DEFAULT_REGEX_BUDGET_MS / 1000}.`,
         requiresArg: true,
       })
-      .option('json', { type: 'boolean', describe: 'Print the result as JSON.', default: false })
+      .option('json', {
+        type: 'boolean',
+        describe: 'Print the result as JSON (same as --format json).',
+        default: false,
+      })
+      .option('format', {
+        choices: PROBE_FORMATS,
+        describe:
+          'table, json, or nagios: one plugin line with perfdata and the plugin exit codes, to replace check_http. Default table.',
+        requiresArg: true,
+      })
       .example('$0 probe https://example.com/health', '')
+      .example(
+        "$0 probe https://api.example.com/health --condition '[BODY].status == UP' --degraded-when '[RESPONSE_TIME] > 800ms' --format nagios",
+        '',
+      )
       .example(
         '$0 probe http://localhost:8000/openapi.json --regex \'"openapi"\' --timeout 5',
         '',
@@ -153,8 +162,10 @@ export const probeCommand: CommandModule<object, ProbeArgs> = {
       process.removeListener('SIGINT', onSigint);
       await prober.close();
     }
-    if (args.json) printJson(result);
-    else printLine(resultTable(result));
-    process.exitCode = result.ok ? 0 : 1;
+    const format: ProbeFormat = args.format ?? (args.json ? 'json' : 'table');
+    if (format === 'json') printJson(result);
+    else if (format === 'nagios') printLine(nagiosLine(result));
+    else printLine(probeTable(result));
+    process.exitCode = probeExitCode(result.state, format);
   },
 };

@@ -1,4 +1,5 @@
 import { tildePath } from '../../config/file.js';
+import { effectiveConditionTexts } from '../../config/implied-conditions.js';
 import { maskServiceSecrets } from '../../config/service-secrets.js';
 import { numberedServices } from '../../config/services.js';
 import type { MonitorConfig, ServiceConfig } from '../../config/types.js';
@@ -65,9 +66,12 @@ export function servicesTable(
   const headers = options.numbered ? ['№', ...columns] : columns;
   const rows = numberedServices(services).map((service, i) => {
     const s = shownService(service);
-    const cells = columns.map((c) =>
-      c === 'body' && typeof s.body === 'string' ? preview(s.body, BODY_SHOWN) : pythonValue(s[c]),
-    );
+    const cells = columns.map((c) => {
+      if (c === 'body' && typeof s.body === 'string') return preview(s.body, BODY_SHOWN);
+      // What the service is judged by, the original's checks included as the conditions they mean.
+      if (c === 'conditions') return pythonValue(effectiveConditionTexts(service));
+      return pythonValue(s[c]);
+    });
     return options.numbered ? [String(i), ...cells] : cells;
   });
   return renderTable(headers, rows);
