@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import {
 import { createExporter, type Exporter, type ExporterOptions } from '../../src/export/exporter.js';
 import { createLogger, type Logger } from '../../src/log/logger.js';
 import type { ExportSource } from '../../src/queue/store.js';
+import type { ExportOutcome } from '../../src/queue/types.js';
 import type { ProbeResult } from '../../src/results/types.js';
 import { getTestDatabaseUrl } from '../helpers/pg.js';
 
@@ -78,6 +80,33 @@ export async function query<T extends pg.QueryResultRow = Record<string, unknown
   }
 }
 
+/**
+ * Runs one `exportOnce` and asserts its whole outcome: `exported` rows and, unless `others` says
+ * otherwise, a batch that was not full, nothing set aside and no retry wait.
+ */
+export async function assertExportOnce(
+  exporter: Exporter,
+  exported: number,
+  others: Partial<Omit<ExportOutcome, 'exported'>> = {},
+): Promise<void> {
+  assert.deepEqual(await exporter.exportOnce(), {
+    exported,
+    full: false,
+    setAside: 0,
+    retryAfterMs: null,
+    ...others,
+  });
+}
+
+/** Asserts that the remote table holds `n` rows, no local_id twice. */
+export async function assertRemoteRows(url: string, n: number): Promise<void> {
+  const [row] = await query<{ n: string; d: string }>(
+    url,
+    'SELECT count(*) AS n, count(DISTINCT local_id) AS d FROM monitoring',
+  );
+  assert.deepEqual(row, { n: String(n), d: String(n) });
+}
+
 /** The original tool's CREATE TABLE, as it ran it against PostgreSQL. */
 export const ORIGINAL_DDL = `CREATE TABLE IF NOT EXISTS monitoring (
     id SERIAL PRIMARY KEY,
@@ -95,6 +124,22 @@ export const ORIGINAL_DDL = `CREATE TABLE IF NOT EXISTS monitoring (
     local_created_at TIMESTAMP NOT NULL,
     created_at TIMESTAMP NOT NULL DEFAULT (timezone('utc', now()))
 )`;
+
+/** The columns migration 0001_result_details adds to the remote table, in order. */
+export const DETAIL_COLUMNS = [
+  'state',
+  'conditions',
+  'resolved_ip',
+  'dns_ms',
+  'connect_ms',
+  'tls_ms',
+  'ttfb_ms',
+  'transfer_ms',
+  'tls_version',
+  'cert_issuer',
+  'cert_expires_at',
+  'cert_chain_expires_at',
+];
 
 /** What `exporterRig` sets up besides the exporter options it passes through. */
 export interface ExporterRigOptions extends Omit<Partial<ExporterOptions>, 'uri' | 'source' | 'logger'> {
