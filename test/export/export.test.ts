@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createExporter } from '../../src/export/exporter.js';
 import { silentLogger } from '../../src/log/logger.js';
+import { messages } from '../helpers/logs.js';
 import { makeResult } from '../helpers/results.js';
-import { assertExportOnce, assertRemoteRows, exporterRig, messages, query } from './fixtures.js';
+import { assertExportOnce, assertRemoteRows, exporterRig, query } from './fixtures.js';
 
 test('results flow end to end with every column right, then are marked exported locally', async (t) => {
   const { url, local, exporter } = await exporterRig(t, { backoff: undefined, migrate: false });

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { createExporter } from '../../src/export/exporter.js';
 import { silentLogger } from '../../src/log/logger.js';
+import { messages } from '../helpers/logs.js';
 import {
   createDatabaseOn,
   freePort,
@@ -14,7 +15,7 @@ import {
 } from '../helpers/pg.js';
 import { makeResult } from '../helpers/results.js';
 import { startTcpProxy } from '../helpers/tcp-proxy.js';
-import { assertExportOnce, assertRemoteRows, exporterRig, messages, openLocal, query } from './fixtures.js';
+import { assertExportOnce, assertRemoteRows, exporterRig, openLocal, query } from './fixtures.js';
 
 test('a process SIGKILLed between the remote COMMIT and the local mark: every row exactly once', async (t) => {
   const url = await getTestDatabaseUrl();

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import pg from 'pg';
 import {
   createExportSource,
@@ -11,10 +10,11 @@ import {
   openLocalDatabase,
 } from '../../src/db/local/index.js';
 import { createExporter, type Exporter, type ExporterOptions } from '../../src/export/exporter.js';
-import { createLogger, type Logger } from '../../src/log/logger.js';
+import type { Logger } from '../../src/log/logger.js';
 import type { ExportSource } from '../../src/queue/store.js';
 import type { ExportOutcome } from '../../src/queue/types.js';
 import type { ProbeResult } from '../../src/results/types.js';
+import { capturingLogger } from '../helpers/logs.js';
 import { getTestDatabaseUrl } from '../helpers/pg.js';
 
 /** A real SQLite file with the local-DB module's schema, in its own temp dir. */
@@ -46,24 +46,6 @@ export function openLocal(): LocalFixture {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** A real pino logger (through the project's scrubbing destination) that keeps its lines. */
-export function capturingLogger(): { logger: Logger; lines: string[]; text(): string } {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      for (const l of String(chunk).split('\n')) if (l) lines.push(l);
-      done();
-    },
-  });
-  const logger = createLogger({ level: 'debug', format: 'json', stream });
-  return { logger, lines, text: () => lines.join('\n') };
-}
-
-/** Messages of the captured lines (parsed JSON). */
-export function messages(lines: readonly string[]): string[] {
-  return lines.map((l) => String((JSON.parse(l) as { msg?: unknown }).msg ?? ''));
 }
 
 export async function query<T extends pg.QueryResultRow = Record<string, unknown>>(

@@ -3,15 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { runMonitor } from '../helpers/cli.js';
 import { tempConfig } from '../helpers/daemon.js';
+import { messages } from '../helpers/logs.js';
 import { makeResult } from '../helpers/results.js';
-import {
-  assertExportOnce,
-  assertRemoteRows,
-  exporterRig,
-  type LocalFixture,
-  messages,
-  query,
-} from './fixtures.js';
+import { assertExportOnce, assertRemoteRows, exporterRig, type LocalFixture, query } from './fixtures.js';
 
 interface Listed {
   total: number;
