@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { type BadInputCase, checkBadInputs } from '../helpers/bad-input.js';
 import { lines, makeTempHome, runMonitor } from '../helpers/cli.js';
+import { serviceConfig } from '../helpers/services.js';
 
 /**
  * Issue 7's bad-input suite for `monitor config …`: every case must fail with exit code 2, exactly
@@ -20,22 +21,8 @@ const special = join(h.path, 'special');
 const printed: string[] = [];
 
 const VALID_SERVICES = [
-  {
-    url: 'http://localhost:8000/',
-    method: 'GET',
-    check_regex: false,
-    regex: null,
-    interval_sec: 5,
-    timeout: 15,
-  },
-  {
-    url: 'http://localhost:8000/openapi.json',
-    method: 'GET',
-    check_regex: true,
-    regex: 'openapi',
-    interval_sec: 5,
-    timeout: 15,
-  },
+  serviceConfig('http://localhost:8000/', { timeout: 15 }),
+  serviceConfig('http://localhost:8000/openapi.json', { check_regex: true, regex: 'openapi', timeout: 15 }),
 ];
 
 before(async () => {
