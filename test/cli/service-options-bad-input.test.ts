@@ -3,7 +3,7 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { type BadInputCase, checkBadInputs } from '../helpers/bad-input.js';
-import { makeTempHome, runMonitor } from '../helpers/cli.js';
+import { createConfig, makeTempHome, runMonitor } from '../helpers/cli.js';
 
 /**
  * Issue 14's bad input for the request and condition options: each case exits 2 with exactly one
@@ -19,10 +19,7 @@ const SECRET = 'Never-Printed-Secret-91';
 const printed: string[] = [];
 
 before(async () => {
-  const created = await runMonitor(['config', 'create', 'postgresql://u:p@127.0.0.1:5432/db'], {
-    home: h.path,
-  });
-  assert.equal(created.code, 0, created.stderr);
+  await createConfig(h.path, 'postgresql://u:p@127.0.0.1:5432/db');
   const added = await runMonitor(
     ['config', 'services', 'add', 'https://example.com/api', 'POST', '-q', '--condition', '[STATUS] == 200'],
     { home: h.path },
