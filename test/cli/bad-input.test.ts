@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileDigest, lines, makeTempHome, runMonitor } from '../helpers/cli.js';
+import { type BadInputCase, checkBadInputs } from '../helpers/bad-input.js';
+import { lines, makeTempHome, runMonitor } from '../helpers/cli.js';
+import { serviceConfig } from '../helpers/services.js';
 
 /**
  * Issue 7's bad-input suite for `monitor config …`: every case must fail with exit code 2, exactly
@@ -19,22 +21,8 @@ const special = join(h.path, 'special');
 const printed: string[] = [];
 
 const VALID_SERVICES = [
-  {
-    url: 'http://localhost:8000/',
-    method: 'GET',
-    check_regex: false,
-    regex: null,
-    interval_sec: 5,
-    timeout: 15,
-  },
-  {
-    url: 'http://localhost:8000/openapi.json',
-    method: 'GET',
-    check_regex: true,
-    regex: 'openapi',
-    interval_sec: 5,
-    timeout: 15,
-  },
+  serviceConfig('http://localhost:8000/', { timeout: 15 }),
+  serviceConfig('http://localhost:8000/openapi.json', { check_regex: true, regex: 'openapi', timeout: 15 }),
 ];
 
 before(async () => {
@@ -80,25 +68,12 @@ before(async () => {
 });
 after(() => h.cleanup());
 
-/** The names in a directory, or null when there is none (a missing-config case must not create it). */
-function listing(dir: string): string[] | null {
-  return existsSync(dir) ? readdirSync(dir).sort() : null;
-}
-
-interface Case {
-  args: string[];
-  /** What the single stderr line must say. */
-  error: RegExp;
-  /** The config path that must stay unchanged. Default: the default config. */
-  config?: string;
-}
-
 const sp = (name: string) => join(special, name);
 const add = (...rest: string[]) => ['config', 'services', 'add', ...rest];
 const update = (...rest: string[]) => ['config', 'services', 'update', ...rest];
 const remove = (...rest: string[]) => ['config', 'services', 'remove', ...rest, '--yes'];
 
-const CASES: Record<string, Case> = {
+const CASES: Record<string, BadInputCase> = {
   'URL without a scheme': {
     args: add('example.com/health', 'GET'),
     error: /URL must be absolute and start with http:\/\/ or https:\/\//,
@@ -298,23 +273,7 @@ const CASES: Record<string, Case> = {
 
 test(`bad input: ${Object.keys(CASES).length} cases, each exit 2 with one line and the file unchanged`, async (t) => {
   assert.ok(Object.keys(CASES).length >= 30);
-  for (const [name, c] of Object.entries(CASES)) {
-    await t.test(name, async () => {
-      const path = c.config ?? cfg;
-      const before = fileDigest(path);
-      const dirBefore = listing(join(path, '..'));
-      const r = await runMonitor(c.args, { home: h.path, timeoutMs: 15_000 });
-      printed.push(r.stdout, r.stderr);
-      assert.equal(r.code, 2, `exit code for ${c.args.join(' ')}: ${r.stderr}`);
-      const errLines = r.stderr.split('\n').filter((l) => l !== '');
-      assert.equal(errLines.length, 1, `exactly one stderr line, got:\n${r.stderr}`);
-      assert.match(errLines[0] ?? '', /^monitor: error: /);
-      assert.match(errLines[0] ?? '', c.error);
-      assert.equal(r.stdout, '');
-      assert.equal(fileDigest(path), before, 'config file changed');
-      assert.deepEqual(listing(join(path, '..')), dirBefore, 'files appeared or vanished next to the config');
-    });
-  }
+  await checkBadInputs(t, CASES, { home: h.path, config: cfg, printed });
 });
 
 test('the database password appears in no output of any case', async () => {

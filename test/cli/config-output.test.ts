@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { databasesTable, pythonValue, servicesTable } from '../../src/cli/output/config-tables.js';
 import { centre, renderTable } from '../../src/cli/output/table.js';
-import type { ServiceConfig } from '../../src/config/types.js';
+import { ORIGINAL_SERVICE_KEYS, serviceConfig } from '../helpers/services.js';
 
 test("centre() is Python's str.center (odd margins go left only for odd widths)", () => {
   // Values computed with CPython: 'True'.center(11), 'url'.center(34), '15'.center(7), 'GET'.center(6).
@@ -41,42 +41,18 @@ test('databases table masks the password', () => {
 });
 
 test('addition columns appear only when a service uses them', () => {
-  const plain: ServiceConfig = {
-    url: 'http://a/',
-    method: 'GET',
-    check_regex: false,
-    regex: null,
-    interval_sec: 5,
-    timeout: 15,
-  };
+  const plain = serviceConfig('http://a/', { timeout: 15 });
   const header = (t: string) =>
     t
       .split('\n')[1]
       ?.split('|')
       .map((c) => c.trim())
       .filter(Boolean);
-  assert.deepEqual(header(servicesTable([plain])), [
-    'url',
-    'method',
-    'check_regex',
-    'regex',
-    'interval_sec',
-    'timeout',
-  ]);
+  assert.deepEqual(header(servicesTable([plain])), ORIGINAL_SERVICE_KEYS);
   const table = servicesTable([plain, { ...plain, url: 'http://b/', cron: '0 * * * *', tls_verify: false }], {
     numbered: true,
   });
-  assert.deepEqual(header(table), [
-    '№',
-    'url',
-    'method',
-    'check_regex',
-    'regex',
-    'interval_sec',
-    'timeout',
-    'cron',
-    'tls_verify',
-  ]);
+  assert.deepEqual(header(table), ['№', ...ORIGINAL_SERVICE_KEYS, 'cron', 'tls_verify']);
   assert.match(table, /\| 1 \| http:\/\/b\/ .*\| 0 \* \* \* \* \| {3}False {4}\|/);
   assert.equal(pythonValue(undefined), 'None');
 });

@@ -35,15 +35,21 @@ test('no terminal, no --yes and no input at all: a UsageError telling to pass --
   );
 });
 
-test('a piped answer: the first line decides like click (y / yes is yes, anything else no)', async () => {
+/** An output stream that keeps what was written to it. */
+function recorded(): { output: PassThrough; text(): string } {
   const output = new PassThrough();
-  let shown = '';
+  let written = '';
   output.on('data', (d: Buffer) => {
-    shown += d.toString();
+    written += d.toString();
   });
+  return { output, text: () => written };
+}
+
+test('a piped answer: the first line decides like click (y / yes is yes, anything else no)', async () => {
+  const { output, text: shown } = recorded();
   assert.equal(await confirm('Go?', { input: piped('y\n'), output }), true);
   // The pipe echoes nothing, so the answer is shown after the question.
-  assert.equal(shown, 'Go? [y/N]: y\n');
+  assert.equal(shown(), 'Go? [y/N]: y\n');
   assert.equal(await confirm('Go?', { input: piped('Yes\r\nno\n'), output }), true);
   assert.equal(await confirm('Go?', { input: piped('y'), output }), true, 'a last line without newline');
   assert.equal(await confirm('Go?', { input: piped('n\ny\n'), output }), false, 'only the first line');
@@ -60,13 +66,9 @@ test('a piped prompt stops waiting when its signal aborts: a no', async () => {
 });
 
 test('a terminal answer: y / yes is yes, anything else and end of input are no', async () => {
-  const output = new PassThrough();
-  let asked = '';
-  output.on('data', (d: Buffer) => {
-    asked += d.toString();
-  });
+  const { output, text: asked } = recorded();
   assert.equal(await confirm('Go?', { input: terminal('y\n'), output }), true);
-  assert.match(asked, /Go\? \[y\/N\]: /);
+  assert.match(asked(), /Go\? \[y\/N\]: /);
   assert.equal(await confirm('Go?', { input: terminal('YES\n'), output }), true);
   assert.equal(await confirm('Go?', { input: terminal('n\n'), output }), false);
   assert.equal(await confirm('Go?', { input: terminal('\n'), output }), false);

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { lines, MONITOR_BIN, makeTempHome, type RunResult, runMonitor } from '../helpers/cli.js';
+import { ORIGINAL_SERVICE_KEYS } from '../helpers/services.js';
 
 const PASSWORD = '1234567890';
 const URI = `postgresql://test:${PASSWORD}@127.0.0.1:5432/test`;
@@ -83,14 +84,7 @@ test("the seed README's commands, typed verbatim, print the README's tables (pas
   const file = JSON.parse(readFileSync(h.configPath, 'utf8'));
   assert.equal(file.local_database_path, join(h.path, '.monitoring', 'local-database.sqlite3'));
   assert.equal(file.external_database_uri, URI);
-  assert.deepEqual(Object.keys(file.services[0]), [
-    'url',
-    'method',
-    'check_regex',
-    'regex',
-    'interval_sec',
-    'timeout',
-  ]);
+  assert.deepEqual(Object.keys(file.services[0]), ORIGINAL_SERVICE_KEYS);
 });
 
 test("a config file in the original's exact format loads, shows, and keeps unknown keys through an add", async () => {

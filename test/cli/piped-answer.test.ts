@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { after, test } from 'node:test';
-import { fileDigest, lines, MONITOR_BIN, makeTempHome, runMonitor } from '../helpers/cli.js';
+import { fileDigest, lines, MONITOR_BIN, makeTempHome, type RunResult, runMonitor } from '../helpers/cli.js';
 import { tempConfig } from '../helpers/daemon.js';
 import { serviceConfig } from '../helpers/services.js';
 
@@ -62,23 +62,24 @@ test('echo y | monitor config services remove 0: removed, the question shown wit
   assert.deepEqual(urlsIn(h.configPath), [B]);
 });
 
-test('echo n | monitor config services remove 0: nothing removed, exit 1, file unchanged', async () => {
+/** `remove 0` answered with `input`: exit 1, "Nothing removed.", the file unchanged. The run, for more checks. */
+async function refusedRemoval(input: string): Promise<RunResult> {
   const h = await homeWithTwoServices();
   const before = fileDigest(h.configPath);
-  const r = await runMonitor(['config', 'services', 'remove', '0'], { home: h.path, input: 'n\n' });
+  const r = await runMonitor(['config', 'services', 'remove', '0'], { home: h.path, input });
   assert.equal(r.code, 1);
-  assert.equal(r.stderr, `${QUESTION}n\n`);
   assert.equal(r.stdout, 'Nothing removed.\n');
   assert.equal(fileDigest(h.configPath), before);
+  return r;
+}
+
+test('echo n | monitor config services remove 0: nothing removed, exit 1, file unchanged', async () => {
+  const r = await refusedRemoval('n\n');
+  assert.equal(r.stderr, `${QUESTION}n\n`);
 });
 
 test('an empty line is a no, as with click (default N)', async () => {
-  const h = await homeWithTwoServices();
-  const before = fileDigest(h.configPath);
-  const r = await runMonitor(['config', 'services', 'remove', '0'], { home: h.path, input: '\n' });
-  assert.equal(r.code, 1);
-  assert.equal(r.stdout, 'Nothing removed.\n');
-  assert.equal(fileDigest(h.configPath), before);
+  await refusedRemoval('\n');
 });
 
 test('no input at all (empty pipe, closed stdin): exit 2, one line naming --yes, file unchanged', async () => {

@@ -29,15 +29,11 @@ after(() => {
   server.close();
 });
 
+/** `monitor probe <the test server> …args`. */
+const probe = (...args: string[]) => runMonitor(['probe', url, ...args]);
+
 test('every condition is printed with its observed value; up exits 0', async () => {
-  const r = await runMonitor([
-    'probe',
-    url,
-    '--condition',
-    '[BODY].status == UP',
-    '--condition',
-    'len([BODY].items) == 2',
-  ]);
+  const r = await probe('--condition', '[BODY].status == UP', '--condition', 'len([BODY].items) == 2');
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /state\s*\|\s*up/);
   assert.match(r.stdout, /ok {3}\[BODY\]\.status == "UP" {2}\(observed "UP"\)/);
@@ -46,14 +42,14 @@ test('every condition is printed with its observed value; up exits 0', async () 
 });
 
 test('a failed condition exits 1 and says what was observed', async () => {
-  const r = await runMonitor(['probe', url, '--condition', '[BODY].status == DOWN']);
+  const r = await probe('--condition', '[BODY].status == DOWN');
   assert.equal(r.code, 1);
   assert.match(r.stdout, /state\s*\|\s*down/);
   assert.match(r.stdout, /FAIL \[BODY\]\.status == "DOWN" {2}\(observed "UP"\)/);
 });
 
 test('a degraded_when condition that holds exits 3, the result still ok', async () => {
-  const r = await runMonitor(['probe', url, '--degraded-when', '[RESPONSE_TIME] > 20ms', '--json']);
+  const r = await probe('--degraded-when', '[RESPONSE_TIME] > 20ms', '--json');
   assert.equal(r.code, 3);
   const result = JSON.parse(r.stdout) as { state: string; ok: boolean; errorMessage: string };
   assert.equal(result.state, 'degraded');
@@ -62,32 +58,19 @@ test('a degraded_when condition that holds exits 3, the result still ok', async 
 });
 
 test('--format nagios: one plugin line with perfdata, and the plugin exit codes', async () => {
-  const ok = await runMonitor(['probe', url, '--format', 'nagios', '--condition', '[BODY].status == UP']);
+  const ok = await probe('--format', 'nagios', '--condition', '[BODY].status == UP');
   assert.equal(ok.code, 0);
   assert.match(
     ok.stdout,
     /^HTTP OK - 200 in \d+ ms \| time=\d+\.\d{6}s;;;0\.000000 size=\d+B;;;0( \w+=\d+\.\d{6}s;;;0\.000000)*\n$/,
   );
-  const warning = await runMonitor([
-    'probe',
-    url,
-    '--format=nagios',
-    '--degraded-when',
-    '[RESPONSE_TIME] > 20ms',
-  ]);
+  const warning = await probe('--format=nagios', '--degraded-when', '[RESPONSE_TIME] > 20ms');
   assert.equal(warning.code, 1);
   assert.match(
     warning.stdout,
     /^HTTP WARNING - degraded: \[RESPONSE_TIME\] > 20ms \(observed \d+ms\) \| time=/,
   );
-  const critical = await runMonitor([
-    'probe',
-    url,
-    '--format',
-    'nagios',
-    '--condition',
-    '[BODY].status == DOWN',
-  ]);
+  const critical = await probe('--format', 'nagios', '--condition', '[BODY].status == DOWN');
   assert.equal(critical.code, 2);
   assert.match(
     critical.stdout,
@@ -97,13 +80,13 @@ test('--format nagios: one plugin line with perfdata, and the plugin exit codes'
 });
 
 test('--format nagios reports a usage problem as UNKNOWN (exit 3) on stdout, not as exit 2', async () => {
-  const bad = await runMonitor(['probe', url, '--format', 'nagios', '--condition', '[BODY].status === UP']);
+  const bad = await probe('--format', 'nagios', '--condition', '[BODY].status === UP');
   assert.equal(bad.code, 3);
   assert.match(
     bad.stdout,
     /^HTTP UNKNOWN - condition "\[BODY\]\.status === UP": unknown operator "===" at column \d+\n$/,
   );
-  const plain = await runMonitor(['probe', url, '--condition', '[BODY].status === UP']);
+  const plain = await probe('--condition', '[BODY].status === UP');
   assert.equal(plain.code, 2, 'without --format nagios a usage error stays exit 2');
   assert.equal(plain.stdout, '');
 });

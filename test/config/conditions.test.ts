@@ -15,8 +15,17 @@ import { MonitorError } from '../../src/errors.js';
 /** The condition without its source, to compare what two texts mean. */
 const meaning = (c: Condition) => ({ left: c.left, op: c.op, right: c.right });
 
+/** Each [input, source]: `make(input)` states `source`, and that source parses back to the same meaning. */
+function assertSources(make: (input: string) => Condition, cases: Array<[string, string]>): void {
+  for (const [input, source] of cases) {
+    const c = make(input);
+    assert.equal(c.source, source, input);
+    assert.deepEqual(meaning(parseCondition(c.source)), meaning(c), input);
+  }
+}
+
 test('every placeholder parses, case-insensitively, to its normalised source', () => {
-  const cases: Array<[string, string]> = [
+  assertSources(parseCondition, [
     ['[status] == 200', '[STATUS] == 200'],
     ['[Response_Time]<800ms', '[RESPONSE_TIME] < 800ms'],
     ['[DNS_TIME] <= 50', '[DNS_TIME] <= 50'],
@@ -38,13 +47,7 @@ test('every placeholder parses, case-insensitively, to its normalised source', (
     ['[STATUS] == ANY(200,204 , 300 - 399)', '[STATUS] == any(200, 204, 300-399)'],
     ['[BODY] ~= /^ok$/im', '[BODY] ~= /^ok$/im'],
     ['[BODY].msg == "say \\"hi\\" \\\\ bye"', '[BODY].msg == "say \\"hi\\" \\\\ bye"'],
-  ];
-  for (const [text, source] of cases) {
-    const c = parseCondition(text);
-    assert.equal(c.source, source, text);
-    // The normalised source means the same condition.
-    assert.deepEqual(meaning(parseCondition(c.source)), meaning(c), text);
-  }
+  ]);
 });
 
 test('the parsed form: subjects, functions and values by the left side type', () => {
@@ -91,17 +94,12 @@ test('the parsed form: subjects, functions and values by the left side type', ()
 });
 
 test('statusCondition states an expect_status spec, and its source reads back', () => {
-  const cases: Array<[string, string]> = [
+  assertSources(statusCondition, [
     ['200-399', '[STATUS] == any(200-399)'],
     ['200,204, 300 - 399', '[STATUS] == any(200, 204, 300-399)'],
     ['200', '[STATUS] == 200'],
     ['200,201', '[STATUS] == any(200, 201)'],
-  ];
-  for (const [spec, source] of cases) {
-    const c = statusCondition(spec);
-    assert.equal(c.source, source, spec);
-    assert.deepEqual(meaning(parseCondition(c.source)), meaning(c), spec);
-  }
+  ]);
   for (const bad of ['', '2xx', '399-200', '600']) {
     assert.throws(() => statusCondition(bad), {
       code: 'E_CONDITION',
@@ -117,12 +115,10 @@ test('regexCondition states check_regex, and its source reads back', () => {
     ['https?://x/[/]', '[BODY] ~= /https?:\\/\\/x\\/[/]/'],
     ['a\\/b', '[BODY] ~= /a\\/b/'],
   ];
-  for (const [regex, source] of cases) {
-    const c = regexCondition(regex);
-    assert.equal(c.source, source, regex);
-    assert.deepEqual(meaning(parseCondition(c.source)), meaning(c), regex);
+  assertSources(regexCondition, cases);
+  for (const [regex] of cases) {
     // The escaped pattern matches what the original does.
-    const r = c.right as { source: string };
+    const r = regexCondition(regex).right as { source: string };
     for (const text of ['https://x//', '{"openapi":"3.1.0"}', 'a/b', 'ab'])
       assert.equal(new RegExp(r.source).test(text), new RegExp(regex).test(text), `${regex} on ${text}`);
   }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Closers } from '../../src/daemon/closers.js';
-import { capturingLogger, messages } from '../export/fixtures.js';
+import { capturingLogger, messages } from '../helpers/logs.js';
 
 test('closers run in reverse order of acquisition; one that throws is logged and the rest still run', async () => {
   const { logger, lines } = capturingLogger();

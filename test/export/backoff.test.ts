@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConnectionState } from '../../src/export/connection-state.js';
 import { Backoff } from '../../src/util/backoff.js';
-import { capturingLogger, messages } from './fixtures.js';
+import { capturingLogger, messages } from '../helpers/logs.js';
 
 test('backoff: full jitter under an exponential ceiling from 250 ms, capped at 10 s, reset on success', () => {
   const top = new Backoff({ random: () => 0.999999 });

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createExporter } from '../../src/export/exporter.js';
 import { silentLogger } from '../../src/log/logger.js';
+import { messages } from '../helpers/logs.js';
 import { makeResult } from '../helpers/results.js';
-import { exporterRig, messages, query } from './fixtures.js';
+import { assertExportOnce, assertRemoteRows, exporterRig, query } from './fixtures.js';
 
 test('results flow end to end with every column right, then are marked exported locally', async (t) => {
   const { url, local, exporter } = await exporterRig(t, { backoff: undefined, migrate: false });
@@ -89,12 +90,7 @@ test('results flow end to end with every column right, then are marked exported 
   assert.equal(byId.get(missed.id)!['contains_exception'], true);
 
   // Nothing left: a second call touches nothing.
-  assert.deepEqual(await exporter.exportOnce(), {
-    exported: 0,
-    full: false,
-    setAside: 0,
-    retryAfterMs: null,
-  });
+  await assertExportOnce(exporter, 0);
 });
 
 test('batches: a full batch says so, and the next call takes the rest in order', async (t) => {
@@ -104,29 +100,10 @@ test('batches: a full batch says so, and the next call takes the rest in order',
     migrate: false,
   });
   local.add(Array.from({ length: 25 }, (_, i) => makeResult(i)));
-  assert.deepEqual(await exporter.exportOnce(), {
-    exported: 10,
-    full: true,
-    setAside: 0,
-    retryAfterMs: null,
-  });
-  assert.deepEqual(await exporter.exportOnce(), {
-    exported: 10,
-    full: true,
-    setAside: 0,
-    retryAfterMs: null,
-  });
-  assert.deepEqual(await exporter.exportOnce(), {
-    exported: 5,
-    full: false,
-    setAside: 0,
-    retryAfterMs: null,
-  });
-  const [row] = await query<{ n: string; d: string }>(
-    url,
-    'SELECT count(*) AS n, count(DISTINCT local_id) AS d FROM monitoring',
-  );
-  assert.deepEqual(row, { n: '25', d: '25' });
+  await assertExportOnce(exporter, 10, { full: true });
+  await assertExportOnce(exporter, 10, { full: true });
+  await assertExportOnce(exporter, 5);
+  await assertRemoteRows(url, 25);
 });
 
 test('a crash between the remote COMMIT and the local mark: the resend is absorbed, every row once', async (t) => {
@@ -152,18 +129,9 @@ test('a crash between the remote COMMIT and the local mark: the resend is absorb
   local.add([makeResult(99)]);
   const exporter = createExporter({ uri: url, source: local.source, logger: silentLogger() });
   t.after(() => exporter.close());
-  assert.deepEqual(await exporter.exportOnce(), {
-    exported: 31,
-    full: false,
-    setAside: 0,
-    retryAfterMs: null,
-  });
+  await assertExportOnce(exporter, 31);
   assert.equal(local.source.countUnexported(), 0);
-  const [row] = await query<{ n: string; d: string }>(
-    url,
-    'SELECT count(*) AS n, count(DISTINCT local_id) AS d FROM monitoring',
-  );
-  assert.deepEqual(row, { n: '31', d: '31' });
+  await assertRemoteRows(url, 31);
 });
 
 test('poison rows are set aside with the reason; the rest of the batch arrives', async (t) => {
@@ -300,12 +268,7 @@ test('when every row fails alike the table is at fault: nothing is set aside, th
   assert.match(msgs[0]!, /rejected every row of the batch: .*impossible.*23514/);
 
   await query(url, 'ALTER TABLE monitoring DROP CONSTRAINT impossible');
-  assert.deepEqual(await exporter.exportOnce(), {
-    exported: 6,
-    full: false,
-    setAside: 0,
-    retryAfterMs: null,
-  });
+  await assertExportOnce(exporter, 6);
 });
 
 test('a poison row alone waits; it is set aside once a good row gets through beside it', async (t) => {
@@ -316,11 +279,6 @@ test('a poison row alone waits; it is set aside once a good row gets through bes
   assert.equal(alone.setAside, 0);
   assert.equal(typeof alone.retryAfterMs, 'number');
   local.add([makeResult(1)]);
-  assert.deepEqual(await exporter.exportOnce(), {
-    exported: 1,
-    full: false,
-    setAside: 1,
-    retryAfterMs: null,
-  });
+  await assertExportOnce(exporter, 1, { setAside: 1 });
   assert.equal(local.source.countUnexported(), 0);
 });

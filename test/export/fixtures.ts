@@ -1,7 +1,7 @@
+import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import pg from 'pg';
 import {
   createExportSource,
@@ -10,9 +10,11 @@ import {
   openLocalDatabase,
 } from '../../src/db/local/index.js';
 import { createExporter, type Exporter, type ExporterOptions } from '../../src/export/exporter.js';
-import { createLogger, type Logger } from '../../src/log/logger.js';
+import type { Logger } from '../../src/log/logger.js';
 import type { ExportSource } from '../../src/queue/store.js';
+import type { ExportOutcome } from '../../src/queue/types.js';
 import type { ProbeResult } from '../../src/results/types.js';
+import { capturingLogger } from '../helpers/logs.js';
 import { getTestDatabaseUrl } from '../helpers/pg.js';
 
 /** A real SQLite file with the local-DB module's schema, in its own temp dir. */
@@ -46,24 +48,6 @@ export function openLocal(): LocalFixture {
   };
 }
 
-/** A real pino logger (through the project's scrubbing destination) that keeps its lines. */
-export function capturingLogger(): { logger: Logger; lines: string[]; text(): string } {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      for (const l of String(chunk).split('\n')) if (l) lines.push(l);
-      done();
-    },
-  });
-  const logger = createLogger({ level: 'debug', format: 'json', stream });
-  return { logger, lines, text: () => lines.join('\n') };
-}
-
-/** Messages of the captured lines (parsed JSON). */
-export function messages(lines: readonly string[]): string[] {
-  return lines.map((l) => String((JSON.parse(l) as { msg?: unknown }).msg ?? ''));
-}
-
 export async function query<T extends pg.QueryResultRow = Record<string, unknown>>(
   url: string,
   sql: string,
@@ -76,6 +60,33 @@ export async function query<T extends pg.QueryResultRow = Record<string, unknown
   } finally {
     await client.end();
   }
+}
+
+/**
+ * Runs one `exportOnce` and asserts its whole outcome: `exported` rows and, unless `others` says
+ * otherwise, a batch that was not full, nothing set aside and no retry wait.
+ */
+export async function assertExportOnce(
+  exporter: Exporter,
+  exported: number,
+  others: Partial<Omit<ExportOutcome, 'exported'>> = {},
+): Promise<void> {
+  assert.deepEqual(await exporter.exportOnce(), {
+    exported,
+    full: false,
+    setAside: 0,
+    retryAfterMs: null,
+    ...others,
+  });
+}
+
+/** Asserts that the remote table holds `n` rows, no local_id twice. */
+export async function assertRemoteRows(url: string, n: number): Promise<void> {
+  const [row] = await query<{ n: string; d: string }>(
+    url,
+    'SELECT count(*) AS n, count(DISTINCT local_id) AS d FROM monitoring',
+  );
+  assert.deepEqual(row, { n: String(n), d: String(n) });
 }
 
 /** The original tool's CREATE TABLE, as it ran it against PostgreSQL. */
@@ -95,6 +106,22 @@ export const ORIGINAL_DDL = `CREATE TABLE IF NOT EXISTS monitoring (
     local_created_at TIMESTAMP NOT NULL,
     created_at TIMESTAMP NOT NULL DEFAULT (timezone('utc', now()))
 )`;
+
+/** The columns migration 0001_result_details adds to the remote table, in order. */
+export const DETAIL_COLUMNS = [
+  'state',
+  'conditions',
+  'resolved_ip',
+  'dns_ms',
+  'connect_ms',
+  'tls_ms',
+  'ttfb_ms',
+  'transfer_ms',
+  'tls_version',
+  'cert_issuer',
+  'cert_expires_at',
+  'cert_chain_expires_at',
+];
 
 /** What `exporterRig` sets up besides the exporter options it passes through. */
 export interface ExporterRigOptions extends Omit<Partial<ExporterOptions>, 'uri' | 'source' | 'logger'> {

@@ -3,8 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { runMonitor } from '../helpers/cli.js';
 import { tempConfig } from '../helpers/daemon.js';
+import { messages } from '../helpers/logs.js';
 import { makeResult } from '../helpers/results.js';
-import { exporterRig, type LocalFixture, messages, query } from './fixtures.js';
+import { assertExportOnce, assertRemoteRows, exporterRig, type LocalFixture, query } from './fixtures.js';
 
 interface Listed {
   total: number;
@@ -68,30 +69,15 @@ test('a url too big for a user index (54000): the rest exported, the row set asi
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout, /1 result re-queued/);
   local.add([makeResult(30)]);
-  assert.deepEqual(await exporter.exportOnce(), {
-    exported: 1,
-    full: false,
-    setAside: 1,
-    retryAfterMs: null,
-  });
+  await assertExportOnce(exporter, 1, { setAside: 1 });
 
   await query(url, 'DROP INDEX user_url_idx');
   const retried = await rejectedCli(local, url, ['--retry', '--json']);
   assert.equal(retried.code, 0, retried.stderr);
   assert.deepEqual(JSON.parse(retried.stdout), { requeued: 1 });
   assert.equal(local.source.countUnexported(), 1);
-  assert.deepEqual(await exporter.exportOnce(), {
-    exported: 1,
-    full: false,
-    setAside: 0,
-    retryAfterMs: null,
-  });
-  assert.deepEqual(await exporter.exportOnce(), {
-    exported: 0,
-    full: false,
-    setAside: 0,
-    retryAfterMs: null,
-  });
+  await assertExportOnce(exporter, 1);
+  await assertExportOnce(exporter, 0);
   const ids = await remoteIds(url);
   assert.equal(ids.length, 22);
   assert.equal(new Set(ids).size, 22);
@@ -127,12 +113,7 @@ test('a user trigger raising P0001 for one url: 62 of 64 exported, 2 set aside, 
   local.add(results);
   const [a, b] = [results[5]!, results[40]!];
 
-  assert.deepEqual(await exporter.exportOnce(), {
-    exported: 62,
-    full: false,
-    setAside: 2,
-    retryAfterMs: null,
-  });
+  await assertExportOnce(exporter, 62, { setAside: 2 });
   const list = await listed(local, url);
   assert.equal(list.total, 2);
   assert.deepEqual(
@@ -162,26 +143,14 @@ test('a user trigger raising P0001 for one url: 62 of 64 exported, 2 set aside, 
   await query(url, 'DROP TRIGGER refuse_blocked ON monitoring');
   const one = await rejectedCli(local, url, ['--retry', '--id', b.id]);
   assert.equal(one.code, 0, one.stderr);
-  assert.deepEqual(await exporter.exportOnce(), {
-    exported: 1,
-    full: false,
-    setAside: 0,
-    retryAfterMs: null,
-  });
+  await assertExportOnce(exporter, 1);
   assert.deepEqual(
     (await listed(local, url)).results.map((r) => r.id),
     [a.id],
   );
   assert.equal((await rejectedCli(local, url, ['--retry'])).code, 0);
-  assert.deepEqual(await exporter.exportOnce(), {
-    exported: 1,
-    full: false,
-    setAside: 0,
-    retryAfterMs: null,
-  });
-  const ids = await remoteIds(url);
-  assert.equal(ids.length, 64);
-  assert.equal(new Set(ids).size, 64);
+  await assertExportOnce(exporter, 1);
+  await assertRemoteRows(url, 64);
   assert.equal(local.source.countUnexported(), 0);
 });
 
@@ -228,12 +197,7 @@ test('connection, availability and table SQLSTATEs for one row: the batch waits 
   assert.equal((await listed(local, url)).total, 0);
 
   await query(url, 'DROP TRIGGER inject ON monitoring');
-  assert.deepEqual(await exporter.exportOnce(), {
-    exported: 10,
-    full: false,
-    setAside: 0,
-    retryAfterMs: null,
-  });
+  await assertExportOnce(exporter, 10);
   assert.ok(
     messages(lines).some((m) => /^export to PostgreSQL resumed after \d+ failed attempts/.test(m)),
     text(),

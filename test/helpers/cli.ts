@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, type Stats, statSync } from 'node:fs';
@@ -67,6 +68,12 @@ export function runMonitor(args: readonly string[], options: RunOptions = {}): P
     child.stdin.on('error', () => {});
     child.stdin.end(options.input ?? '');
   });
+}
+
+/** Runs `monitor config create <uri>` with HOME `home` and asserts it succeeded: a config to work on. */
+export async function createConfig(home: string, uri = 'postgresql://u:pw@127.0.0.1/db'): Promise<void> {
+  const created = await runMonitor(['config', 'create', uri], { home });
+  assert.equal(created.code, 0, created.stderr);
 }
 
 export interface TempHome {

@@ -1,7 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { newKeyArgs, openssl } from './openssl.js';
 
 /** A test CA, a server certificate it signed, and a client certificate it signed, as files. */
 export interface TestPki {
@@ -23,17 +23,9 @@ export interface TestPki {
  */
 export function makePki(serverDays: number, names: string[] = []): TestPki {
   const dir = mkdtempSync(join(tmpdir(), 'monitor-pki-'));
-  const run = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe', timeout: 20_000 });
-  const key = (file: string) => [
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    file,
-  ];
-  run(['req', '-x509', ...key('ca.key'), '-out', 'ca.pem', '-days', '30', '-subj', '/CN=Monitor Test CA']);
+  const run = (args: string[]) => openssl(dir, args);
+  const caSubject = ['-subj', '/CN=Monitor Test CA'];
+  run(['req', '-x509', ...newKeyArgs('ca.key'), '-out', 'ca.pem', '-days', '30', ...caSubject]);
   const san = ['IP:127.0.0.1', 'DNS:localhost', ...names.map((n) => `DNS:${n}`)].join(',');
   writeFileSync(join(dir, 'server.ext'), `subjectAltName=${san}\nextendedKeyUsage=serverAuth\n`);
   writeFileSync(join(dir, 'client.ext'), 'extendedKeyUsage=clientAuth\n');
@@ -41,7 +33,7 @@ export function makePki(serverDays: number, names: string[] = []): TestPki {
     ['server', serverDays],
     ['client', 30],
   ] as const) {
-    run(['req', '-new', ...key(`${name}.key`), '-out', `${name}.csr`, '-subj', `/CN=${name}`]);
+    run(['req', '-new', ...newKeyArgs(`${name}.key`), '-out', `${name}.csr`, '-subj', `/CN=${name}`]);
     run(
       ['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial'].concat([
         '-out',
@@ -53,9 +45,7 @@ export function makePki(serverDays: number, names: string[] = []): TestPki {
       ]),
     );
   }
-  const enddate = execFileSync('openssl', ['x509', '-enddate', '-noout', '-in', join(dir, 'server.pem')], {
-    encoding: 'utf8',
-  });
+  const enddate = openssl(dir, ['x509', '-enddate', '-noout', '-in', 'server.pem']).toString('utf8');
   return {
     dir,
     caFile: join(dir, 'ca.pem'),

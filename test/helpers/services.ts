@@ -1,6 +1,9 @@
 import { type ResolvedService, resolveService } from '../../src/config/resolve.js';
 import type { ServiceConfig } from '../../src/config/types.js';
 
+/** The six keys the original tool wrote for each service, in its order. */
+export const ORIGINAL_SERVICE_KEYS = ['url', 'method', 'check_regex', 'regex', 'interval_sec', 'timeout'];
+
 /**
  * A service as written in a config file: GET, no regex, every 5 s, a 3 s deadline; any field
  * overridable (config keys). Fractions of a second are allowed here for tests that want

@@ -1,7 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { newKeyArgs, openssl } from './openssl.js';
 
 export interface TestCert {
   key: string;
@@ -41,17 +41,8 @@ export function makeCert(kind: CertKind): TestCert {
   if (hit) return hit;
   const dir = mkdtempSync(join(tmpdir(), 'monitor-tls-'));
   try {
-    const run = (args: string[]) =>
-      execFileSync('openssl', args, { cwd: dir, stdio: 'pipe', timeout: 20_000 });
-    const keyArgs = [
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      'key.pem',
-    ];
+    const run = (args: string[]) => openssl(dir, args);
+    const keyArgs = newKeyArgs('key.pem');
     const san = ['-addext', 'subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost'];
     writeFileSync(join(dir, 'ca.cnf'), CA_CONFIG);
     if (kind === 'self-signed') {

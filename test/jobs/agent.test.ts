@@ -1,22 +1,14 @@
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { test } from 'node:test';
-import { createLogger } from '../../src/log/logger.js';
 import type { ExportOutcome } from '../../src/queue/types.js';
+import { capturingLogger } from '../helpers/logs.js';
 import { runnerRig } from '../helpers/runner-rig.js';
 import { resolvedService } from '../helpers/services.js';
 import { jobRows, resultRows, sleep, waitFor } from './fixtures.js';
 
 test('start logs the average and total requests per minute like the original', async (t) => {
   const rig = runnerRig(t);
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      lines.push(String(chunk));
-      cb();
-    },
-  });
-  const logger = createLogger({ format: 'json', stream });
+  const { lines, logger } = capturingLogger('info');
   const services = [
     resolvedService('http://127.0.0.1:1/a', { interval_sec: 5, timeout: 15 }),
     resolvedService('http://127.0.0.1:1/b', { interval_sec: 5, timeout: 15 }),

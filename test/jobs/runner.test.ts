@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { createScheduler } from '../../src/jobs/scheduler.js';
-import { createLogger, silentLogger } from '../../src/log/logger.js';
+import { silentLogger } from '../../src/log/logger.js';
 import { createGatedProber } from '../../src/probe/gated-prober.js';
 import { createThreadedProber } from '../../src/probe/threaded-prober.js';
+import { capturingLogger } from '../helpers/logs.js';
 import { runnerRig } from '../helpers/runner-rig.js';
 import { resolvedService } from '../helpers/services.js';
 import { jobRows, resultRows, sleep, waitFor } from './fixtures.js';
@@ -201,16 +201,7 @@ test('a throwing handler is retried with backoff, then the job is dead', async (
 test('a local database that fails every call keeps the runner alive and logs once per period', async (t) => {
   const rig = runnerRig(t);
   const { db } = rig;
-  const lines: string[] = [];
-  const logger = createLogger({
-    format: 'json',
-    stream: new Writable({
-      write(chunk, _enc, cb) {
-        lines.push(String(chunk));
-        cb();
-      },
-    }),
-  });
+  const { lines, logger } = capturingLogger('info');
   const store = db.store;
   db.ldb.close(); // every statement now throws "The database connection is not open"
   const runner = rig.runner({

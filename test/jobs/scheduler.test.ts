@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { phaseOf, slotsBetween } from '../../src/jobs/phase.js';
 import { createScheduler } from '../../src/jobs/scheduler.js';
-import { createLogger, silentLogger } from '../../src/log/logger.js';
+import { silentLogger } from '../../src/log/logger.js';
+import { capturingLogger } from '../helpers/logs.js';
 import { resolvedService } from '../helpers/services.js';
 import { tempStore } from '../helpers/temp-store.js';
 import { jobRows } from './fixtures.js';
@@ -153,16 +153,7 @@ test('a service with an invalid cron pattern is logged once and the others are s
   t.after(() => db.cleanup());
   const good = resolvedService('http://127.0.0.1:1/good', { interval_sec: 0.2, timeout: 15 });
   const bad = resolvedService('http://127.0.0.1:1/bad', { cron: 'every now and then', timeout: 15 });
-  const lines: string[] = [];
-  const logger = createLogger({
-    format: 'json',
-    stream: new Writable({
-      write(chunk, _enc, cb) {
-        lines.push(String(chunk));
-        cb();
-      },
-    }),
-  });
+  const { lines, logger } = capturingLogger('info');
   let clock = T0;
   const s = createScheduler({ store: db.store, services: [bad, good], logger, now: () => clock });
   assert.equal(s.tick(), 10);

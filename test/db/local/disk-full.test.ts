@@ -1,15 +1,12 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
-import { COUNTER, createJobStore, openLocalDatabase, readCounters } from '../../../src/db/local/index.js';
+import { COUNTER, createJobStore, readCounters } from '../../../src/db/local/index.js';
 import { createLogger } from '../../../src/log/logger.js';
 import { makeResult } from '../../helpers/results.js';
-import { probePayload, tempDir } from './fixtures.js';
+import { openTemp, probePayload } from './fixtures.js';
 
 test('SQLITE_FULL in recordProbeResults: rolled back, counted, logged once per state, no corruption, resumes', (t) => {
-  const { dir, cleanup } = tempDir();
-  t.after(cleanup);
   const lines: { level: number; msg: string; lost?: number }[] = [];
   const stream = new Writable({
     write(chunk, _enc, done) {
@@ -18,8 +15,7 @@ test('SQLITE_FULL in recordProbeResults: rolled back, counted, logged once per s
     },
   });
   const logger = createLogger({ stream, format: 'json', level: 'info' });
-  const ldb = openLocalDatabase(join(dir, 'monitor.db'), { logger });
-  t.after(() => ldb.close());
+  const { ldb } = openTemp(t, 'monitor.db', { logger });
   const store = createJobStore(ldb);
 
   const pages = Number(ldb.sqlite.pragma('page_count', { simple: true }));
@@ -79,10 +75,7 @@ test('SQLITE_FULL in recordProbeResults: rolled back, counted, logged once per s
 });
 
 test('results lost while full are counted at shutdown even when no write succeeded since', (t) => {
-  const { dir, cleanup } = tempDir();
-  t.after(cleanup);
-  const ldb = openLocalDatabase(join(dir, 'monitor.db'));
-  t.after(() => ldb.close());
+  const { ldb } = openTemp(t);
   const store = createJobStore(ldb);
   ldb.sqlite.pragma(`max_page_count = ${Number(ldb.sqlite.pragma('page_count', { simple: true })) + 4}`);
   const big = 'f'.repeat(3000);

@@ -2,12 +2,34 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { localMigrationsFolder } from '../../../src/db/local/index.js';
+import type { TestContext } from 'node:test';
+import {
+  type LocalDatabase,
+  localMigrationsFolder,
+  type OpenLocalDatabaseOptions,
+  openLocalDatabase,
+} from '../../../src/db/local/index.js';
 
 /** A temp folder removed by the returned cleanup (register it with `t.after`). */
 export function tempDir(prefix = 'monitor-local-'): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A local database at `<temp folder>/<name>`; closed and its folder removed when test `t` ends. */
+export function openTemp(
+  t: TestContext,
+  name = 'monitor.db',
+  options: OpenLocalDatabaseOptions = {},
+): { ldb: LocalDatabase; path: string } {
+  const { dir, cleanup } = tempDir();
+  const path = join(dir, name);
+  const ldb = openLocalDatabase(path, options);
+  t.after(() => {
+    ldb.close();
+    cleanup();
+  });
+  return { ldb, path };
 }
 
 export function sha256(path: string): string {

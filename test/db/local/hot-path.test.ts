@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { collect, createJobStore, openLocalDatabase } from '../../../src/db/local/index.js';
 import { makeResult } from '../../helpers/results.js';
-import { folderUpTo, probePayload, tempDir } from './fixtures.js';
+import { folderUpTo, openTemp, probePayload, tempDir } from './fixtures.js';
 
 test('upgrading a release-1 database rewrites probe dedupe keys, so a slot queued before the upgrade is not enqueued again', (t) => {
   const { dir, cleanup } = tempDir();
@@ -73,10 +73,7 @@ test('background checkpoints copy WAL frames into the file off the main thread, 
 });
 
 test('a collect run that hits its limit leaves the checkpoint and vacuum to the last run', (t) => {
-  const { dir, cleanup } = tempDir();
-  t.after(cleanup);
-  const ldb = openLocalDatabase(join(dir, 'c.db'));
-  t.after(() => ldb.close());
+  const { ldb } = openTemp(t, 'c.db');
   const store = createJobStore(ldb);
   const items = Array.from({ length: 50 }, (_, i) => ({
     result: makeResult('s', 1_000 + i),

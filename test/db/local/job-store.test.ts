@@ -1,21 +1,9 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { type TestContext, test } from 'node:test';
+import { test } from 'node:test';
 import { createJobStore, type LocalDatabase, openLocalDatabase } from '../../../src/db/local/index.js';
 import type { NewJob } from '../../../src/queue/store.js';
 import { makeResult } from '../../helpers/results.js';
-import { probePayload, tempDir } from './fixtures.js';
-
-function open(t: TestContext): { ldb: LocalDatabase; path: string } {
-  const { dir, cleanup } = tempDir();
-  const path = join(dir, 'monitor.db');
-  const ldb = openLocalDatabase(path);
-  t.after(() => {
-    ldb.close();
-    cleanup();
-  });
-  return { ldb, path };
-}
+import { openTemp, probePayload } from './fixtures.js';
 
 const probe = (key: string, at: number, extra: Partial<NewJob<'probe'>> = {}): NewJob<'probe'> => ({
   kind: 'probe',
@@ -36,7 +24,7 @@ function jobRow(ldb: LocalDatabase, id: number) {
 }
 
 test('a claimed job whose lease expired is claimed again, with a new token and one more attempt', (t) => {
-  const { ldb } = open(t);
+  const { ldb } = openTemp(t);
   const store = createJobStore(ldb);
   store.enqueue([probe('a', 1000, { maxAttempts: 3 })]);
   const [first] = store.claim({ limit: 10, now: 1000, leaseMs: 500 });
@@ -54,7 +42,7 @@ test('a claimed job whose lease expired is claimed again, with a new token and o
 });
 
 test('an expired lease on the last allowed attempt makes the job dead, not claimable', (t) => {
-  const { ldb } = open(t);
+  const { ldb } = openTemp(t);
   const store = createJobStore(ldb);
   store.enqueue([probe('a', 1000)]); // probes default to one attempt
   const [job] = store.claim({ limit: 10, now: 1000, leaseMs: 100 });
@@ -66,7 +54,7 @@ test('an expired lease on the last allowed attempt makes the job dead, not claim
 });
 
 test('a stale token changes nothing: complete, fail, release, recordProbeResults', (t) => {
-  const { ldb } = open(t);
+  const { ldb } = openTemp(t);
   const store = createJobStore(ldb);
   store.enqueue([probe('a', 1000, { maxAttempts: 5 })]);
   const [old] = store.claim({ limit: 1, now: 1000, leaseMs: 100 });
@@ -94,7 +82,7 @@ test('a stale token changes nothing: complete, fail, release, recordProbeResults
 });
 
 test('dedupe: the same key twice gives one row, also after close and reopen', (t) => {
-  const { ldb, path } = open(t);
+  const { ldb, path } = openTemp(t);
   const store = createJobStore(ldb);
   assert.equal(store.enqueue([probe('a', 1000), probe('a', 1000), probe('b', 1000)]), 2);
   assert.equal(store.enqueue([probe('a', 1000)]), 0);
@@ -119,7 +107,7 @@ test('dedupe: the same key twice gives one row, also after close and reopen', (t
 });
 
 test('batch claim: oldest runAt first, respects limit, kinds and runAtBefore', (t) => {
-  const { ldb } = open(t);
+  const { ldb } = openTemp(t);
   const store = createJobStore(ldb);
   store.enqueue([
     probe('c', 3000),
@@ -151,7 +139,7 @@ test('batch claim: oldest runAt first, respects limit, kinds and runAtBefore', (
 });
 
 test('fail: back to queued at retryAt while attempts remain, then dead; null retryAt is dead at once', (t) => {
-  const { ldb } = open(t);
+  const { ldb } = openTemp(t);
   const store = createJobStore(ldb);
   store.enqueue([
     { kind: 'export', payload: {}, runAt: 0, maxAttempts: 2, dedupeKey: 'e' },
@@ -178,7 +166,7 @@ test('fail: back to queued at retryAt while attempts remain, then dead; null ret
 });
 
 test('release gives the lease back without counting an attempt', (t) => {
-  const { ldb } = open(t);
+  const { ldb } = openTemp(t);
   const store = createJobStore(ldb);
   store.enqueue([probe('a', 1000), probe('b', 1000)]);
   const claimed = store.claim({ limit: 10, now: 1000, leaseMs: 60_000 });
@@ -189,7 +177,7 @@ test('release gives the lease back without counting an attempt', (t) => {
 });
 
 test('recordProbeResults writes results and completes their jobs; one result per slot', (t) => {
-  const { ldb } = open(t);
+  const { ldb } = openTemp(t);
   const store = createJobStore(ldb);
   store.enqueue([probe('a', 1000), probe('b', 1000)]);
   const [a, b] = store.claim({ limit: 10, now: 1000, leaseMs: 60_000 });

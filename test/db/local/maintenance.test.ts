@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
-import { join } from 'node:path';
-import { type TestContext, test } from 'node:test';
+import { test } from 'node:test';
 import {
   COUNTER,
   collect,
@@ -15,18 +14,7 @@ import {
 } from '../../../src/db/local/index.js';
 import type { ProbeResult } from '../../../src/results/types.js';
 import { makeResult } from '../../helpers/results.js';
-import { probePayload, tempDir } from './fixtures.js';
-
-function open(t: TestContext): { ldb: LocalDatabase; path: string } {
-  const { dir, cleanup } = tempDir();
-  const path = join(dir, 'monitor.db');
-  const ldb = openLocalDatabase(path);
-  t.after(() => {
-    ldb.close();
-    cleanup();
-  });
-  return { ldb, path };
-}
+import { openTemp, probePayload } from './fixtures.js';
 
 function insertResults(ldb: LocalDatabase, n: number, key = 's'): ProbeResult[] {
   const results = Array.from({ length: n }, (_, i) => makeResult(key, 1000 + i));
@@ -37,7 +25,7 @@ function insertResults(ldb: LocalDatabase, n: number, key = 's'): ProbeResult[] 
 const ids = (rs: readonly ProbeResult[]) => rs.map((r) => r.id);
 
 test('export source: oldest first in insertion order, mark exported, set aside with reason, count', (t) => {
-  const { ldb } = open(t);
+  const { ldb } = openTemp(t);
   const src = createExportSource(ldb);
   const rs = insertResults(ldb, 10);
   assert.equal(src.countUnexported(), 10);
@@ -69,7 +57,7 @@ test('export source: oldest first in insertion order, mark exported, set aside w
 });
 
 test('seq is never reused after deletes, so export order holds across collections', (t) => {
-  const { ldb } = open(t);
+  const { ldb } = openTemp(t);
   insertResults(ldb, 3, 'a');
   const src = createExportSource(ldb);
   src.markExported(ids(src.selectUnexported(3)), 0);
@@ -80,7 +68,7 @@ test('seq is never reused after deletes, so export order holds across collection
 });
 
 test('collect deletes only exported results and finished jobs past the grace', (t) => {
-  const { ldb } = open(t);
+  const { ldb } = openTemp(t);
   const store = createJobStore(ldb);
   const src = createExportSource(ldb);
   const rs = insertResults(ldb, 6);
@@ -125,7 +113,7 @@ test('collect deletes only exported results and finished jobs past the grace', (
 });
 
 test('collect is bounded per run, checkpoints the WAL and hands free pages back', (t) => {
-  const { ldb, path } = open(t);
+  const { ldb, path } = openTemp(t);
   const src = createExportSource(ldb);
   const big = 'x'.repeat(2000);
   const rs = Array.from({ length: 3000 }, (_, i) => makeResult('s', i, { errorMessage: big }));
@@ -150,7 +138,7 @@ test('collect is bounded per run, checkpoints the WAL and hands free pages back'
 });
 
 test('buffer limit drops exactly the oldest unexported beyond the limit and counts them', (t) => {
-  const { ldb, path } = open(t);
+  const { ldb, path } = openTemp(t);
   const src = createExportSource(ldb);
   const rs = insertResults(ldb, 20);
   src.markExported(ids(rs.slice(0, 3)), 1); // exported rows are not part of the backlog
@@ -174,7 +162,7 @@ test('buffer limit drops exactly the oldest unexported beyond the limit and coun
 });
 
 test('counters start absent, add up and survive reopen', (t) => {
-  const { ldb, path } = open(t);
+  const { ldb, path } = openTemp(t);
   assert.deepEqual(readCounters(ldb), {});
   incrementCounter(ldb, 'missed', 2);
   incrementCounter(ldb, 'missed', 3);

@@ -12,7 +12,7 @@ import {
   retarget,
 } from '../../../src/db/remote/migrate.js';
 import type { RemoteTable } from '../../../src/db/remote/table.js';
-import { ORIGINAL_DDL, query } from '../../export/fixtures.js';
+import { DETAIL_COLUMNS, ORIGINAL_DDL, query } from '../../export/fixtures.js';
 import { getTestDatabaseUrl } from '../../helpers/pg.js';
 
 const ORIGINAL_COLUMNS = [
@@ -43,21 +43,6 @@ const ADDED_COLUMNS = [
   'bytes_read',
   'truncated',
   'exported_at',
-];
-/** Added by 0001_result_details. */
-const DETAIL_COLUMNS = [
-  'state',
-  'conditions',
-  'resolved_ip',
-  'dns_ms',
-  'connect_ms',
-  'tls_ms',
-  'ttfb_ms',
-  'transfer_ms',
-  'tls_version',
-  'cert_issuer',
-  'cert_expires_at',
-  'cert_chain_expires_at',
 ];
 const ALL_COLUMNS = [...ORIGINAL_COLUMNS, ...ADDED_COLUMNS, ...DETAIL_COLUMNS];
 
