@@ -31,9 +31,7 @@ const seconds = (ms: number | null) => (ms === null ? null : (ms / 1000).toFixed
 export function nagiosLine(r: ProbeResult): string {
   const head = `HTTP ${NAGIOS_STATUS[r.state]}`;
   const what =
-    r.state === 'up'
-      ? `${r.statusCode} in ${r.durationMs} ms`
-      : (r.errorMessage ?? r.errorClass ?? '');
+    r.state === 'up' ? `${r.statusCode} in ${r.durationMs} ms` : (r.errorMessage ?? r.errorClass ?? '');
   const perf = [`time=${seconds(r.durationMs ?? 0)}s;;;0.000000`, `size=${r.bytesRead}B;;;0`];
   const phases: [string, number | null][] = [
     ['dns', r.dnsMs],
