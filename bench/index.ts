@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- [section…] [--quick] [--services N] [--seconds N] …`
- * Without sections, runs in order: raw, seed, 10k, max, overload, export, outage.
+ * Without sections, runs in order: raw, seed, 10k, 10k-conditions, max, overload, export, outage.
  * Each writes bench/results/<name>.json; bench/results/README.md is rebuilt from every JSON there
  * (a goals table, then each section with its inputs) and printed at the end.
  *
@@ -12,6 +12,8 @@
  * it exited (bench/local-rows.ts) give the rows, duplicates and `missed` slots.
  *   seed      [monitor start] 300 services at 5 s for 60 s, export to an embedded PostgreSQL
  *   10k       [monitor start] 10,000 services at 5 s for 120 s, export to an embedded PostgreSQL
+ *   10k-conditions  [monitor start] the 10k run twice, back to back: plain, then three conditions
+ *             per service (status, JSON path, latency); CPU and start lag p99 ratios (issue 14)
  *   max       [monitor start] services raised until on time < 99.9 % or gap p99 > 250 ms, over 32
  *             origins (--from --step --to --origins), ratio to a raw loop measured in the same run
  *   overload  [monitor start] 1.0× and 1.5× the capacity (--capacity N, else a short search with
@@ -23,8 +25,8 @@
  *   outage-agent  ad hoc, the same in-process (runDaemon in the bench's process, measured from inside)
  *   agent     ad hoc, in-process, for profiling: N services (--services, --postgres 1, --local-export 0)
  *   prober    ad hoc: the prober alone in a closed loop (in-thread, threaded) vs a bare undici loop
- * --quick shrinks every section to a smoke run (10k: 500 services for 20 s) and writes to a temp
- * dir, not bench/results.
+ * --quick shrinks every section to a smoke run (10k: 500 services for 20 s; 10k-conditions: two of
+ * those) and writes to a temp dir, not bench/results.
  * With more than one section, each runs in a process of its own: the in-process sections measure
  * the bench's own process, which would otherwise carry what the sections before it left behind.
  */

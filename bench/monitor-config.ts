@@ -1,7 +1,7 @@
 /**
  * The config file a benchmark hands to `monitor start`: N services at a fixed interval, spread
  * round-robin over the target's origins, service i on `/svc/<i>` (so the target can tell them
- * apart), each with the regex the target's body matches. Also the services resolved exactly as the
+ * apart), each with the regex the target's body matches and, when given, the same conditions. Also the services resolved exactly as the
  * daemon resolves them (src/config/resolve.ts), which is what places their slots on the grid.
  */
 import { writeFileSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { type ResolvedService, resolveService } from '../src/config/resolve.js';
 import type { MonitorConfig, ServiceConfig } from '../src/config/types.js';
 import { serviceUrl, type Target } from './target.js';
+import { HEALTHY_RESPONSE, type TargetResponse } from './target-body.js';
 
 export interface BenchConfigOptions {
   dir: string;
@@ -20,6 +21,10 @@ export interface BenchConfigOptions {
   /** Runner caps; absent = the monitor's defaults. */
   concurrency?: number;
   perOrigin?: number;
+  /** What the target answers; its regex is every service's. Default HEALTHY_RESPONSE. */
+  response?: TargetResponse;
+  /** Every service's `conditions`. Default none. */
+  conditions?: readonly string[];
 }
 
 export interface BenchConfig {
@@ -36,9 +41,10 @@ export function writeBenchConfig(target: Pick<Target, 'ports'>, o: BenchConfigOp
       url: serviceUrl(target, i),
       method: 'GET',
       check_regex: true,
-      regex: '"status":"healthy"',
+      regex: (o.response ?? HEALTHY_RESPONSE).regex,
       interval_sec: o.intervalSec ?? 5,
       timeout: 15,
+      ...(o.conditions && o.conditions.length > 0 ? { conditions: [...o.conditions] } : {}),
     });
   }
   const runner: Record<string, number> = {};

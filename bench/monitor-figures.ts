@@ -59,7 +59,8 @@ export function runFigures(o: RunOutcome): Record<string, Scalar> {
     arrivalLagP50Ms: gaps.arrivalLagP50Ms,
     arrivalLagP99Ms: gaps.arrivalLagP99Ms,
     arrivalLagMaxMs: gaps.arrivalLagMaxMs,
-    daemonCpuPct: w.proc.cpuPct === null ? null : Math.round(w.proc.cpuPct),
+    // One decimal: 10k-conditions divides two of them.
+    daemonCpuPct: w.proc.cpuPct === null ? null : Math.round(w.proc.cpuPct * 10) / 10,
     daemonRssMaxMB: mb(w.proc.rssMax),
     daemonRssEndMB: mb(w.proc.rssEnd),
     daemonHwmMB: mb(w.proc.hwmEnd),
@@ -84,6 +85,8 @@ export function runFigures(o: RunOutcome): Record<string, Scalar> {
       remoteMissedRows: remote.missed,
       exportLagP50Ms: remote.exportLagP50Ms,
       exportLagP99Ms: remote.exportLagP99Ms,
+      startLagP50Ms: remote.startLagP50Ms,
+      startLagP99Ms: remote.startLagP99Ms,
       remoteWaitSeconds: o.drainS === null ? null : Math.round(o.drainS * 10) / 10,
     });
   }

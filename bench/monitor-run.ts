@@ -26,6 +26,7 @@ import { watchWindow } from './monitor-window.js';
 import { readRemoteRows, waitForRemoteRows } from './remote-rows.js';
 import type { Scalar } from './result.js';
 import { startTarget } from './target.js';
+import { HEALTHY_RESPONSE, type TargetResponse } from './target-body.js';
 
 export interface MonitorRunOptions {
   services: number;
@@ -44,6 +45,10 @@ export interface MonitorRunOptions {
   perOrigin?: number;
   /** Progress lines on stderr, prefixed with this. Default '[run]'. */
   label?: string;
+  /** What the target answers; its regex is every service's. Default HEALTHY_RESPONSE. */
+  response?: TargetResponse;
+  /** Every service's `conditions`. Default none. */
+  conditions?: readonly string[];
   /** Runs from the window's start (e.g. a PostgreSQL outage); awaited before the window's end. */
   scenario?: RunScenario;
 }
@@ -60,7 +65,9 @@ export interface Rig {
 
 export interface RunScenario {
   /** Bounded by itself; its figures join the run's. */
-  during(rig: Rig): Promise<Record<string, Scalar>>;
+  during?(rig: Rig): Promise<Record<string, Scalar>>;
+  /** After the daemon stopped, before PostgreSQL does (e.g. checks by SQL); its figures join the run's. */
+  after?(rig: Rig): Promise<Record<string, Scalar>>;
   /** Sub-windows of scheduled times to judge apart from the window: their on time and gap p99. */
   windows?(): Record<string, [number, number]>;
 }
@@ -101,7 +108,8 @@ export async function runMonitor(o: MonitorRunOptions): Promise<MonitorRun> {
   const dir = mkdtempSync(join(tmpdir(), 'monitor-bench-'));
   let pgServer: EmbeddedServer | null = null;
   let daemon: DaemonProcess | null = null;
-  const target = await startTarget(origins, true);
+  const response = o.response ?? HEALTHY_RESPONSE;
+  const target = await startTarget(origins, true, response.body);
   try {
     let remoteUri: string | null = null;
     if (o.postgres) {
@@ -115,6 +123,8 @@ export async function runMonitor(o: MonitorRunOptions): Promise<MonitorRun> {
       remoteUri,
       concurrency: o.concurrency,
       perOrigin: o.perOrigin,
+      response,
+      conditions: o.conditions,
     });
     const loadBefore = loadavg()[0]!;
     say(
@@ -133,7 +143,7 @@ export async function runMonitor(o: MonitorRunOptions): Promise<MonitorRun> {
     const t1 = t0 + o.seconds * 1000;
     const rig: Rig = { pg: pgServer, remoteUri, services: config.services, t0, t1 };
     // Caught here and rethrown after the window, so a failing scenario never leaves it dangling.
-    const scenarioRun = o.scenario?.during(rig).then(
+    const scenarioRun = o.scenario?.during?.(rig).then(
       (figures) => ({ figures, error: null }),
       (error: unknown) => ({ figures: {}, error }),
     );
@@ -148,6 +158,7 @@ export async function runMonitor(o: MonitorRunOptions): Promise<MonitorRun> {
     say(`on time ${gaps.onTimePct?.toFixed(3)} %, gap p99 ${gaps.gapDeviationP99Ms} ms`);
     const drainS = remoteUri ? await waitForRemoteRows(remoteUri, t0, t1, gaps.scheduled) : null;
     const exitCode = await daemon.stop();
+    const after = (await o.scenario?.after?.(rig)) ?? {};
     const local = o.postgres ? null : readLocalRows(config.localDatabasePath, t0, t1);
     const figures = runFigures({
       gaps,
@@ -156,7 +167,7 @@ export async function runMonitor(o: MonitorRunOptions): Promise<MonitorRun> {
       readySeconds,
       exitCode,
       windows: subWindowFigures(arrivals, config.services, o.scenario?.windows?.() ?? {}),
-      scenario: scenario?.figures ?? {},
+      scenario: { ...scenario?.figures, ...after },
       remote: remoteUri ? await readRemoteRows(remoteUri, t0, t1) : null,
       drainS,
       local,
@@ -185,6 +196,8 @@ function runInputs(o: MonitorRunOptions, command: string, loadBefore: number): R
     export: o.postgres ? 'embedded PostgreSQL 17 on this machine, durable settings' : 'off (--no-export)',
     ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}),
     ...(o.perOrigin !== undefined ? { perOrigin: o.perOrigin } : {}),
+    ...(o.response !== undefined ? { body: o.response.body.trim(), regex: o.response.regex } : {}),
+    ...(o.conditions !== undefined ? { conditions: o.conditions.join(' ; ') } : {}),
     monitor: command,
     cpus: cpus().length,
     loadAvgBefore: loadBefore,

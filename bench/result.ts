@@ -33,7 +33,7 @@ export interface BenchResult {
 }
 
 /** Sections of `npm run bench`, in the issue's order; other results (ad-hoc runs) follow by name. */
-export const SECTION_ORDER = ['raw', 'seed', '10k', 'max', 'overload', 'export', 'outage'];
+export const SECTION_ORDER = ['raw', 'seed', '10k', '10k-conditions', 'max', 'overload', 'export', 'outage'];
 
 function cell(v: unknown): string {
   if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toFixed(2);
@@ -60,7 +60,7 @@ export function toMarkdown(results: readonly BenchResult[]): string {
   const out = [
     '# Benchmark results',
     '',
-    'Written by `npm run bench` (issues 6 and 11); each section is the latest run of one benchmark, on',
+    'Written by `npm run bench` (issues 6, 11 and 14); each section is the latest run of one benchmark, on',
     'the machine named in its inputs. Ratios are computed within one run of one section.',
     '',
     '**What is measured how.** The sections marked *monitor start* run the real daemon as users run it',
@@ -71,11 +71,12 @@ export function toMarkdown(results: readonly BenchResult[]): string {
     "  request. Each service's slots lie on its grid (phase + k·interval, `src/jobs/phase.ts`); over a",
     '  window after a warm-up, **on time** = slots with an arrival / slots on the grid, and **gap p99**',
     '  = p99 of |gap between two arrivals of a service − interval| (the start lag itself is not',
-    '  visible from outside; `arrivalLag` = arrival − slot is an upper bound of it);',
+    '  visible at the target; `arrivalLag` = arrival − slot is an upper bound of it);',
     '- CPU = utime + stime of `/proc/PID/stat` (all threads) over the window; RSS = `VmRSS` of',
     '  `/proc/PID/status` sampled every 500 ms (max and end), `VmHWM` at the end (peak since start);',
     '- with export, rows of the window in PostgreSQL (embedded, durable settings) counted by SQL after',
-    '  the daemon stopped: duplicates = rows − distinct (service_key, scheduled_at);',
+    '  the daemon stopped: duplicates = rows − distinct (service_key, scheduled_at); **start lag** =',
+    "  `started_at − scheduled_at` (the daemon's own stamp of the probe's start);",
     '- with `--no-export`, the local SQLite database read read-only after the daemon exited: rows',
     "  with `error_class = 'missed'` vs slots without an arrival.",
     '',

@@ -5,6 +5,7 @@
  */
 import { cpus } from 'node:os';
 import { agentBench } from './agent.js';
+import { conditionsBench } from './conditions.js';
 import { exportBench } from './export.js';
 import { maxBench } from './max.js';
 import { outageBench } from './outage.js';
@@ -59,6 +60,13 @@ export const sections: Record<string, Section> = {
       },
     );
   },
+  '10k-conditions': (o, q) =>
+    conditionsBench({
+      services: pick(o, 'services', 10_000, 500, q),
+      seconds: pick(o, 'seconds', 120, 20, q),
+      warmupSeconds: pick(o, 'warmup', 10, 5, q),
+      origins: o['origins'],
+    }),
   max: (o, q) =>
     maxBench({
       from: pick(o, 'from', 10_000, 500, q),
@@ -134,7 +142,16 @@ export const sections: Record<string, Section> = {
 };
 
 /** What `npm run bench` runs without names, in this order. */
-export const DEFAULT_SECTIONS = ['raw', 'seed', '10k', 'max', 'overload', 'export', 'outage'];
+export const DEFAULT_SECTIONS = [
+  'raw',
+  'seed',
+  '10k',
+  '10k-conditions',
+  'max',
+  'overload',
+  'export',
+  'outage',
+];
 
 interface ExportReport {
   rows: number;

@@ -1,8 +1,9 @@
 /**
  * The benchmark's target: a fast HTTP server in its own process, so its CPU is not the monitor's.
- * Any path answers 200 with a small body the services' regex matches. It listens on N ports
- * (argv[2], default 1): each port is a distinct origin, so services spread over them are not all
- * behind one per-origin politeness cap. It tells its parent the ports once listening ({ ports }).
+ * Any path answers 200 with a small JSON body (argv[4], default HEALTHY_RESPONSE of
+ * bench/target-body.ts) the services' regex matches. It listens on N ports (argv[2], default 1):
+ * each port is a distinct origin, so services spread over them are not all behind one per-origin
+ * politeness cap. It tells its parent the ports once listening ({ ports }).
  *
  * With argv[3] = 'record' it also records every arrival on `/svc/<i>`: the service index and the
  * time the request handler ran (epoch ms, sub-millisecond), in two growing typed arrays. Arrivals
@@ -13,13 +14,14 @@
  *   'reset-delay'  restarts the loop-delay histogram (at the window's start)
  *   'arrivals' → { index: Int32Array, at: Float64Array } (every arrival so far)
  *   'stop'     → closes and exits
- *   fork('dist/bench/target-server.js', ['32', 'record'], { serialization: 'advanced' })
+ *   fork('dist/bench/target-server.js', ['32', 'record', '{"status":"UP"}'], { serialization: 'advanced' })
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { HEALTHY_RESPONSE } from './target-body.js';
 
-const BODY = Buffer.from('{"status":"healthy","version":"1.0.0"}\n');
+const BODY = Buffer.from(process.argv[4] ?? HEALTHY_RESPONSE.body);
 const origins = Math.max(1, Math.floor(Number(process.argv[2] ?? 1)) || 1);
 const record = process.argv[3] === 'record';
 let served = 0;

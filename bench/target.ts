@@ -1,5 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { HEALTHY_RESPONSE } from './target-body.js';
 
 /** What the target counted so far (see bench/target-server.ts). */
 export interface TargetCounts {
@@ -55,11 +56,16 @@ const has = (m: unknown, key: string): boolean => m !== null && typeof m === 'ob
 /**
  * `origins`: ports the target listens on, one origin each. Default 1.
  * `record`: keep every arrival's service index and time (bench/target-server.ts). Default false.
+ * `body`: what every path answers. Default HEALTHY_RESPONSE.body (bench/target-body.ts).
  */
-export async function startTarget(origins = 1, record = false): Promise<Target> {
+export async function startTarget(
+  origins = 1,
+  record = false,
+  body = HEALTHY_RESPONSE.body,
+): Promise<Target> {
   const child = fork(
     fileURLToPath(new URL('./target-server.js', import.meta.url)),
-    [String(origins), record ? 'record' : 'plain'],
+    [String(origins), record ? 'record' : 'plain', body],
     // 'advanced': the arrival log crosses as typed arrays, not as JSON.
     { stdio: 'inherit', serialization: 'advanced' },
   );
