@@ -1,4 +1,4 @@
-import { type MonitorConfig, SERVICE_DEFAULTS, type ServiceConfig } from './types.js';
+import { type MonitorConfig, REQUEST_STRING_FIELDS, SERVICE_DEFAULTS, type ServiceConfig } from './types.js';
 import { type CheckableConfig, methodMessage, normaliseMethod, serviceWhere } from './validate.js';
 
 /** What parsing found: every shape problem, and the parts whose shape is right. */
@@ -135,7 +135,7 @@ function parseService(s: unknown): ParsedService | null {
     ['tls_verify', (v) => typeof v === 'boolean', 'true or false'],
     ['max_body_bytes', (v) => typeof v === 'number', 'a number'],
     ['headers', isStringRecord, 'an object of header name to string value'],
-    ...REQUEST_STRINGS.map((f): [string, (v: unknown) => boolean, string] => [
+    ...REQUEST_STRING_FIELDS.map((f): [string, (v: unknown) => boolean, string] => [
       f,
       stringOrNull,
       'a string or null',
@@ -158,18 +158,6 @@ function parseService(s: unknown): ParsedService | null {
   } as ServiceConfig;
   return { service, wrong: wrongFields, problems };
 }
-
-const REQUEST_STRINGS = [
-  'body',
-  'body_file',
-  'content_type',
-  'basic_auth',
-  'bearer',
-  'client_cert',
-  'client_key',
-  'ca_file',
-  'server_name',
-] as const;
 
 const stringOrNull = (v: unknown): boolean => v === null || typeof v === 'string';
 const isStringList = (v: unknown): boolean => Array.isArray(v) && v.every((x) => typeof x === 'string');

@@ -102,6 +102,19 @@ export interface MonitorConfig {
 }
 
 /** The service defaults; those of numbers live with their bounds in limits.ts. */
+/** The request options that are a string (or null) on a service: one list for the parser and `show`. */
+export const REQUEST_STRING_FIELDS = [
+  'body',
+  'body_file',
+  'content_type',
+  'basic_auth',
+  'bearer',
+  'client_cert',
+  'client_key',
+  'ca_file',
+  'server_name',
+] as const;
+
 export const SERVICE_DEFAULTS = {
   interval_sec: LIMITS.interval_sec.default,
   timeout: LIMITS.timeout.default,

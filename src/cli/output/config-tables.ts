@@ -2,7 +2,7 @@ import { tildePath } from '../../config/file.js';
 import { effectiveConditionTexts } from '../../config/implied-conditions.js';
 import { maskServiceSecrets } from '../../config/service-secrets.js';
 import { numberedServices } from '../../config/services.js';
-import type { MonitorConfig, ServiceConfig } from '../../config/types.js';
+import { type MonitorConfig, REQUEST_STRING_FIELDS, type ServiceConfig } from '../../config/types.js';
 import { maskUri } from '../../config/uri.js';
 import { preview } from '../../config/validate.js';
 import { renderTable } from './table.js';
@@ -36,15 +36,7 @@ const ADDITION_COLUMNS = [
   'tls_verify',
   'max_body_bytes',
   'headers',
-  'body',
-  'body_file',
-  'content_type',
-  'basic_auth',
-  'bearer',
-  'client_cert',
-  'client_key',
-  'ca_file',
-  'server_name',
+  ...REQUEST_STRING_FIELDS,
   'conditions',
   'degraded_when',
 ] as const;
