@@ -1,4 +1,5 @@
 import type { ProbeResult } from '../../src/results/types.js';
+import type { Unmeasured } from '../../src/results/without-response.js';
 import { UNMEASURED } from '../../src/results/without-response.js';
 import { uuidv7 } from '../../src/util/uuidv7.js';
 
@@ -72,42 +73,26 @@ function result(serviceKey: string, scheduledAt: number, overrides: Partial<Prob
  * expires soon. The conditions hold awkward text (quotes, a backslash, a newline, non-ASCII) so
  * that a round trip through SQLite JSON text and PostgreSQL jsonb has something to get wrong.
  */
-export const DETAILS: Pick<
-  ProbeResult,
-  | 'state'
-  | 'ok'
-  | 'errorClass'
-  | 'errorMessage'
-  | 'conditions'
-  | 'resolvedIp'
-  | 'dnsMs'
-  | 'connectMs'
-  | 'tlsMs'
-  | 'ttfbMs'
-  | 'transferMs'
-  | 'tlsVersion'
-  | 'certIssuer'
-  | 'certExpiresAt'
-  | 'certChainExpiresAt'
-> = Object.freeze({
-  state: 'degraded',
-  ok: true,
-  errorClass: 'cert_expiring',
-  errorMessage: 'certificate expires in 9 days (at least 14 required)',
-  conditions: [
-    { condition: '[STATUS] == 200', degrades: false, held: true, observed: '200' },
-    { condition: '[BODY].status == "ok"', degrades: false, held: true, observed: '"ok" \\ \n ünï ✓' },
-    { condition: '[CERT_EXPIRY] > 336h', degrades: true, held: false, observed: '216h' },
-    { condition: '[CONNECTED] == true', degrades: false, held: true, observed: null },
-  ],
-  resolvedIp: '2001:db8::7',
-  dnsMs: 3,
-  connectMs: 11,
-  tlsMs: 27,
-  ttfbMs: 54,
-  transferMs: 8,
-  tlsVersion: 'TLSv1.3',
-  certIssuer: 'CN=Test CA "R3", O=Example\\Org',
-  certExpiresAt: Date.UTC(2026, 11, 12, 8, 30, 0, 250),
-  certChainExpiresAt: Date.UTC(2026, 11, 10, 0, 0, 0, 0),
-});
+export const DETAILS: Pick<ProbeResult, 'state' | 'ok' | 'errorClass' | 'errorMessage'> & Unmeasured =
+  Object.freeze({
+    state: 'degraded',
+    ok: true,
+    errorClass: 'cert_expiring',
+    errorMessage: 'certificate expires in 9 days (at least 14 required)',
+    conditions: [
+      { condition: '[STATUS] == 200', degrades: false, held: true, observed: '200' },
+      { condition: '[BODY].status == "ok"', degrades: false, held: true, observed: '"ok" \\ \n ünï ✓' },
+      { condition: '[CERT_EXPIRY] > 336h', degrades: true, held: false, observed: '216h' },
+      { condition: '[CONNECTED] == true', degrades: false, held: true, observed: null },
+    ],
+    resolvedIp: '2001:db8::7',
+    dnsMs: 3,
+    connectMs: 11,
+    tlsMs: 27,
+    ttfbMs: 54,
+    transferMs: 8,
+    tlsVersion: 'TLSv1.3',
+    certIssuer: 'CN=Test CA "R3", O=Example\\Org',
+    certExpiresAt: Date.UTC(2026, 11, 12, 8, 30, 0, 250),
+    certChainExpiresAt: Date.UTC(2026, 11, 10, 0, 0, 0, 0),
+  });
