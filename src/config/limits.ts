@@ -36,6 +36,12 @@ export const LIMITS = {
   /** Bound of one export statement, server side and client side. */
   'export.statement_timeout_ms': limit(100, 600_000, 30_000, 'ms'),
   'buffer.max_rows': limit(1, 1_000_000_000, 5_000_000, 'rows'),
+  /** Consecutive down results that open an incident. */
+  failure_threshold: limit(1, 100, 3, 'results'),
+  /** Consecutive up results that resolve one. */
+  success_threshold: limit(1, 100, 2, 'results'),
+  /** Deadline of one delivery attempt of a channel, seconds. */
+  'alerts.timeout': limit(0.1, 300, 10, 'seconds', false),
 } as const satisfies Record<string, NumberLimit>;
 
 export type LimitedField = keyof typeof LIMITS;

@@ -1,3 +1,4 @@
+import { type AlertRules, resolveAlertRules } from './alert-rules.js';
 import { type Condition, parseCondition } from './conditions.js';
 import { serviceKey } from './service-key.js';
 import { type HttpMethod, SERVICE_DEFAULTS, type ServiceConfig } from './types.js';
@@ -55,6 +56,8 @@ export interface ResolvedService {
   conditions: Condition[];
   /** Any of them makes an otherwise up service degraded. */
   degradedWhen: Condition[];
+  /** Thresholds and channels of its incidents (channels empty = not alerting). */
+  alert: AlertRules;
 }
 
 export function resolveService(s: ServiceConfig): ResolvedService {
@@ -88,5 +91,6 @@ export function resolveService(s: ServiceConfig): ResolvedService {
     // Validated when the file was read, so these parse.
     conditions: (s.conditions ?? SERVICE_DEFAULTS.conditions).map((text) => parseCondition(text)),
     degradedWhen: (s.degraded_when ?? SERVICE_DEFAULTS.degraded_when).map((text) => parseCondition(text)),
+    alert: resolveAlertRules(s),
   };
 }

@@ -57,7 +57,74 @@ export interface ServiceConfig {
   conditions?: string[];
   /** Conditions any of which makes an otherwise up service degraded. Default none. */
   degraded_when?: string[];
+  /*
+   * Alerting (docs/alerts.md). A service alerts only when it names at least one channel.
+   */
+  /** Names of channels in `alerts` that hear of this service's incidents. Default none. */
+  alerts?: string[];
+  /** Consecutive down results that open an incident. Default 3. */
+  failure_threshold?: number;
+  /** "M/N": open when M of the last N results were down (flapping services); replaces failure_threshold. Default none. */
+  failure_window?: string | null;
+  /** Consecutive up results that resolve an incident. Default 2. */
+  success_threshold?: number;
+  /** Degraded results open a `degraded` incident (same thresholds). Default false. */
+  alert_on_degraded?: boolean;
+  /** Repeat the notification of an open incident this often, e.g. "1h". Default none (never). */
+  remind_every?: string | null;
+  /** Send a `resolved` notification. Default true. */
+  send_resolved?: boolean;
   [unknownKey: string]: unknown;
+}
+
+export const CHANNEL_TYPES = ['webhook', 'slack', 'discord', 'teams', 'ntfy', 'email', 'command'] as const;
+export type ChannelType = (typeof CHANNEL_TYPES)[number];
+
+/**
+ * A notification channel, `alerts[NAME]` in the file. String values may hold `${NAME}` references
+ * (expanded at delivery, never stored or logged expanded).
+ */
+export interface AlertChannelConfig {
+  type: ChannelType;
+  /**
+   * Where to: an http(s) URL (webhook, slack, discord, teams, ntfy: the topic URL), an SMTP URI
+   * `smtp://user:pass@host:port?from=a@b&to=c@d,e@f` (`smtps://` for implicit TLS; with
+   * credentials STARTTLS is required), or for `command` the argv as a JSON array or a
+   * whitespace-separated string.
+   */
+  target: string;
+  /** Extra HTTP headers, name → value. Default none. */
+  headers?: Record<string, string>;
+  /** webhook: HMAC-SHA256 key; the body's signature goes in `X-Monitor-Signature: sha256=HEX`. Default none. */
+  secret?: string | null;
+  /** Deadline of one delivery attempt, seconds. Default 10. */
+  timeout?: number;
+  [unknownKey: string]: unknown;
+}
+
+/** A maintenance window: one-off (`start` + `end`) or recurring (`cron` + `duration`). */
+export interface MaintenanceWindowConfig {
+  /** ISO 8601 with offset, one-off windows. */
+  start?: string | null;
+  end?: string | null;
+  /** Five- or six-field cron expression: when each occurrence starts. */
+  cron?: string | null;
+  /** Length of each occurrence, e.g. "2h". */
+  duration?: string | null;
+  /** IANA time zone of `cron`. Default "UTC". */
+  timezone?: string | null;
+  /** Service URLs or keys the window covers. Default: every service. */
+  services?: string[];
+  [unknownKey: string]: unknown;
+}
+
+export interface AlertingSettings {
+  /** Run incidents and notifications at all. Default true. */
+  enabled?: boolean;
+  /** A notification not delivered within this long is set aside as failed, e.g. "24h". Default "24h". */
+  max_age?: string;
+  /** Longest wait between two attempts of one notification, e.g. "5m". Default "5m". */
+  retry_max?: string;
 }
 
 export interface RunnerSettings {
@@ -98,6 +165,11 @@ export interface MonitorConfig {
    * references; mode 0600 or stricter. Relative to the config file's directory. Default none.
    */
   env_file?: string | null;
+  /** Notification channels by name. Default none. */
+  alerts?: Record<string, AlertChannelConfig>;
+  /** Maintenance windows by name. Default none. */
+  maintenance?: Record<string, MaintenanceWindowConfig>;
+  alerting?: AlertingSettings;
   [unknownKey: string]: unknown;
 }
 
@@ -134,6 +206,18 @@ export const SERVICE_DEFAULTS = {
   server_name: null,
   conditions: [] as readonly string[],
   degraded_when: [] as readonly string[],
+} as const;
+
+/** Alerting defaults, one copy (docs/alerts.md). */
+export const ALERT_DEFAULTS = {
+  failure_threshold: 3,
+  success_threshold: 2,
+  alert_on_degraded: false,
+  send_resolved: true,
+  channel_timeout_sec: 10,
+  max_age: '24h',
+  retry_max: '5m',
+  maintenance_timezone: 'UTC',
 } as const;
 
 /** The request options whose value is a file path (may hold `${NAME}`; relative to the config). */

@@ -1,6 +1,8 @@
+import type { NotifyEvent } from '../results/incident.js';
+
 /** Job kinds and their payloads, typed once; the jobs table stores the payload as JSON. */
 
-export type JobKind = 'probe' | 'export' | 'collect';
+export type JobKind = 'probe' | 'export' | 'collect' | 'notify' | 'alerts';
 
 export interface ProbePayload {
   serviceKey: string;
@@ -25,10 +27,39 @@ export interface ExportOutcome {
 }
 export type CollectPayload = Record<string, never>;
 
+/**
+ * One notification to one channel. The event is complete when enqueued (its id and text are
+ * fixed then), so a retry or a restart delivers the same bytes.
+ */
+export interface NotifyPayload {
+  channel: string;
+  event: NotifyEvent;
+  /** When the event was enqueued, epoch ms: past `alerting.max_age` after it, the job expires. */
+  enqueuedAt: number;
+}
+
+/** The periodic alerts job: reminders due, notifications a maintenance window held back. */
+export type AlertsPayload = Record<string, never>;
+
+/** How one delivery attempt ended, typed once: the notifier returns it, the notify lane acts on it. */
+export interface DeliveryOutcome {
+  /** accepted: done. retry: try again later. failed: the receiver refused it for good (4xx other than 408/429). */
+  status: 'accepted' | 'retry' | 'failed';
+  /** HTTP status, SMTP reply code or process exit code; null when there was none (timeout, connection). */
+  code: number | null;
+  /** One line: what went wrong, or the receiver's answer; never a secret. */
+  detail: string;
+  /** The receiver asked to wait this long (Retry-After), ms. */
+  retryAfterMs: number | null;
+  durationMs: number;
+}
+
 export interface JobPayloads {
   probe: ProbePayload;
   export: ExportPayload;
   collect: CollectPayload;
+  notify: NotifyPayload;
+  alerts: AlertsPayload;
 }
 
 export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'dead';

@@ -80,4 +80,9 @@ export interface ProbeResult {
   certIssuer: string | null;
   certExpiresAt: number | null;
   certChainExpiresAt: number | null;
+  /**
+   * The slot fell in a maintenance window of the service (set when the result is recorded, so a
+   * probe worker never sends it). Absent = false.
+   */
+  maintenance?: boolean;
 }

@@ -29,12 +29,19 @@ export interface LocalJobStore extends JobStore {
   saveDiskFullDrops(): number;
 }
 
-const DEFAULT_MAX_ATTEMPTS: Record<JobKind, number> = { probe: 1, export: 10, collect: 10 };
+// A notification is retried until alerting.max_age, not a count: the lane expires it by age.
+const DEFAULT_MAX_ATTEMPTS: Record<JobKind, number> = {
+  probe: 1,
+  export: 10,
+  collect: 10,
+  notify: 1_000_000,
+  alerts: 10,
+};
 
 const INSERT_JOB_SQL = `INSERT INTO jobs (kind, payload, run_at, state, attempts, max_attempts, dedupe_key, created_at, updated_at)
 VALUES (?, ?, ?, 'queued', 0, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING`;
 
-const KINDS: readonly JobKind[] = ['probe', 'export', 'collect'];
+const KINDS: readonly JobKind[] = ['probe', 'export', 'collect', 'notify', 'alerts'];
 
 /** `AND kind IN (…)` with literals (checked against the known kinds), cheaper than a json_each per row. */
 function kindFilter(kinds: readonly JobKind[] | undefined): string {

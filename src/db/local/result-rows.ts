@@ -33,6 +33,7 @@ export const RESULT_COLUMNS = [
   'cert_issuer',
   'cert_expires_at',
   'cert_chain_expires_at',
+  'maintenance',
 ] as const;
 
 export const INSERT_RESULT_SQL = `INSERT INTO results (${RESULT_COLUMNS.join(', ')}) VALUES (${RESULT_COLUMNS.map(
@@ -78,6 +79,7 @@ export function resultParams(r: ProbeResult): SqlValue[] {
     r.certIssuer,
     r.certExpiresAt,
     r.certChainExpiresAt,
+    r.maintenance === true ? 1 : 0,
   ];
 }
 
@@ -113,6 +115,7 @@ export type ResultRow = [
   certIssuer: string | null,
   certExpiresAt: number | null,
   certChainExpiresAt: number | null,
+  maintenance: number,
 ];
 
 /** The result a row holds; indexes follow ResultRow (no slices: this runs for every exported row). */
@@ -149,5 +152,6 @@ export function rowToResult(row: ResultRow): ProbeResult {
     certIssuer: row[27],
     certExpiresAt: row[28],
     certChainExpiresAt: row[29],
+    maintenance: row[30] === 1,
   };
 }

@@ -78,6 +78,8 @@ export const results = sqliteTable(
     setAsideReason: text('set_aside_reason'),
     setAsideAt: integer('set_aside_at'),
     setAsideSqlstate: text('set_aside_sqlstate'),
+    // Added by 0004: the result's slot fell in a maintenance window of its service.
+    maintenance: integer('maintenance', { mode: 'boolean' }).notNull().default(false),
   },
   (t) => [
     // One result per slot. Time first: rows arrive in scheduled_at order, so inserts and collect's
@@ -102,7 +104,82 @@ export const counters = sqliteTable('counters', {
   value: integer('value').notNull().default(0),
 });
 
-export const localSchema = { jobs, results, counters };
+/**
+ * Incidents (src/results/incident.ts), written by the tracker in the transaction that records the
+ * results deciding them. `version` grows with every change and the exporter ships a row while
+ * `exported_version` is behind it.
+ */
+export const incidents = sqliteTable(
+  'incidents',
+  {
+    id: text('id').primaryKey(),
+    agent: text('agent').notNull(),
+    serviceKey: text('service_key').notNull(),
+    url: text('url').notNull(),
+    method: text('method').notNull(),
+    kind: text('kind').notNull(),
+    openedAt: integer('opened_at').notNull(),
+    resolvedAt: integer('resolved_at'),
+    resolution: text('resolution'),
+    cause: text('cause').notNull(),
+    firstResultId: text('first_result_id').notNull(),
+    openingResultId: text('opening_result_id').notNull(),
+    resolvingResultId: text('resolving_result_id'),
+    version: integer('version').notNull().default(1),
+    exportedVersion: integer('exported_version').notNull().default(0),
+    /** JSON NotifyEvent held back by a maintenance window, sent when it ends; NULL when none. */
+    heldEvent: text('held_event'),
+    /** Whether the opening was notified (a resolution of an incident nobody heard of is not sent). */
+    notified: integer('notified', { mode: 'boolean' }).notNull().default(false),
+    /** Next reminder, epoch ms; NULL when the service sets no remind_every or it is resolved. */
+    remindAt: integer('remind_at'),
+  },
+  (t) => [
+    // At most one open incident per service and kind.
+    uniqueIndex('incidents_open_unique').on(t.serviceKey, t.kind).where(sql`${t.resolvedAt} IS NULL`),
+    index('incidents_unexported').on(t.openedAt).where(sql`${t.version} > ${t.exportedVersion}`),
+    index('incidents_service_opened').on(t.serviceKey, t.openedAt),
+  ],
+);
+
+/**
+ * Each alerting service's recent states (one letter per result, newest last: u, d, g), as much as
+ * its thresholds need. Written only when it changes, so a steady service costs no write.
+ */
+export const serviceHealth = sqliteTable('service_health', {
+  serviceKey: text('service_key').primaryKey(),
+  recent: text('recent').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+});
+
+/** Every delivery attempt of every notification. */
+export const deliveries = sqliteTable(
+  'deliveries',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    eventId: text('event_id').notNull(),
+    incidentId: text('incident_id'),
+    channel: text('channel').notNull(),
+    kind: text('kind').notNull(),
+    attempt: integer('attempt').notNull(),
+    at: integer('at').notNull(),
+    /** accepted, retry, failed (refused for good) or expired (past alerting.max_age). */
+    status: text('status').notNull(),
+    code: integer('code'),
+    detail: text('detail').notNull(),
+    durationMs: integer('duration_ms').notNull(),
+  },
+  (t) => [index('deliveries_incident').on(t.incidentId), index('deliveries_at').on(t.at)],
+);
+
+export const localSchema = { jobs, results, counters, incidents, serviceHealth, deliveries };
 
 /** Tables this schema owns (plus drizzle's and SQLite's own); anything else marks a foreign file. */
-export const OWN_TABLES: readonly string[] = ['jobs', 'results', 'counters'];
+export const OWN_TABLES: readonly string[] = [
+  'jobs',
+  'results',
+  'counters',
+  'incidents',
+  'service_health',
+  'deliveries',
+];
