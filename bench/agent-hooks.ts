@@ -71,6 +71,9 @@ export class AgentCounters {
       fail: t.wrap('fail', (r, e, at, now) => real.fail(r, e, at, now)),
       release: t.wrap('release', (r) => real.release(r)),
       renewOwn: (since, until) => real.renewOwn(since, until),
+      setRecordHook: (h) => real.setRecordHook(h),
+      finishDelivery: (r, d, at) => real.finishDelivery(r, d, at),
+      requeueAbandoned: (k, now) => real.requeueAbandoned(k, now),
       recordProbeResults: t.wrap('recordProbeResults', (items) => {
         const n = real.recordProbeResults(items);
         if (this.scenario?.onResultsWritten && n > 0) {

@@ -41,6 +41,7 @@ CREATE INDEX `incidents_service_opened` ON `incidents` (`service_key`,`opened_at
 CREATE TABLE `service_health` (
 	`service_key` text PRIMARY KEY NOT NULL,
 	`recent` text NOT NULL,
+	`first_bad_result_id` text,
 	`updated_at` integer NOT NULL
 );
 --> statement-breakpoint

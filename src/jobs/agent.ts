@@ -3,6 +3,7 @@ import type { Logger } from '../log/logger.js';
 import type { Prober } from '../probe/types.js';
 import type { JobStore } from '../queue/store.js';
 import type { ExportOutcome } from '../queue/types.js';
+import type { NotifyLaneOptions } from './notify-lane.js';
 import { requestsPerMinute } from './phase.js';
 import { createRunner, type HandlerOutcome, type JobHandler, type RunnerStats } from './runner.js';
 import { createScheduler, type SchedulerStats } from './scheduler.js';
@@ -27,6 +28,10 @@ export interface AgentOptions {
   exportHandler?: (signal: AbortSignal) => Promise<ExportOutcome>;
   /** Collect job handler; without it no collect jobs are scheduled. */
   collectHandler?: (signal: AbortSignal) => Promise<void> | void;
+  /** The alerts job (src/alerts/tracker.ts sweep); without it no alerts jobs are scheduled. */
+  alertsHandler?: () => void;
+  /** Delivers notify jobs (see RunnerOptions.notify). */
+  notify?: NotifyLaneOptions;
   /** Log the original's two RPM lines at start and on reload. Default true. */
   logRates?: boolean;
   /** Period of collect jobs. Default 2000 ms. */
@@ -59,7 +64,14 @@ export function createAgent(options: AgentOptions): Agent {
   const now = options.now ?? Date.now;
   let exportSeq = 0;
 
-  const handlers: Partial<Record<'export' | 'collect', JobHandler>> = {};
+  const handlers: Partial<Record<'export' | 'collect' | 'alerts', JobHandler>> = {};
+  const { alertsHandler } = options;
+  if (alertsHandler) {
+    handlers.alerts = () => {
+      alertsHandler();
+      return null;
+    };
+  }
   const { exportHandler, collectHandler } = options;
   if (exportHandler) {
     handlers.export = async (signal): Promise<HandlerOutcome> => {
@@ -88,6 +100,7 @@ export function createAgent(options: AgentOptions): Agent {
     logger,
     exportEnabled: exportHandler !== undefined,
     collectEnabled: collectHandler !== undefined,
+    alertsEnabled: alertsHandler !== undefined,
     collectEveryMs: options.collectEveryMs,
     now,
   });
@@ -98,6 +111,7 @@ export function createAgent(options: AgentOptions): Agent {
     services: options.services,
     logger,
     handlers,
+    notify: options.notify,
     now,
   });
 

@@ -6,11 +6,11 @@ import type { ResultWriter } from './result-writer.js';
 import { type RunnerContext, refOf } from './runner-context.js';
 
 /**
- * The runner's `export` and `collect` jobs: each kind goes to its injected handler, one run at a
+ * The runner's `export`, `collect` and `alerts` jobs: each kind goes to its injected handler, one run at a
  * time, with retries and backoff.
  */
 
-export type HandlerKind = Exclude<JobKind, 'probe'>;
+export type HandlerKind = Exclude<JobKind, 'probe' | 'notify'>;
 
 export interface HandlerOutcome {
   /** Do not claim this kind again before this time, epoch ms (e.g. the remote asked to wait). */

@@ -24,6 +24,8 @@ export interface SchedulerOptions {
   lookaheadMs?: number;
   /** Enqueue an `export` job every second. Default false. */
   exportEnabled?: boolean;
+  /** Enqueue an `alerts` job every 5 s. Default false. */
+  alertsEnabled?: boolean;
   /** Enqueue a `collect` job every `collectEveryMs`. Default false. */
   collectEnabled?: boolean;
   /** Default 2000 ms (the original's collector period; short runs keep each delete small). */
@@ -57,7 +59,10 @@ export interface Scheduler {
 
 export { probeDedupeKey } from './service-slots.js';
 
-/** The `export` and `collect` jobs of the period `t` is in, those that are on. */
+/** Period of the `alerts` job (reminders, held events, removed services): a reminder is at most this late. */
+const ALERTS_EVERY_MS = 5000;
+
+/** The `export`, `collect` and `alerts` jobs of the period `t` is in, those that are on. */
 function periodicJobs(options: SchedulerOptions, collectEveryMs: number, t: number): NewJob[] {
   const periodic: NewJob[] = [];
   const second = Math.floor(t / 1000);
@@ -67,6 +72,10 @@ function periodicJobs(options: SchedulerOptions, collectEveryMs: number, t: numb
   if (options.collectEnabled) {
     const n = Math.floor(t / collectEveryMs);
     periodic.push({ kind: 'collect', payload: {}, runAt: n * collectEveryMs, dedupeKey: `collect:${n}` });
+  }
+  if (options.alertsEnabled) {
+    const n = Math.floor(t / ALERTS_EVERY_MS);
+    periodic.push({ kind: 'alerts', payload: {}, runAt: n * ALERTS_EVERY_MS, dedupeKey: `alerts:${n}` });
   }
   return periodic;
 }

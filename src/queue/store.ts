@@ -30,6 +30,8 @@ export interface ClaimOptions {
   runAtBefore?: number;
   /** Lease length: an expired lease makes a running job claimable again. */
   leaseMs: number;
+  /** Only jobs whose dedupe key starts with this (the notify lane claims channel by channel). Default: any. */
+  keyPrefix?: string;
 }
 
 /** A job as claimed: it always carries the token that fences every later state change. */
@@ -44,6 +46,33 @@ export interface RecordedProbe {
   result: ProbeResult;
   /** The probe job this result completes; null for results made outside the queue. */
   job: JobRef | null;
+}
+
+/**
+ * Called by recordProbeResults inside its transaction (the alerts tracker): `mark` before a result
+ * is inserted (it may set `result.maintenance`), `recorded` after it was (it may write incidents
+ * and enqueue jobs on the same connection: they commit or roll back with the results).
+ * `rolledBack` runs when the transaction failed, so the hook can forget what it learned in it.
+ */
+export interface RecordHook {
+  mark(result: ProbeResult): void;
+  recorded(result: ProbeResult): void;
+  committed(): void;
+  rolledBack(): void;
+}
+
+/** One delivery attempt of a notify job, as written to the `deliveries` table. */
+export interface DeliveryRecord {
+  eventId: string;
+  incidentId: string | null;
+  channel: string;
+  kind: string;
+  attempt: number;
+  at: number;
+  status: 'accepted' | 'retry' | 'failed' | 'expired';
+  code: number | null;
+  detail: string;
+  durationMs: number;
 }
 
 export interface JobStore {
@@ -76,6 +105,19 @@ export interface JobStore {
    * worker owns that slot). Returns how many results were written.
    */
   recordProbeResults(items: readonly RecordedProbe[]): number;
+  /** The hook recordProbeResults calls in its transaction; null removes it. */
+  setRecordHook(hook: RecordHook | null): void;
+  /**
+   * A notify job's attempt, one transaction: append the delivery row, then complete the job
+   * (`retryAt` undefined), queue it again at `retryAt`, or bury it (`retryAt` null). Ignored
+   * (returns false) when the token is stale.
+   */
+  finishDelivery(ref: JobRef, delivery: DeliveryRecord, retryAt: number | null | undefined): boolean;
+  /**
+   * Jobs of these kinds left running by a process that is gone (the instance lock proves it) are
+   * queued again at once, without waiting for their leases. Returns how many.
+   */
+  requeueAbandoned(kinds: readonly JobKind[], now: number): number;
 }
 
 /** What the exporter needs from the local database. */

@@ -49,6 +49,9 @@ test('runDaemon in-process: its hooks see the parts it runs, its abort signal st
         fail: (r, e, at, now) => real.fail(r, e, at, now),
         release: (r) => real.release(r),
         renewOwn: (since, until) => real.renewOwn(since, until),
+        setRecordHook: (h) => real.setRecordHook(h),
+        finishDelivery: (r, d, at) => real.finishDelivery(r, d, at),
+        requeueAbandoned: (k, now) => real.requeueAbandoned(k, now),
         recordProbeResults: (items) => {
           const n = real.recordProbeResults(items);
           written += n;

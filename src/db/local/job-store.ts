@@ -1,8 +1,10 @@
 import type Database from 'better-sqlite3';
 import type { Logger } from '../../log/logger.js';
-import type { ClaimedJob, ClaimOptions, JobRef, JobStore, NewJob, RecordedProbe } from '../../queue/store.js';
-import type { JobKind, JobPayloads } from '../../queue/types.js';
+import type { JobRef, JobStore, NewJob, RecordedProbe, RecordHook } from '../../queue/store.js';
+import type { JobKind } from '../../queue/types.js';
+import { claimTransaction } from './claim.js';
 import { INCREMENT_COUNTER_SQL } from './counters.js';
+import { abandonedRequeuer, deliveryFinisher } from './delivery-record.js';
 import { DiskFullDrops } from './disk-full.js';
 import type { LocalDatabase } from './open.js';
 import { INSERT_RESULT_SQL, resultParams } from './result-rows.js';
@@ -41,53 +43,6 @@ const DEFAULT_MAX_ATTEMPTS: Record<JobKind, number> = {
 const INSERT_JOB_SQL = `INSERT INTO jobs (kind, payload, run_at, state, attempts, max_attempts, dedupe_key, created_at, updated_at)
 VALUES (?, ?, ?, 'queued', 0, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING`;
 
-const KINDS: readonly JobKind[] = ['probe', 'export', 'collect', 'notify', 'alerts'];
-
-/** `AND kind IN (…)` with literals (checked against the known kinds), cheaper than a json_each per row. */
-function kindFilter(kinds: readonly JobKind[] | undefined): string {
-  if (kinds === undefined) return '';
-  for (const k of kinds) if (!KINDS.includes(k)) throw new TypeError(`unknown job kind ${String(k)}`);
-  return `AND kind IN (${kinds.map((k) => `'${k}'`).join(', ')})`;
-}
-
-// A running job whose lease ran out on its last allowed attempt is not retried: it is dead.
-const burySql = (
-  kinds: string,
-) => `UPDATE jobs SET state = 'dead', last_error = 'lease expired on the last attempt',
-  lease_until = NULL, lease_token = NULL, updated_at = @now
-WHERE state = 'running' AND lease_until <= @now AND attempts >= max_attempts ${kinds}`;
-
-// state and lease_until are known (running, @leaseUntil); rows come back as arrays (raw mode):
-// RETURNING cost more than the update itself with all eleven columns as objects (6.2 vs 3.0 µs a job).
-const CLAIM_COLUMNS =
-  'id, kind, payload, run_at, attempts, max_attempts, lease_token, last_error, dedupe_key';
-type ClaimRow = [number, string, string, number, number, number, string, string | null, string | null];
-
-// One statement: concurrent claimers (even in other processes) can never lease the same row twice.
-// The two kinds of claimable rows are two partial indexes: queued rows by run_at, so the due ones
-// come in order without a sort, and running rows by lease_until, so only expired leases
-// are read (not every running job on every claim). The outer ORDER BY merges them.
-const claimSql = (
-  kinds: string,
-) => `UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_until = @leaseUntil,
-  lease_token = lower(hex(randomblob(16))), updated_at = @now
-WHERE id IN (
-  SELECT id FROM (
-    SELECT id, run_at FROM (
-      SELECT id, run_at FROM jobs
-      WHERE state = 'queued' AND run_at <= @runAtBefore ${kinds}
-      ORDER BY run_at, id LIMIT @limit)
-    UNION ALL
-    SELECT id, run_at FROM (
-      SELECT id, run_at FROM jobs
-      WHERE state = 'running' AND lease_until <= @now AND attempts < max_attempts ${kinds}
-      ORDER BY run_at, id LIMIT @limit)
-  )
-  ORDER BY run_at, id
-  LIMIT @limit
-)
-RETURNING ${CLAIM_COLUMNS}`;
-
 // One execution per job: measured faster than one UPDATE … FROM (VALUES …) per batch in
 // better-sqlite3 (2.0 vs 2.3 µs a job), and multi-row INSERTs lost the same way (15 vs 21 µs a result).
 const FENCE = "id = ? AND lease_token = ? AND state = 'running'";
@@ -115,60 +70,6 @@ const FAIL_SQL = `UPDATE jobs SET
   run_at = COALESCE(@retryAt, run_at), last_error = @error, lease_until = NULL, lease_token = NULL,
   updated_at = @now
 WHERE id = @id AND lease_token = @token AND state = 'running'`;
-
-function toClaimed(row: ClaimRow, leaseUntil: number): ClaimedJob {
-  const [id, kind, payload, runAt, attempts, maxAttempts, leaseToken, lastError, dedupeKey] = row;
-  return {
-    id,
-    kind: kind as JobKind,
-    payload: JSON.parse(payload) as JobPayloads[JobKind],
-    runAt,
-    state: 'running',
-    attempts,
-    maxAttempts,
-    leaseUntil,
-    leaseToken,
-    lastError,
-    dedupeKey,
-  };
-}
-
-/**
- * The claim, one transaction: bury the jobs whose lease ran out on their last attempt, then lease
- * the due ones. Its statements are prepared once per kinds filter.
- */
-function claimTransaction(sqlite: Database.Database): (o: ClaimOptions) => ClaimedJob[] {
-  const byKinds = new Map<string, { bury: Database.Statement; claim: Database.Statement }>();
-
-  function statementsFor(kinds: readonly JobKind[] | undefined) {
-    const key = kinds === undefined ? '*' : kinds.join(',');
-    let stmts = byKinds.get(key);
-    if (stmts === undefined) {
-      const filter = kindFilter(kinds);
-      stmts = {
-        bury: prepared(sqlite, burySql(filter)),
-        claim: prepared(sqlite, claimSql(filter)).raw(true),
-      };
-      byKinds.set(key, stmts);
-    }
-    return stmts;
-  }
-
-  return sqlite.transaction((o: ClaimOptions): ClaimedJob[] => {
-    const { bury, claim } = statementsFor(o.kinds);
-    bury.run({ now: o.now });
-    const leaseUntil = o.now + o.leaseMs;
-    const rows = claim.all({
-      now: o.now,
-      leaseUntil,
-      runAtBefore: o.runAtBefore ?? o.now,
-      limit: o.limit,
-    }) as ClaimRow[];
-    // RETURNING has no defined order.
-    rows.sort((a, b) => a[3] - b[3] || a[0] - b[0]);
-    return rows.map((row) => toClaimed(row, leaseUntil));
-  });
-}
 
 /**
  * The SQLite job queue. Every call is one short synchronous transaction of prepared statements.
@@ -215,16 +116,37 @@ export function createJobStore(ldb: LocalDatabase, opts: JobStoreOptions = {}): 
     return changed;
   });
 
+  let hook: RecordHook | null = null;
   const recordTx = sqlite.transaction((items: readonly RecordedProbe[]): number => {
     drops.countInTransaction();
     let written = 0;
     for (const { result, job } of items) {
       // Stale token: another worker owns this slot now, so its result is not ours to write.
       if (job && finishProbeStmt.run(job.id, job.token).changes === 0) continue;
-      written += insertResult.run(resultParams(result)).changes;
+      if (hook === null) {
+        written += insertResult.run(resultParams(result)).changes;
+        continue;
+      }
+      hook.mark(result);
+      const changes = insertResult.run(resultParams(result)).changes;
+      // A slot already recorded (a resend after a crash) must not count twice for its incident.
+      if (changes > 0) hook.recorded(result);
+      written += changes;
     }
     return written;
   });
+
+  function recordWithHook(items: readonly RecordedProbe[]): number {
+    const h = hook;
+    try {
+      const written = recordTx(items);
+      h?.committed();
+      return written;
+    } catch (e) {
+      h?.rolledBack();
+      throw e;
+    }
+  }
 
   return {
     get diskFull() {
@@ -266,11 +188,19 @@ export function createJobStore(ldb: LocalDatabase, opts: JobStoreOptions = {}): 
       return renewOwnStmt.run({ claimedSince, leaseUntil }).changes;
     },
 
+    setRecordHook(h) {
+      hook = h;
+    },
+
+    finishDelivery: deliveryFinisher(sqlite),
+
+    requeueAbandoned: abandonedRequeuer(sqlite),
+
     recordProbeResults(items) {
       if (items.length === 0) return 0;
       let written: number;
       try {
-        written = recordTx(items);
+        written = recordWithHook(items);
       } catch (e) {
         if (!isDiskFull(e)) throw e;
         drops.lost(items.length);

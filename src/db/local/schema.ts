@@ -149,6 +149,8 @@ export const incidents = sqliteTable(
 export const serviceHealth = sqliteTable('service_health', {
   serviceKey: text('service_key').primaryKey(),
   recent: text('recent').notNull(),
+  /** The first result of the current run of bad (down or degraded) results: an incident's first_result_id. */
+  firstBadResultId: text('first_bad_result_id'),
   updatedAt: integer('updated_at').notNull(),
 });
 
