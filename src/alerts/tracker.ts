@@ -140,7 +140,10 @@ export function createTracker(options: TrackerOptions): Tracker {
   function sweepOne(i: TrackedIncident, t: number): void {
     const s = services.get(i.serviceKey);
     if (s === undefined || s.alert.channels.length === 0) {
-      if (i.resolvedAt !== null) return save({ ...i, heldEvent: null }, i);
+      if (i.resolvedAt !== null) {
+        save({ ...i, heldEvent: null }, i);
+        return;
+      }
       logger.info({ incident: i.id, url: i.url }, 'service no longer alerting: incident closed as removed');
       save(
         {
