@@ -72,6 +72,8 @@ class RecurringWindow implements Window {
   covers(at: number): boolean {
     if (at >= this.aFrom && at < this.aTo) return this.aCovered;
     if (at >= this.bFrom && at < this.bTo) return this.bCovered;
+    // Not a time: answer no rather than throw inside the transaction that records results.
+    if (Number.isNaN(at)) return false;
     this.bFrom = this.aFrom;
     this.bTo = this.aTo;
     this.bCovered = this.aCovered;
