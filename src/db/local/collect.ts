@@ -53,6 +53,16 @@ const DELETE_RESULTS_SQL = `DELETE FROM results WHERE seq IN (
 const DELETE_JOBS_SQL = `DELETE FROM jobs WHERE id IN (
   SELECT id FROM jobs WHERE state IN ('done', 'dead') AND updated_at < ? ORDER BY id LIMIT ?)`;
 
+/**
+ * Alert history kept locally (`monitor alerts history`): delivery rows and incidents resolved and
+ * exported this long ago go, so neither table grows with time. 30 days.
+ */
+export const ALERT_HISTORY_MS = 30 * 24 * 3_600_000;
+const DELETE_DELIVERIES_SQL = `DELETE FROM deliveries WHERE id IN (
+  SELECT id FROM deliveries WHERE at < ? ORDER BY id LIMIT ?)`;
+const DELETE_INCIDENTS_SQL = `DELETE FROM incidents WHERE id IN (
+  SELECT id FROM incidents WHERE resolved_at < ? AND exported_version >= version AND held_event IS NULL LIMIT ?)`;
+
 interface CheckpointRow {
   busy: number;
   log: number;
@@ -68,10 +78,15 @@ export function collect(ldb: LocalDatabase, opts: CollectOptions): CollectResult
   const maxDeletes = opts.maxDeletes ?? 50_000;
   const cutoff = opts.now - opts.graceMs;
 
-  const { resultsDeleted, jobsDeleted } = sqlite.transaction(() => ({
-    resultsDeleted: prepared(sqlite, DELETE_RESULTS_SQL).run(cutoff, maxDeletes).changes,
-    jobsDeleted: prepared(sqlite, DELETE_JOBS_SQL).run(cutoff, maxDeletes).changes,
-  }))();
+  const historyCutoff = opts.now - ALERT_HISTORY_MS;
+  const { resultsDeleted, jobsDeleted } = sqlite.transaction(() => {
+    prepared(sqlite, DELETE_DELIVERIES_SQL).run(historyCutoff, maxDeletes);
+    prepared(sqlite, DELETE_INCIDENTS_SQL).run(historyCutoff, maxDeletes);
+    return {
+      resultsDeleted: prepared(sqlite, DELETE_RESULTS_SQL).run(cutoff, maxDeletes).changes,
+      jobsDeleted: prepared(sqlite, DELETE_JOBS_SQL).run(cutoff, maxDeletes).changes,
+    };
+  })();
 
   const more = resultsDeleted >= maxDeletes || jobsDeleted >= maxDeletes;
   // A caller slicing a big delete comes back at once: checkpoint and vacuum once, after the last
