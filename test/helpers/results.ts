@@ -63,6 +63,7 @@ function result(serviceKey: string, scheduledAt: number, overrides: Partial<Prob
     bytesRead: 42,
     truncated: false,
     state: 'up',
+    maintenance: false,
     ...UNMEASURED,
     ...overrides,
   };

@@ -29,7 +29,16 @@ test('creates the parent folder and a 0600 file, with the pragmas set and the sc
     .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
     .pluck()
     .all();
-  assert.deepEqual(tables, ['__drizzle_migrations', 'counters', 'jobs', 'results', 'sqlite_sequence']);
+  assert.deepEqual(tables, [
+    '__drizzle_migrations',
+    'counters',
+    'deliveries',
+    'incidents',
+    'jobs',
+    'results',
+    'service_health',
+    'sqlite_sequence',
+  ]);
 });
 
 test('reopening keeps the data and the pragmas, whatever the current directory', (t) => {
