@@ -12,7 +12,9 @@ import type { ExportOutcome } from '../queue/types.js';
 import type { ProbeResult } from '../results/types.js';
 import { Backoff, type BackoffOptions } from '../util/backoff.js';
 import { singleFlight } from '../util/single-flight.js';
+import { type Batch, BatchReader } from './batch-reader.js';
 import { ConnectionState, type ConnectionStatus } from './connection-state.js';
+import { Escape, local } from './escape.js';
 import { createRemotePool, withClient } from './remote-pool.js';
 
 export interface ExporterOptions {
@@ -56,11 +58,6 @@ export interface Exporter {
 /** Every row of a batch failed alike: the table, not the rows, is the problem. */
 class AllRowsRejected extends Error {}
 
-/** Carries an error that must leave exportOnce as is (local failures, injected crashes). */
-class Escape {
-  constructor(readonly error: unknown) {}
-}
-
 /**
  * Rows per export transaction. 2000, not more: a batch's column arrays are sent as one string per
  * column, and above ~128 KB V8 puts a string straight into the old generation, where only a full
@@ -70,15 +67,6 @@ class Escape {
  * back-to-back runs.
  */
 export const DEFAULT_EXPORT_BATCH = LIMITS['export.batch_size'].default;
-
-/** A call on the local database: what it throws leaves exportOnce as is. */
-function local<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    throw new Escape(err);
-  }
-}
 
 interface Progress {
   exported: number;
@@ -152,50 +140,6 @@ function setAsideRejected(source: ExportSource, logger: Logger, progress: Progre
       { module: 'export', id: r.id, code: r.code },
       `result set aside: PostgreSQL refused the row: ${r.reason} — see monitor db rejected`,
     );
-  }
-}
-
-interface Batch {
-  rows: ProbeResult[];
-  /** The statement's parameters, when already built. */
-  params?: string[];
-  at: number;
-}
-
-const PREFETCH_MAX_AGE_MS = 1000;
-
-/**
- * The batches to export. Draining a backlog, the next batch is read from SQLite while PostgreSQL
- * inserts the current one: the two run on different cores, which is worth ~1.5x in the export
- * benchmark. It is the batch the next call's select would return (the oldest unexported rows after
- * those in flight; export is single-flight), used only by a call that comes soon after and only if
- * this batch went through cleanly. A row set aside or dropped locally meanwhile at worst arrives
- * remotely once.
- */
-class BatchReader {
-  /** The batch read ahead, kept for the next call. */
-  prefetched: Batch | null = null;
-
-  constructor(
-    private readonly source: ExportSource,
-    private readonly batchSize: number,
-  ) {}
-
-  /** The batch read ahead if it is fresh, else the oldest unexported rows. */
-  take(): Batch {
-    const ready = this.prefetched;
-    this.prefetched = null;
-    if (ready && Date.now() - ready.at <= PREFETCH_MAX_AGE_MS) return ready;
-    return { rows: local(() => this.source.selectUnexported(this.batchSize)), at: Date.now() };
-  }
-
-  /** The batch after the rows in flight. */
-  after(inFlightRows: readonly ProbeResult[]): Batch {
-    // After the last row in flight (rows come in insertion order), rather than reading both
-    // batches and dropping the first: during a drain that was half of all it allocated.
-    const last = inFlightRows.at(-1);
-    const rows = last === undefined ? [] : local(() => this.source.selectUnexported(this.batchSize, last.id));
-    return { rows, params: insertParams(rows), at: Date.now() };
   }
 }
 
