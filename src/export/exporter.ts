@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { LIMITS } from '../config/limits.js';
 import { registerUriSecrets } from '../config/uri.js';
+import type { IncidentExportSource } from '../db/local/incident-export-source.js';
 import { insertParams, insertSql } from '../db/remote/insert.js';
 import { checkRemoteTable, migrateRemote } from '../db/remote/migrate.js';
 import { classifyRemoteError, describeRemoteError, isRowLevel } from '../db/remote/sqlstate.js';
@@ -15,6 +16,7 @@ import { singleFlight } from '../util/single-flight.js';
 import { type Batch, BatchReader } from './batch-reader.js';
 import { ConnectionState, type ConnectionStatus } from './connection-state.js';
 import { Escape, local } from './escape.js';
+import { AllIncidentsRejected, createIncidentExport } from './incident-export.js';
 import { createRemotePool, withClient } from './remote-pool.js';
 
 export interface ExporterOptions {
@@ -44,12 +46,21 @@ export interface ExporterOptions {
    * it throws escapes `exportOnce` as is (a "crash" at the worst moment). Default none.
    */
   afterCommit?: ((ids: readonly string[]) => void | Promise<void>) | undefined;
+  /** Where changed incidents are read and marked; without it only results are exported. Default none. */
+  incidents?: IncidentExportSource | undefined;
+  /** Most incidents per export step. Default DEFAULT_INCIDENT_BATCH (500). */
+  incidentBatchSize?: number | undefined;
+  /** Like `afterCommit`, for the incidents' upsert. Default none. */
+  afterIncidentCommit?: ((ids: readonly string[]) => void | Promise<void>) | undefined;
 }
 
 export interface Exporter {
   /** Create or adopt and update the remote table. Lines describing what was done. Rejects on failure. */
   migrate(): Promise<string[]>;
-  /** Export one batch. Never rejects for remote failures (see `retryAfterMs`); local errors do reject. */
+  /**
+   * Export one batch of results, then (when they went through) one of changed incidents. Never
+   * rejects for remote failures (see `retryAfterMs`); local errors do reject.
+   */
   exportOnce(): Promise<ExportOutcome>;
   state(): ConnectionStatus;
   close(): Promise<void>;
@@ -164,6 +175,17 @@ export function createExporter(options: ExporterOptions): Exporter {
   const backoff = new Backoff(options.backoff);
   const sendTarget: SendTarget = { options, pool, statement: insertSql(target) };
   const reader = new BatchReader(source, batchSize);
+  const incidentExport = options.incidents
+    ? createIncidentExport({
+        source: options.incidents,
+        pool,
+        target,
+        logger,
+        batchSize: options.incidentBatchSize,
+        signal: options.signal,
+        afterCommit: options.afterIncidentCommit,
+      })
+    : null;
   let migrated = false;
   let closed = false;
 
@@ -177,11 +199,29 @@ export function createExporter(options: ExporterOptions): Exporter {
   const exportOnce = singleFlight(exportBatch);
 
   async function exportBatch(): Promise<ExportOutcome> {
-    const progress: Progress = { exported: 0, setAside: 0, rejected: [] };
     if (closed || options.signal?.aborted) {
       reader.prefetched = null;
       return { exported: 0, setAside: 0, full: false, retryAfterMs: null };
     }
+    const outcome = await exportResults();
+    // Incidents wait while the results cannot go: the same connection, the same backoff.
+    if (outcome.retryAfterMs !== null || !incidentExport || options.signal?.aborted) return outcome;
+    try {
+      const step = await incidentExport.run(async () => {
+        if (!migrated) await migrate();
+      });
+      if (step.exported + step.refused > 0) {
+        connection.succeeded();
+        backoff.reset();
+      }
+      return { ...outcome, full: outcome.full || step.full };
+    } catch (err) {
+      return failed(err, outcome);
+    }
+  }
+
+  async function exportResults(): Promise<ExportOutcome> {
+    const progress: Progress = { exported: 0, setAside: 0, rejected: [] };
     const batch = reader.take();
     const rows = batch.rows;
     if (rows.length === 0) return { exported: 0, setAside: 0, full: false, retryAfterMs: null };
@@ -209,20 +249,21 @@ export function createExporter(options: ExporterOptions): Exporter {
       backoff.reset();
       return { exported: progress.exported, setAside: progress.setAside, full, retryAfterMs: null };
     } catch (err) {
-      if (err instanceof Escape) throw err.error;
-      const e = toError(err);
-      const kind = e instanceof AllRowsRejected ? 'table' : classifyRemoteError(e).kind;
-      // A dropped or altered table is re-created/extended on the next attempt.
-      if (kind === 'table' || kind === 'row') migrated = false;
-      // A row-level refusal that escapes the bisection hit every row alike: the table is at fault.
-      connection.failed(kind === 'row' ? 'table' : kind, describeRemoteError(e));
-      return {
-        exported: progress.exported,
-        setAside: progress.setAside,
-        full: false,
-        retryAfterMs: backoff.next(),
-      };
+      return failed(err, progress);
     }
+  }
+
+  /** A failed step: local errors leave as they are; remote ones are classified and backed off. */
+  function failed(err: unknown, done: { exported: number; setAside: number }): ExportOutcome {
+    if (err instanceof Escape) throw err.error;
+    const e = toError(err);
+    const rejectedAll = e instanceof AllRowsRejected || e instanceof AllIncidentsRejected;
+    const kind = rejectedAll ? 'table' : classifyRemoteError(e).kind;
+    // A dropped or altered table is re-created/extended on the next attempt.
+    if (kind === 'table' || kind === 'row') migrated = false;
+    // A row-level refusal that escapes the bisection hit every row alike: the table is at fault.
+    connection.failed(kind === 'row' ? 'table' : kind, describeRemoteError(e));
+    return { exported: done.exported, setAside: done.setAside, full: false, retryAfterMs: backoff.next() };
   }
 
   return {
