@@ -19,7 +19,7 @@ import { withClient } from './remote-pool.js';
  * after it was read keeps version > exported_version and goes again in the next step.
  */
 
-/** Incidents per export step. Default 500: they change a few times a day per service at most. */
+/** Incidents per export step. 500: an incident changes only at its transitions, so few wait at once. */
 export const DEFAULT_INCIDENT_BATCH = 500;
 
 export interface IncidentExportOptions {
