@@ -5,7 +5,12 @@
 import { createCollector } from '../collect/collector.js';
 import type { ResolvedService } from '../config/resolve.js';
 import type { MonitorConfig } from '../config/types.js';
-import type { createExportSource, LocalDatabase, LocalJobStore } from '../db/local/index.js';
+import {
+  type createExportSource,
+  createIncidentExportSource,
+  type LocalDatabase,
+  type LocalJobStore,
+} from '../db/local/index.js';
 import { RemoteExport } from '../export/remote-export.js';
 import { type Agent, createAgent } from '../jobs/agent.js';
 import { createThreadedProber } from '../probe/threaded-prober.js';
@@ -52,7 +57,7 @@ export async function startEngine(
     CLOSE_BOUND_MS,
   );
   const remote = closers.add(
-    new RemoteExport(hooks.exportSource?.(source) ?? source, log),
+    new RemoteExport(hooks.exportSource?.(source) ?? source, log, createIncidentExportSource(ldb)),
     'PostgreSQL export',
     (r) => r.close(),
     CLOSE_BOUND_MS,

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { LIMITS } from '../config/limits.js';
 import { registerUriSecrets } from '../config/uri.js';
+import type { IncidentExportSource } from '../db/local/incident-export-source.js';
 import { insertParams, insertSql } from '../db/remote/insert.js';
 import { checkRemoteTable, migrateRemote } from '../db/remote/migrate.js';
 import { classifyRemoteError, describeRemoteError, isRowLevel } from '../db/remote/sqlstate.js';
@@ -12,7 +13,10 @@ import type { ExportOutcome } from '../queue/types.js';
 import type { ProbeResult } from '../results/types.js';
 import { Backoff, type BackoffOptions } from '../util/backoff.js';
 import { singleFlight } from '../util/single-flight.js';
+import { type Batch, BatchReader } from './batch-reader.js';
 import { ConnectionState, type ConnectionStatus } from './connection-state.js';
+import { Escape, local } from './escape.js';
+import { AllIncidentsRejected, createIncidentExport } from './incident-export.js';
 import { createRemotePool, withClient } from './remote-pool.js';
 
 export interface ExporterOptions {
@@ -42,12 +46,21 @@ export interface ExporterOptions {
    * it throws escapes `exportOnce` as is (a "crash" at the worst moment). Default none.
    */
   afterCommit?: ((ids: readonly string[]) => void | Promise<void>) | undefined;
+  /** Where changed incidents are read and marked; without it only results are exported. Default none. */
+  incidents?: IncidentExportSource | undefined;
+  /** Most incidents per export step. Default DEFAULT_INCIDENT_BATCH (500). */
+  incidentBatchSize?: number | undefined;
+  /** Like `afterCommit`, for the incidents' upsert. Default none. */
+  afterIncidentCommit?: ((ids: readonly string[]) => void | Promise<void>) | undefined;
 }
 
 export interface Exporter {
   /** Create or adopt and update the remote table. Lines describing what was done. Rejects on failure. */
   migrate(): Promise<string[]>;
-  /** Export one batch. Never rejects for remote failures (see `retryAfterMs`); local errors do reject. */
+  /**
+   * Export one batch of results, then (when they went through) one of changed incidents. Never
+   * rejects for remote failures (see `retryAfterMs`); local errors do reject.
+   */
   exportOnce(): Promise<ExportOutcome>;
   state(): ConnectionStatus;
   close(): Promise<void>;
@@ -55,11 +68,6 @@ export interface Exporter {
 
 /** Every row of a batch failed alike: the table, not the rows, is the problem. */
 class AllRowsRejected extends Error {}
-
-/** Carries an error that must leave exportOnce as is (local failures, injected crashes). */
-class Escape {
-  constructor(readonly error: unknown) {}
-}
 
 /**
  * Rows per export transaction. 2000, not more: a batch's column arrays are sent as one string per
@@ -70,15 +78,6 @@ class Escape {
  * back-to-back runs.
  */
 export const DEFAULT_EXPORT_BATCH = LIMITS['export.batch_size'].default;
-
-/** A call on the local database: what it throws leaves exportOnce as is. */
-function local<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    throw new Escape(err);
-  }
-}
 
 interface Progress {
   exported: number;
@@ -155,50 +154,6 @@ function setAsideRejected(source: ExportSource, logger: Logger, progress: Progre
   }
 }
 
-interface Batch {
-  rows: ProbeResult[];
-  /** The statement's parameters, when already built. */
-  params?: string[];
-  at: number;
-}
-
-const PREFETCH_MAX_AGE_MS = 1000;
-
-/**
- * The batches to export. Draining a backlog, the next batch is read from SQLite while PostgreSQL
- * inserts the current one: the two run on different cores, which is worth ~1.5x in the export
- * benchmark. It is the batch the next call's select would return (the oldest unexported rows after
- * those in flight; export is single-flight), used only by a call that comes soon after and only if
- * this batch went through cleanly. A row set aside or dropped locally meanwhile at worst arrives
- * remotely once.
- */
-class BatchReader {
-  /** The batch read ahead, kept for the next call. */
-  prefetched: Batch | null = null;
-
-  constructor(
-    private readonly source: ExportSource,
-    private readonly batchSize: number,
-  ) {}
-
-  /** The batch read ahead if it is fresh, else the oldest unexported rows. */
-  take(): Batch {
-    const ready = this.prefetched;
-    this.prefetched = null;
-    if (ready && Date.now() - ready.at <= PREFETCH_MAX_AGE_MS) return ready;
-    return { rows: local(() => this.source.selectUnexported(this.batchSize)), at: Date.now() };
-  }
-
-  /** The batch after the rows in flight. */
-  after(inFlightRows: readonly ProbeResult[]): Batch {
-    // After the last row in flight (rows come in insertion order), rather than reading both
-    // batches and dropping the first: during a drain that was half of all it allocated.
-    const last = inFlightRows.at(-1);
-    const rows = last === undefined ? [] : local(() => this.source.selectUnexported(this.batchSize, last.id));
-    return { rows, params: insertParams(rows), at: Date.now() };
-  }
-}
-
 export function createExporter(options: ExporterOptions): Exporter {
   const target: RemoteTable = checkRemoteTable({
     schema: options.schema ?? DEFAULT_REMOTE_TABLE.schema,
@@ -220,6 +175,17 @@ export function createExporter(options: ExporterOptions): Exporter {
   const backoff = new Backoff(options.backoff);
   const sendTarget: SendTarget = { options, pool, statement: insertSql(target) };
   const reader = new BatchReader(source, batchSize);
+  const incidentExport = options.incidents
+    ? createIncidentExport({
+        source: options.incidents,
+        pool,
+        target,
+        logger,
+        batchSize: options.incidentBatchSize,
+        signal: options.signal,
+        afterCommit: options.afterIncidentCommit,
+      })
+    : null;
   let migrated = false;
   let closed = false;
 
@@ -233,11 +199,29 @@ export function createExporter(options: ExporterOptions): Exporter {
   const exportOnce = singleFlight(exportBatch);
 
   async function exportBatch(): Promise<ExportOutcome> {
-    const progress: Progress = { exported: 0, setAside: 0, rejected: [] };
     if (closed || options.signal?.aborted) {
       reader.prefetched = null;
       return { exported: 0, setAside: 0, full: false, retryAfterMs: null };
     }
+    const outcome = await exportResults();
+    // Incidents wait while the results cannot go: the same connection, the same backoff.
+    if (outcome.retryAfterMs !== null || !incidentExport || options.signal?.aborted) return outcome;
+    try {
+      const step = await incidentExport.run(async () => {
+        if (!migrated) await migrate();
+      });
+      if (step.exported + step.refused > 0) {
+        connection.succeeded();
+        backoff.reset();
+      }
+      return { ...outcome, full: outcome.full || step.full };
+    } catch (err) {
+      return failed(err, outcome);
+    }
+  }
+
+  async function exportResults(): Promise<ExportOutcome> {
+    const progress: Progress = { exported: 0, setAside: 0, rejected: [] };
     const batch = reader.take();
     const rows = batch.rows;
     if (rows.length === 0) return { exported: 0, setAside: 0, full: false, retryAfterMs: null };
@@ -265,20 +249,21 @@ export function createExporter(options: ExporterOptions): Exporter {
       backoff.reset();
       return { exported: progress.exported, setAside: progress.setAside, full, retryAfterMs: null };
     } catch (err) {
-      if (err instanceof Escape) throw err.error;
-      const e = toError(err);
-      const kind = e instanceof AllRowsRejected ? 'table' : classifyRemoteError(e).kind;
-      // A dropped or altered table is re-created/extended on the next attempt.
-      if (kind === 'table' || kind === 'row') migrated = false;
-      // A row-level refusal that escapes the bisection hit every row alike: the table is at fault.
-      connection.failed(kind === 'row' ? 'table' : kind, describeRemoteError(e));
-      return {
-        exported: progress.exported,
-        setAside: progress.setAside,
-        full: false,
-        retryAfterMs: backoff.next(),
-      };
+      return failed(err, progress);
     }
+  }
+
+  /** A failed step: local errors leave as they are; remote ones are classified and backed off. */
+  function failed(err: unknown, done: { exported: number; setAside: number }): ExportOutcome {
+    if (err instanceof Escape) throw err.error;
+    const e = toError(err);
+    const rejectedAll = e instanceof AllRowsRejected || e instanceof AllIncidentsRejected;
+    const kind = rejectedAll ? 'table' : classifyRemoteError(e).kind;
+    // A dropped or altered table is re-created/extended on the next attempt.
+    if (kind === 'table' || kind === 'row') migrated = false;
+    // A row-level refusal that escapes the bisection hit every row alike: the table is at fault.
+    connection.failed(kind === 'row' ? 'table' : kind, describeRemoteError(e));
+    return { exported: done.exported, setAside: done.setAside, full: false, retryAfterMs: backoff.next() };
   }
 
   return {

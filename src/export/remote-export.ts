@@ -1,5 +1,6 @@
 import type { MonitorConfig } from '../config/types.js';
 import { registerUriSecrets } from '../config/uri.js';
+import type { IncidentExportSource } from '../db/local/incident-export-source.js';
 import { classifyRemoteError, describeRemoteError, type RemoteFailureKind } from '../db/remote/sqlstate.js';
 import { toError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
@@ -33,9 +34,11 @@ export class RemoteExport {
   private migrated = false;
   private lastMigrateError: string | null = null;
 
+  /** `incidents`: where changed incidents are read; without it only results are exported. */
   constructor(
     private readonly source: ExportSource,
     private readonly logger: Logger,
+    private readonly incidents?: IncidentExportSource,
   ) {}
 
   get enabled(): boolean {
@@ -71,6 +74,7 @@ export class RemoteExport {
       batchSize: settings.batch_size,
       statementTimeoutMs: settings.statement_timeout_ms,
       source: this.source,
+      incidents: this.incidents,
       logger: this.logger,
     });
   }

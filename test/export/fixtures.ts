@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import {
   createExportSource,
+  createIncidentExportSource,
   createJobStore,
   type LocalDatabase,
   openLocalDatabase,
@@ -135,6 +136,8 @@ export interface ExporterRigOptions extends Omit<Partial<ExporterOptions>, 'uri'
    * rely on the first `exportOnce` migrating lazily, or whose server is not reachable.
    */
   migrate?: boolean;
+  /** Export the local incidents too (an incident source over the rig's local database). Default false. */
+  withIncidents?: boolean;
 }
 
 export interface ExporterRig {
@@ -157,7 +160,7 @@ export async function exporterRig(
   t: { after(fn: () => unknown): void },
   options: ExporterRigOptions = {},
 ): Promise<ExporterRig> {
-  const { url: given, migrate = true, ...exporterOptions } = options;
+  const { url: given, migrate = true, withIncidents = false, ...exporterOptions } = options;
   const url = given ?? (await getTestDatabaseUrl());
   const local = openLocal();
   t.after(() => local.close());
@@ -167,6 +170,7 @@ export async function exporterRig(
     source: local.source,
     logger: log.logger,
     backoff: { baseMs: 1, capMs: 5 },
+    incidents: withIncidents ? createIncidentExportSource(local.ldb) : undefined,
     ...exporterOptions,
   });
   t.after(() => exporter.close());

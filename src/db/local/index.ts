@@ -7,6 +7,7 @@ export {
 export { COLLECT_SLICE_ROWS, type CollectOptions, type CollectResult, collect } from './collect.js';
 export { COUNTER, incrementCounter, readCounters } from './counters.js';
 export { createExportSource } from './export-source.js';
+export { createIncidentExportSource, type IncidentExportSource } from './incident-export-source.js';
 export { acquireInstanceLock, type InstanceLock } from './instance-lock.js';
 export { createJobStore, type JobStoreOptions, type LocalJobStore } from './job-store.js';
 export { localMigrationsFolder } from './migrations-folder.js';

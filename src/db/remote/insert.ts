@@ -103,6 +103,8 @@ export const INSERT_COLUMNS: readonly InsertColumn[] = [
   { name: 'cert_issuer', type: 'text[]', value: (r) => r.certIssuer },
   { name: 'cert_expires_at', type: 'float8[]', time: tz, value: (r) => r.certExpiresAt },
   { name: 'cert_chain_expires_at', type: 'float8[]', time: tz, value: (r) => r.certChainExpiresAt },
+  // Added by 0002. Results recorded before the local column existed read as false.
+  { name: 'maintenance', type: 'bool[]', value: (r) => r.maintenance === true },
 ];
 
 const COLUMNS = INSERT_COLUMNS;

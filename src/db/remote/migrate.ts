@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { ConfigError } from '../../errors.js';
-import { qualifiedName, type RemoteTable } from './table.js';
+import { incidentsTable, qualifiedName, type RemoteTable } from './table.js';
 
 /**
  * Our own small migrator for the remote schema, instead of drizzle's: the table's schema and name
@@ -13,8 +13,9 @@ import { qualifiedName, type RemoteTable } from './table.js';
  *
  * - Reads drizzle-kit's journal (drizzle/remote/meta/_journal.json) and its SQL files, in journal
  *   order, split at `--> statement-breakpoint`.
- * - In each statement, the identifier "monitoring" becomes "<schema>"."<table>" and identifiers that
- *   start with "monitoring_ (index names) start with "<table>_ instead.
+ * - In each statement, the identifier "monitoring" becomes "<schema>"."<table>",
+ *   "monitoring_incidents" becomes "<schema>"."<table>_incidents", and other identifiers that start
+ *   with "monitoring_ (index names) start with "<table>_ instead.
  * - Applied migrations are recorded per table in "<schema>".monitor_migrations (table_name, tag,
  *   hash), so two tables in one schema migrate independently.
  * - Everything runs in one transaction under an advisory lock on the table's name: two agents that
@@ -74,13 +75,45 @@ export function readMigrations(folder: string = remoteMigrationsFolder()): Migra
   });
 }
 
+/** The tables a migration may write, by the name the SQL gives them. */
+function tablesOf(target: RemoteTable): ReadonlyMap<string, RemoteTable> {
+  return new Map([
+    ['"monitoring"', target],
+    ['"monitoring_incidents"', incidentsTable(target)],
+  ]);
+}
+
 /** A statement written for "monitoring" rewritten for the configured table. */
 export function retarget(statement: string, target: RemoteTable): string {
   const table = target.table.replaceAll('"', '""');
-  // One pass, so that a table named like "monitoring_x" is not rewritten twice.
-  return statement.replace(/"monitoring(_[^"]*)?"/g, (_m, suffix: string | undefined) =>
-    suffix === undefined ? qualifiedName(target) : `"${table}${suffix}"`,
-  );
+  const tables = tablesOf(target);
+  // One pass, so that a table named like "monitoring_x" is not rewritten twice. A table is
+  // schema-qualified; any other "monitoring_… name (an index) lives in its table's schema already.
+  return statement.replace(/"monitoring(_[^"]*)?"/g, (m, suffix: string | undefined) => {
+    const t = tables.get(m);
+    return t ? qualifiedName(t) : `"${table}${suffix}"`;
+  });
+}
+
+/**
+ * The applied tags that still hold: a table dropped by hand is created again by re-applying every
+ * migration that mentions it (they are all idempotent).
+ */
+async function stillApplied(
+  client: pg.ClientBase,
+  target: RemoteTable,
+  migrations: readonly Migration[],
+  applied: readonly string[],
+): Promise<Set<string>> {
+  const tags = new Set(applied);
+  for (const [written, t] of tablesOf(target)) {
+    const { rows } = await client.query<{ t: string | null }>('SELECT to_regclass($1) AS t', [
+      qualifiedName(t),
+    ]);
+    if (rows[0]?.t) continue;
+    for (const m of migrations) if (m.statements.some((s) => s.includes(written))) tags.delete(m.tag);
+  }
+  return tags;
 }
 
 interface ColumnRow {
@@ -134,12 +167,17 @@ export async function migrateRemote(
       `SELECT tag FROM ${book} WHERE table_name = $1`,
       [target.table],
     );
-    // A table dropped by hand is created again: every migration is idempotent.
-    const { rows: exists } = await client.query<{ t: string | null }>('SELECT to_regclass($1) AS t', [name]);
-    const appliedTags = new Set(exists[0]?.t ? applied.map((r) => r.tag) : []);
+    const appliedTags = await stillApplied(
+      client,
+      target,
+      migrations,
+      applied.map((r) => r.tag),
+    );
     const pending = migrations.filter((m) => !appliedTags.has(m.tag));
     if (pending.length > 0) {
       const before = await columnsOf(client, target);
+      const incidents = incidentsTable(target);
+      const incidentsBefore = await columnsOf(client, incidents);
       for (const m of pending) {
         for (const statement of m.statements) {
           // pg's client-side timeout (the exporter's pool sets one) would cut a long index build.
@@ -166,6 +204,9 @@ export async function migrateRemote(
             ? `adopted existing table ${name}: added columns ${added.join(', ')}; existing rows untouched`
             : `existing table ${name} already had every column`,
         );
+      }
+      if (incidentsBefore.length === 0 && (await columnsOf(client, incidents)).length > 0) {
+        done.push(`created table ${qualifiedName(incidents)}`);
       }
     }
     await client.query('COMMIT');

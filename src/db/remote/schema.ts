@@ -63,9 +63,41 @@ export const monitoring = pgTable(
     certIssuer: text('cert_issuer'),
     certExpiresAt: timestamp('cert_expires_at', { withTimezone: true }),
     certChainExpiresAt: timestamp('cert_chain_expires_at', { withTimezone: true }),
+    // Added by 0002: the result's slot fell in a maintenance window of its service.
+    maintenance: boolean('maintenance').notNull().default(false),
   },
   (t) => [
     index('monitoring_service_key_scheduled_at_idx').on(t.serviceKey, t.scheduledAt),
     index('monitoring_request_timestamp_idx').on(t.requestTimestamp),
+  ],
+);
+
+/**
+ * The incidents, beside the results table and named after it ("<table>_incidents", in the same
+ * schema; migrate.ts substitutes both). One row per incident, keyed by its UUIDv7: the exporter
+ * upserts it whenever its version grows and never lets an older version overwrite a newer one.
+ */
+export const monitoringIncidents = pgTable(
+  'monitoring_incidents',
+  {
+    id: text('id').primaryKey(),
+    agent: text('agent').notNull(),
+    serviceKey: text('service_key').notNull(),
+    url: text('url').notNull(),
+    method: text('method').notNull(),
+    kind: text('kind').notNull(),
+    openedAt: timestamp('opened_at', { withTimezone: true }).notNull(),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true }),
+    resolution: text('resolution'),
+    cause: text('cause').notNull(),
+    firstResultId: text('first_result_id').notNull(),
+    openingResultId: text('opening_result_id').notNull(),
+    resolvingResultId: text('resolving_result_id'),
+    version: integer('version').notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().default(sql`now()`),
+  },
+  (t) => [
+    index('monitoring_incidents_service_key_opened_at_idx').on(t.serviceKey, t.openedAt),
+    index('monitoring_incidents_open_idx').on(t.serviceKey, t.kind).where(sql`${t.resolvedAt} IS NULL`),
   ],
 );

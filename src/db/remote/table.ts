@@ -16,3 +16,8 @@ function quoteIdent(name: string): string {
 export function qualifiedName(target: RemoteTable): string {
   return `${quoteIdent(target.schema)}.${quoteIdent(target.table)}`;
 }
+
+/** The incidents table beside `target`: same schema, "<table>_incidents". */
+export function incidentsTable(target: RemoteTable): RemoteTable {
+  return { schema: target.schema, table: `${target.table}_incidents` };
+}

@@ -38,7 +38,9 @@ test('monitor db migrate (real binary): creates, then reports nothing to do; pas
   assert.match(first.stdout, /^Table: "public"\."monitoring"$/m);
   assert.match(first.stdout, /^applied migration 0000_monitoring_table to "public"\."monitoring"$/m);
   assert.match(first.stdout, /^applied migration 0001_result_details to "public"\."monitoring"$/m);
-  assert.match(first.stdout, /^created table "public"\."monitoring" \(37 columns\)$/m);
+  assert.match(first.stdout, /^applied migration 0002_incidents to "public"\."monitoring"$/m);
+  assert.match(first.stdout, /^created table "public"\."monitoring" \(38 columns\)$/m);
+  assert.match(first.stdout, /^created table "public"\."monitoring_incidents"$/m);
 
   const second = await runMonitor(['db', 'migrate', '--config-path', config], { home: dir });
   assert.equal(second.code, 0, second.stderr);
@@ -59,6 +61,7 @@ test('monitor db migrate adopts the original table in a configured schema; failu
   );
   assert.equal(adopted.code, 0, adopted.stderr);
   assert.match(adopted.stdout, /^adopted existing table "legacy"\."monitoring": added columns agent, /m);
+  assert.match(adopted.stdout, /^created table "legacy"\."monitoring_incidents"$/m);
 
   const refused = new URL(url);
   refused.port = String(await freePort());

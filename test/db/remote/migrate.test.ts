@@ -44,7 +44,7 @@ const ADDED_COLUMNS = [
   'truncated',
   'exported_at',
 ];
-const ALL_COLUMNS = [...ORIGINAL_COLUMNS, ...ADDED_COLUMNS, ...DETAIL_COLUMNS];
+const ALL_COLUMNS = [...ORIGINAL_COLUMNS, ...ADDED_COLUMNS, ...DETAIL_COLUMNS, 'maintenance'];
 
 async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({ connectionString: url });
@@ -76,6 +76,24 @@ async function indexes(url: string, t: RemoteTable): Promise<string[]> {
 }
 
 const DEFAULT: RemoteTable = { schema: 'public', table: 'monitoring' };
+const INCIDENTS: RemoteTable = { schema: 'public', table: 'monitoring_incidents' };
+const INCIDENT_COLUMNS = [
+  'id',
+  'agent',
+  'service_key',
+  'url',
+  'method',
+  'kind',
+  'opened_at',
+  'resolved_at',
+  'resolution',
+  'cause',
+  'first_result_id',
+  'opening_result_id',
+  'resolving_result_id',
+  'version',
+  'updated_at',
+];
 
 test('the journal is valid: strictly increasing timestamps, a SQL file per entry, a snapshot', () => {
   const folder = remoteMigrationsFolder();
@@ -113,6 +131,12 @@ test('retarget qualifies the table and renames its indexes', () => {
     retarget(s, { schema: 'public', table: 'monitoring_copy' }),
     'CREATE INDEX IF NOT EXISTS "monitoring_copy_x_idx" ON "public"."monitoring_copy" USING btree ("x")',
   );
+  const inc =
+    'CREATE INDEX IF NOT EXISTS "monitoring_incidents_open_idx" ON "monitoring_incidents" USING btree ("kind")';
+  assert.equal(
+    retarget(inc, { schema: 'ops', table: 'checks' }),
+    'CREATE INDEX IF NOT EXISTS "checks_incidents_open_idx" ON "ops"."checks_incidents" USING btree ("kind")',
+  );
   assert.throws(() => checkRemoteTable({ schema: 'public', table: 'a"; DROP TABLE x; --' }), /export.table/);
   assert.throws(() => checkRemoteTable({ schema: '', table: 'monitoring' }), /export.schema/);
 });
@@ -129,6 +153,13 @@ test('migrate on an empty database creates the table and indexes; a second run d
     'monitoring_request_timestamp_idx',
     'monitoring_service_key_scheduled_at_idx',
   ]);
+  assert.ok(first.includes('created table "public"."monitoring_incidents"'), first.join('\n'));
+  assert.deepEqual(await columns(url, INCIDENTS), INCIDENT_COLUMNS);
+  assert.deepEqual(await indexes(url, INCIDENTS), [
+    'monitoring_incidents_open_idx',
+    'monitoring_incidents_pkey',
+    'monitoring_incidents_service_key_opened_at_idx',
+  ]);
   assert.deepEqual(await withClient(url, (c) => migrateRemote(c, DEFAULT)), []);
   const book = await query<{ table_name: string; tag: string }>(
     url,
@@ -137,6 +168,7 @@ test('migrate on an empty database creates the table and indexes; a second run d
   assert.deepEqual(book, [
     { table_name: 'monitoring', tag: '0000_monitoring_table' },
     { table_name: 'monitoring', tag: '0001_result_details' },
+    { table_name: 'monitoring', tag: '0002_incidents' },
   ]);
 });
 
@@ -164,6 +196,16 @@ test("an existing table in the original's schema is adopted: columns added, old 
   for (const c of ORIGINAL_COLUMNS) assert.deepEqual(after[0]![c], before[0]![c], c);
   for (const c of [...ADDED_COLUMNS, ...DETAIL_COLUMNS])
     assert.equal(after[0]![c], null, `${c} is NULL on the old row`);
+  assert.equal(
+    after[0]!['maintenance'],
+    false,
+    'maintenance is false on the old row (NOT NULL DEFAULT false)',
+  );
+  assert.deepEqual(
+    await columns(url, INCIDENTS),
+    INCIDENT_COLUMNS,
+    'the incidents table is created beside it',
+  );
   assert.ok((await indexes(url, DEFAULT)).includes('monitoring_service_key_scheduled_at_idx'));
 });
 
@@ -177,6 +219,13 @@ test('schema and table are configurable: two setups in one database migrate inde
   assert.deepEqual(await columns(url, a), ALL_COLUMNS);
   assert.deepEqual(await columns(url, b), ALL_COLUMNS);
   assert.ok((await indexes(url, b)).includes('checks_b_service_key_scheduled_at_idx'));
+  // Each setup has its own incidents table, in the configured schema, named after its table.
+  for (const t of [a, b]) {
+    const inc = { schema: 'ops', table: `${t.table}_incidents` };
+    assert.deepEqual(await columns(url, inc), INCIDENT_COLUMNS);
+    assert.ok((await indexes(url, inc)).includes(`${t.table}_incidents_open_idx`));
+  }
+  assert.deepEqual(await columns(url, INCIDENTS), [], 'public.monitoring_incidents untouched');
   assert.deepEqual(await columns(url, DEFAULT), [], 'public.monitoring untouched');
   const book = await query(
     url,
@@ -217,7 +266,9 @@ test('a table made by the previous release gains the detail columns and keeps it
   const done = await withClient(url, (c) => migrateRemote(c, DEFAULT, all));
   assert.deepEqual(done, [
     'applied migration 0001_result_details to "public"."monitoring"',
-    `adopted existing table "public"."monitoring": added columns ${DETAIL_COLUMNS.join(', ')}; existing rows untouched`,
+    'applied migration 0002_incidents to "public"."monitoring"',
+    `adopted existing table "public"."monitoring": added columns ${DETAIL_COLUMNS.join(', ')}, maintenance; existing rows untouched`,
+    'created table "public"."monitoring_incidents"',
   ]);
   assert.deepEqual(await columns(url, DEFAULT), ALL_COLUMNS);
   const after = await query<Record<string, unknown>>(url, 'SELECT * FROM monitoring ORDER BY id');
@@ -225,6 +276,7 @@ test('a table made by the previous release gains the detail columns and keeps it
   for (let i = 0; i < 2; i++) {
     for (const c of [...ORIGINAL_COLUMNS, ...ADDED_COLUMNS]) assert.deepEqual(after[i]![c], before[i]![c], c);
     for (const c of DETAIL_COLUMNS) assert.equal(after[i]![c], null, `${c} is NULL on an older row`);
+    assert.equal(after[i]!['maintenance'], false);
   }
   const types = await query<{ column_name: string; data_type: string; is_nullable: string }>(
     url,
@@ -240,4 +292,17 @@ test('a table made by the previous release gains the detail columns and keeps it
   assert.equal(typeOf.get('state'), 'text');
   assert.ok(types.every((r) => r.is_nullable === 'YES'));
   assert.deepEqual(await withClient(url, (c) => migrateRemote(c, DEFAULT, all)), [], 'nothing left to do');
+});
+
+test('an incidents table dropped by hand is created again by the next migrate', async () => {
+  const url = await getTestDatabaseUrl();
+  await withClient(url, (c) => migrateRemote(c, DEFAULT));
+  await query(url, 'DROP TABLE monitoring_incidents');
+  const done = await withClient(url, (c) => migrateRemote(c, DEFAULT));
+  assert.deepEqual(done, [
+    'applied migration 0002_incidents to "public"."monitoring"',
+    'existing table "public"."monitoring" already had every column',
+    'created table "public"."monitoring_incidents"',
+  ]);
+  assert.deepEqual(await columns(url, INCIDENTS), INCIDENT_COLUMNS);
 });
