@@ -18,6 +18,7 @@ const LAYERS: Record<string, number> = {
   export: 6,
   collect: 6,
   probe: 5,
+  notify: 5,
   systemd: 5,
   db: 4,
   queue: 3,
