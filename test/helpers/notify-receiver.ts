@@ -14,10 +14,10 @@ export interface ReceivedRequest {
 export type ReceiverAnswer = { status: number; headers?: Record<string, string>; body?: string } | 'hang';
 
 export interface ReceiverOptions {
-  /** The answer to the first `count` requests. Default: none (every request gets `then`). */
+  /** The answer to the first `count` requests. Default: none (every request gets `rest`). */
   first?: { count: number; answer: ReceiverAnswer };
   /** The answer after those. Default 200 with body 'ok'. */
-  then?: ReceiverAnswer;
+  rest?: ReceiverAnswer;
 }
 
 export interface NotifyReceiver {
@@ -59,7 +59,7 @@ export async function startNotifyReceiver(
       const answer =
         first && requests.length <= first.count
           ? first.answer
-          : (options.then ?? { status: 200, body: 'ok' });
+          : (options.rest ?? { status: 200, body: 'ok' });
       if (answer === 'hang') return;
       res.writeHead(answer.status, { 'content-type': 'text/plain', ...answer.headers });
       res.end(answer.body ?? '');
