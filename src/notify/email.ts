@@ -72,10 +72,11 @@ function createTransporter(t: SmtpTarget, timeoutMs: number): Transporter {
 
 /** The reply code of an SMTP error; the rest of nodemailer's errors are connection class. */
 function mailErrorOutcome(err: unknown): Attempt {
-  const e = err as { responseCode?: unknown; response?: unknown; code?: unknown };
+  const e = err as { responseCode?: unknown; response?: unknown; code?: unknown; command?: unknown };
   if (typeof e.responseCode === 'number') {
     const said = typeof e.response === 'string' ? e.response.replace(/^\d{3}[ -]?/, '') : describeError(err);
-    return smtpOutcome(e.responseCode, said);
+    // nodemailer names the command the server answered, e.g. 'RCPT TO' or 'AUTH PLAIN'.
+    return smtpOutcome(e.responseCode, said, typeof e.command === 'string' ? e.command : undefined);
   }
   // Before any reply: nothing to send (EENVELOPE) or a message nodemailer cannot build.
   if (e.code === 'EENVELOPE' || e.code === 'EMESSAGE') return failedOutcome(describeError(err));

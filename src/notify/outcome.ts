@@ -55,9 +55,12 @@ export function httpOutcome(status: number, retryAfter: string | undefined, body
   return { status: 'failed', code: status, detail, retryAfterMs: null };
 }
 
-/** An SMTP reply: 2xx accepted, 4xx (try later) retry, 5xx (refused for good) failed. */
-export function smtpOutcome(code: number, message: string): Attempt {
-  const detail = `SMTP ${code}: ${oneLine(message)}`;
+/**
+ * An SMTP reply: 2xx accepted, 4xx (try later) retry, 5xx (refused for good) failed. `command`
+ * is the one it answered (`RCPT TO`, `STARTTLS`), when known.
+ */
+export function smtpOutcome(code: number, message: string, command?: string): Attempt {
+  const detail = `SMTP ${code}${command ? ` at ${command}` : ''}: ${oneLine(message)}`;
   if (code >= 200 && code < 300) return { status: 'accepted', code, detail, retryAfterMs: null };
   if (code >= 400 && code < 500) return { status: 'retry', code, detail, retryAfterMs: null };
   return { status: 'failed', code, detail, retryAfterMs: null };
