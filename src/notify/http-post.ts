@@ -10,7 +10,7 @@ export interface HttpPost {
   body: string | Buffer;
   /** Content-Type of `body`. */
   contentType: string;
-  /** Headers of the channel type (the channel's own headers are added after these and win). */
+  /** Headers of the channel type (signature, ntfy's Title…); they win over the channel's own headers. */
   headers?: Record<string, string>;
 }
 
@@ -29,13 +29,13 @@ export async function postHttp(d: Delivery, post: HttpPost): Promise<Attempt> {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     return failedOutcome(`channel ${d.channel.name}: target must be an http:// or https:// URL`);
-  const headers: Record<string, string> = {
-    'content-type': post.contentType,
-    'idempotency-key': d.event.event_id,
-    'user-agent': d.userAgent,
-  };
-  for (const [name, value] of Object.entries({ ...post.headers, ...d.channel.headers }))
-    headers[name.toLowerCase()] = value;
+  // The channel's own headers may replace User-Agent, not what the receiver relies on: the
+  // Content-Type, the Idempotency-Key, the signature and the type's own headers come last.
+  const headers: Record<string, string> = { 'user-agent': d.userAgent };
+  for (const [name, value] of Object.entries(d.channel.headers)) headers[name.toLowerCase()] = value;
+  headers['content-type'] = post.contentType;
+  headers['idempotency-key'] = d.event.event_id;
+  for (const [name, value] of Object.entries(post.headers ?? {})) headers[name.toLowerCase()] = value;
   const pending = request(url, {
     method: 'POST',
     headers,

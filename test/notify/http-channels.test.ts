@@ -24,7 +24,7 @@ test('webhook: the event JSON, signed; Idempotency-Key, User-Agent and custom he
   const event = sampleEvent('down');
   const ch = channelOf('webhook', rx.url, {
     secret: '${HMAC}',
-    headers: { 'X-Team': 'ops', Authorization: 'Bearer ${TOKEN}' },
+    headers: { 'X-Team': 'ops', Authorization: 'Bearer ${TOKEN}', 'Idempotency-Key': 'mine' },
   });
   const out = await notifier.deliver(ch, event, never);
   assert.equal(out.status, 'accepted', out.detail);
