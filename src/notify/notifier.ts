@@ -4,6 +4,7 @@ import type { ResolvedChannel } from '../config/channels.js';
 import type { ChannelType } from '../config/types.js';
 import type { DeliveryOutcome } from '../queue/types.js';
 import type { NotifyEvent } from '../results/incident.js';
+import { attemptDeadline } from '../util/attempt-deadline.js';
 import type { ChannelSender } from './channel.js';
 import { createCommandSender } from './command.js';
 import { sendDiscord } from './discord.js';
@@ -66,14 +67,18 @@ export function createNotifier(options: NotifierOptions): Notifier {
     const expansion = expandChannel(channel, options.env, options.registerSecret);
     if (!expansion.ok) return failedOutcome(expansion.detail);
     const expanded = expansion.channel;
-    const deadline = AbortSignal.any([signal, AbortSignal.timeout(channel.timeoutMs)]);
+    const sender = senders[channel.type];
+    if (!sender) return failedOutcome(`channel ${channel.name}: unknown type ${String(channel.type)}`);
+    const deadline = attemptDeadline(signal, channel.timeoutMs);
     let result: Attempt;
     try {
-      const sender = senders[channel.type];
-      if (!sender) return failedOutcome(`channel ${channel.name}: unknown type ${String(channel.type)}`);
-      result = await sender({ channel: expanded, event, signal: deadline, userAgent, dispatcher });
+      result = await sender({ channel: expanded, event, signal: deadline.signal, userAgent, dispatcher });
     } catch (err) {
-      result = deadline.aborted ? abortedOutcome(!signal.aborted, channel.timeoutMs) : errorOutcome(err);
+      result = deadline.signal.aborted
+        ? abortedOutcome(deadline.timedOut(), channel.timeoutMs)
+        : errorOutcome(err);
+    } finally {
+      deadline.dispose();
     }
     // Whatever a receiver or a library said, the target's secrets never leave in a detail.
     const shown = channel.type === 'command' ? '(command)' : originOf(expanded.target);
