@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { rmSync } from 'node:fs';
-import type net from 'node:net';
+import net from 'node:net';
 import { after, before, test } from 'node:test';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { createNotifier, type Notifier } from '../../src/notify/notifier.js';
@@ -182,4 +182,19 @@ test('email: connection refused → retry; a target without from/to → failed',
   );
   assert.equal(bad.status, 'failed');
   assert.match(bad.detail, /from=/);
+});
+
+test('email: a server that never greets → retry at the channel timeout', async (t) => {
+  const sockets = new Set<net.Socket>();
+  const silent = net.createServer((s) => sockets.add(s)).listen(0, '127.0.0.1');
+  await once(silent, 'listening');
+  t.after(() => {
+    for (const s of sockets) s.destroy();
+    silent.close();
+  });
+  const { port } = silent.address() as net.AddressInfo;
+  const ch = channelOf('email', targetOf(port, 'ops@example.org'), { timeoutMs: 200 });
+  const out = await notifier.deliver(ch, sampleEvent(), never);
+  assert.deepEqual([out.status, out.code, out.detail], ['retry', null, 'timeout after 200 ms']);
+  assert.equal(sockets.size, 1);
 });
