@@ -1,5 +1,3 @@
-import type { Dispatcher } from 'undici';
-
 /**
  * A probe's abort signal, reduced to what undici and our own waits use: `aborted`, `reason` and
  * abort listeners. An AbortController is an EventTarget with a good deal of machinery behind it;
@@ -35,36 +33,4 @@ export class Deadline {
   get signal(): AbortSignal {
     return this as unknown as AbortSignal;
   }
-}
-
-const noop = () => {};
-
-/**
- * undici only honours an abort once the request is on a socket: while the pool is still
- * connecting (a port that never accepts, a TLS handshake that never ends) it waits for the
- * connect timeout. The probe must not: it leaves at its deadline, and whatever the abandoned
- * request later yields is destroyed so its connection goes back to the pool.
- */
-export function untilAborted(
-  pending: Promise<Dispatcher.ResponseData>,
-  signal: AbortSignal,
-): Promise<Dispatcher.ResponseData> {
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      reject(signal.reason);
-      pending.then((res) => res.body.destroy(), noop);
-    };
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    pending.then(
-      (res) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(res);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err);
-      },
-    );
-  });
 }
