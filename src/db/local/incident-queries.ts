@@ -60,10 +60,9 @@ export function incidentHistory(ldb: LocalDatabase, query: HistoryQuery = {}): I
   const limit = Math.max(0, Math.floor(query.limit ?? 20));
   const rows = (
     query.service === undefined
-      ? prepared(
-          ldb.sqlite,
-          `SELECT ${COLUMNS} FROM incidents ORDER BY opened_at DESC, id DESC LIMIT ?`,
-        ).all(limit)
+      ? prepared(ldb.sqlite, `SELECT ${COLUMNS} FROM incidents ORDER BY opened_at DESC, id DESC LIMIT ?`).all(
+          limit,
+        )
       : prepared(
           ldb.sqlite,
           `SELECT ${COLUMNS} FROM incidents WHERE url = ? OR service_key = ?
