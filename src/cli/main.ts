@@ -2,6 +2,7 @@ import yargs, { type Argv } from 'yargs';
 import { ConfigProblemsError, MonitorError, toError } from '../errors.js';
 import { scrub } from '../log/secrets.js';
 import { guardStream, safeWrite } from '../log/stdio.js';
+import { alertsCommand } from './commands/alerts.js';
 import { configCommand } from './commands/config.js';
 import { dbCommand } from './commands/db.js';
 import { demoCommand } from './commands/demo.js';
@@ -47,6 +48,7 @@ export function buildCli(argv: string[]): Argv {
       .command(startCommand)
       .command(probeCommand)
       .command(dbCommand)
+      .command(alertsCommand)
       .command(demoCommand)
       .completion('completion', 'Print a shell completion script (bash/zsh): monitor completion >> ~/.bashrc')
       .demandCommand(1, 'Name a command; see monitor --help.')

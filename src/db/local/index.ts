@@ -8,6 +8,13 @@ export { COLLECT_SLICE_ROWS, type CollectOptions, type CollectResult, collect } 
 export { COUNTER, incrementCounter, readCounters } from './counters.js';
 export { createExportSource } from './export-source.js';
 export { createIncidentExportSource, type IncidentExportSource } from './incident-export-source.js';
+export {
+  type DeliveryView,
+  type HistoryQuery,
+  type IncidentWithDeliveries,
+  incidentHistory,
+  openIncidents,
+} from './incident-queries.js';
 export { acquireInstanceLock, type InstanceLock } from './instance-lock.js';
 export { createJobStore, type JobStoreOptions, type LocalJobStore } from './job-store.js';
 export { localMigrationsFolder } from './migrations-folder.js';
