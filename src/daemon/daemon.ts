@@ -104,7 +104,7 @@ async function run(options: DaemonOptions, closers: Closers): Promise<number> {
   );
   const { ldb, store, source } = openStorage(config.local_database_path, options, closers);
   logWorkers(config, exportEnabled, collectEnabled, log);
-  const { remote, agent } = await startEngine(
+  const { remote, agent, alerting } = await startEngine(
     config,
     services,
     env,
@@ -144,6 +144,7 @@ async function run(options: DaemonOptions, closers: Closers): Promise<number> {
       config = next.config;
       services = next.services;
       agent.setServices(services);
+      alerting?.reload(config, services);
       remote.configure(config, exportEnabled);
       log.info({ module: 'config', reason, services: services.length }, 'Configuration reloaded.');
       void notifier.status(statusLine());

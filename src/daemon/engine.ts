@@ -14,6 +14,7 @@ import {
 import { RemoteExport } from '../export/remote-export.js';
 import { type Agent, createAgent } from '../jobs/agent.js';
 import { createThreadedProber } from '../probe/threaded-prober.js';
+import { type Alerting, startAlerting } from './alerting.js';
 import type { Closers } from './closers.js';
 import type { DaemonOptions } from './daemon.js';
 import { countDiskFullDrops } from './local-buffer.js';
@@ -37,7 +38,7 @@ export async function startEngine(
   { ldb, store, source }: Storage,
   options: DaemonOptions,
   closers: Closers,
-): Promise<{ remote: RemoteExport; agent: Agent }> {
+): Promise<{ remote: RemoteExport; agent: Agent; alerting: Alerting | null }> {
   const log = options.logger;
   const exportEnabled = options.exportEnabled ?? true;
   const collectEnabled = options.collectEnabled ?? true;
@@ -64,6 +65,8 @@ export async function startEngine(
   );
   remote.configure(config, exportEnabled);
 
+  // Before the agent: its closers (the notifier) then close after the drain.
+  const alerting = startAlerting(config, services, env, { ldb, store }, log, closers, CLOSE_BOUND_MS);
   const collectLog = log.child({ module: 'cleanup' });
   const { step } = hooks;
   const agent = createAgent({
@@ -80,6 +83,8 @@ export async function startEngine(
           slice: step ? (run) => step('collect slice', run) : undefined,
         })
       : undefined,
+    alertsHandler: alerting ? () => alerting.tracker.sweep() : undefined,
+    notify: alerting?.notify,
   });
   // The drain: closed before the exporter, the prober and the database it still uses.
   closers.add(agent, 'the drain', async (a) => {
@@ -91,5 +96,5 @@ export async function startEngine(
     if (remote.enabled) await withTimeout(remote.run(), options.finalExportMs ?? 5_000);
   });
 
-  return { remote, agent };
+  return { remote, agent, alerting };
 }

@@ -18,6 +18,8 @@ export interface ReceiverOptions {
   first?: { count: number; answer: ReceiverAnswer };
   /** The answer after those. Default 200 with body 'ok'. */
   rest?: ReceiverAnswer;
+  /** Decides every answer itself (n = the request's number, from 1); replaces first and rest. */
+  answer?: (n: number) => ReceiverAnswer;
 }
 
 export interface NotifyReceiver {
@@ -56,8 +58,9 @@ export async function startNotifyReceiver(
         w.resolve();
       }
       const first = options.first;
-      const answer =
-        first && requests.length <= first.count
+      const answer = options.answer
+        ? options.answer(requests.length)
+        : first && requests.length <= first.count
           ? first.answer
           : (options.rest ?? { status: 200, body: 'ok' });
       if (answer === 'hang') return;
