@@ -14,50 +14,17 @@ import {
   INTERVAL_MIN,
   type MonitorConfig,
   type ServiceConfig,
-  URL_MAX_LENGTH,
 } from './types.js';
-import { decodePart, maskUri, parsePgUri } from './uri.js';
+import { maskUri, parsePgUri } from './uri.js';
+import { checkUrl, preview } from './url-check.js';
+
+export { checkUrl, preview } from './url-check.js';
 
 /**
  * The value rules of `monitor config`. Each check returns an error message (one line, naming the
  * value) or null, so the same rules serve the CLI (which throws UsageError) and the file loader
  * (which throws ConfigError naming the file).
  */
-
-/** Long values are cut in messages so that a 3000-character URL still gives a one-line error. */
-export function preview(value: string, max = 80): string {
-  const oneLine = value.replace(/[\r\n]+/g, ' ');
-  return oneLine.length > max ? `${oneLine.slice(0, max)}… (${value.length} characters)` : oneLine;
-}
-
-export function checkUrl(url: string): string | null {
-  const shown = maskUri(url);
-  if (url.length > URL_MAX_LENGTH) {
-    return `URL is ${url.length} characters long; at most ${URL_MAX_LENGTH} are allowed`;
-  }
-  if (/\s/.test(url)) return `URL must not contain spaces: '${preview(shown)}'`;
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return `URL must be absolute and start with http:// or https://, got '${preview(shown)}'`;
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-    return `URL must start with http:// or https://, got '${preview(shown)}'`;
-  }
-  // WHATWG URL parsing turns 'http:///path' into host 'path'; require the host to be spelled out.
-  if (!u.hostname || !/^https?:\/\/[^/?#]/i.test(url)) return `URL has no host: '${preview(shown)}'`;
-  if (u.port === '0') return `URL port must be 1..65535, got 0: '${preview(shown)}'`;
-  // Sent as Basic auth, so it must decode; a raw % would otherwise be sent as something else.
-  for (const [part, text] of [
-    ['user name', u.username],
-    ['password', u.password],
-  ] as const) {
-    const decoded = decodePart(text, `URL ${part}`);
-    if (typeof decoded !== 'string') return `${decoded.error}: '${preview(shown)}'`;
-  }
-  return null;
-}
 
 /** The original's `OPTION` (sic) and any letter case are accepted; returns the canonical method. */
 export function normaliseMethod(method: string): HttpMethod | null {
@@ -119,7 +86,6 @@ export function checkExternalUri(uri: string): string | null {
   return typeof parsed === 'string' ? `external database URI: ${parsed}` : null;
 }
 
-/**
 /**
  * Every value rule for one service, in a fixed order: each problem found, one line each. Files are
  * found and `${NAME}` in paths filled as `ctx` says (request-options.ts). Fields in `skip` (their
