@@ -1,9 +1,16 @@
 import { Cron } from 'croner';
 import { UsageError } from '../errors.js';
+import {
+  alertingProblems,
+  channelProblems,
+  serviceAlertRules,
+  unknownChannelProblem,
+} from './alert-validate.js';
 import { conditionRules } from './condition-rules.js';
 import { checkEnvFile, referenceEnv } from './env-file.js';
 import { expectStatusMessage, tryParseExpectStatus } from './expect-status.js';
 import { checkLimit, type LimitedField } from './limits.js';
+import { windowProblems } from './maintenance-validate.js';
 import { expandPath } from './paths.js';
 import { type RequestCheckContext, requestOptionRules, type ServiceRule } from './request-options.js';
 import { serviceKey } from './service-key.js';
@@ -114,6 +121,7 @@ export function serviceProblems(
     [['max_body_bytes'], () => (s.max_body_bytes === undefined ? null : checkMaxBodyBytes(s.max_body_bytes))],
     ...requestOptionRules(s, ctx),
     ...conditionRules(s),
+    ...serviceAlertRules(s),
   ];
   return rules
     .filter(([fields]) => fields.every((f) => !skip.has(f)))
@@ -201,7 +209,20 @@ export interface CheckableConfig {
   runner?: MonitorConfig['runner'];
   export?: MonitorConfig['export'];
   buffer?: MonitorConfig['buffer'];
+  alerts?: MonitorConfig['alerts'];
+  maintenance?: MonitorConfig['maintenance'];
+  alerting?: MonitorConfig['alerting'];
   services: readonly (ServiceConfig | null)[];
+}
+
+/** The alerting sections (alert-validate.ts, maintenance-validate.ts): channels, windows, settings. */
+function alertSectionProblems(config: CheckableConfig): string[] {
+  const services = config.services.filter((s): s is ServiceConfig => s !== null);
+  return [
+    ...Object.entries(config.alerts ?? {}).flatMap(([name, c]) => channelProblems(name, c)),
+    ...Object.entries(config.maintenance ?? {}).flatMap(([name, w]) => windowProblems(name, w, services)),
+    ...alertingProblems(config.alerting),
+  ];
 }
 
 /**
@@ -223,12 +244,16 @@ export function configProblems(
     if (uri) problems.push(uri);
   }
   problems.push(...settingsProblems(config));
+  problems.push(...alertSectionProblems(config));
+  const channels = Object.keys(config.alerts ?? {});
   const seen = new Map<string, number>();
   config.services.forEach((s, i) => {
     if (s === null) return;
     const wrong = wrongShapes?.get(i);
     const where = serviceWhere(i, s.url, s.method);
     for (const problem of serviceProblems(s, ctx, wrong)) problems.push(`${where}: ${problem}`);
+    const unknownChannel = wrong?.has('alerts') ? null : unknownChannelProblem(s, channels);
+    if (unknownChannel) problems.push(`${where}: ${unknownChannel}`);
     if (wrong) return;
     const key = serviceKey(s);
     const first = seen.get(key);
