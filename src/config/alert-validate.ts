@@ -64,17 +64,16 @@ export function commandArgv(target: string): string[] | string {
 /** smtp://[user:pass@]host[:port]?from=a@b&to=c@d,e@f (smtps:// for implicit TLS). */
 export function smtpProblem(target: string): string | null {
   const shown = preview(maskUri(target));
+  if (!/^smtps?:\/\//i.test(target)) {
+    return `target of an email channel must start with smtp:// or smtps://, got '${shown}'`;
+  }
+  // Checked on the text: a URL parser refuses `smtp://:587` with no word on why.
+  if (/^smtps?:\/\/(?:[^@/?#]*@)?(?:[/?#:]|$)/i.test(target)) return `SMTP URI without host: '${shown}'`;
   let u: URL;
   try {
     u = new URL(withoutRefs(target));
   } catch {
     return `target must be an SMTP URI smtp://user:password@host:port?from=…&to=…, got '${shown}'`;
-  }
-  if (u.protocol !== 'smtp:' && u.protocol !== 'smtps:') {
-    return `target of an email channel must start with smtp:// or smtps://, got '${shown}'`;
-  }
-  if (!u.hostname || !/^smtps?:\/\/(?:[^@/?#]*@)?[^/?#:@]/i.test(target)) {
-    return `SMTP URI without host: '${shown}'`;
   }
   if (u.port === '0') return `SMTP URI port must be 1..65535, got 0`;
   const to = (u.searchParams.get('to') ?? '').split(',').map((a) => a.trim());
