@@ -1,8 +1,9 @@
 import { Cron } from 'croner';
+import { UsageError } from '../errors.js';
 import { parseDurationField } from './alert-rules.js';
 import { checkName } from './alert-validate.js';
 import { serviceKey } from './service-key.js';
-import type { MaintenanceWindowConfig, ServiceConfig } from './types.js';
+import type { MaintenanceWindowConfig, MonitorConfig, ServiceConfig } from './types.js';
 import { maskUri } from './uri.js';
 import { preview } from './url-check.js';
 
@@ -105,6 +106,35 @@ function timingProblems(w: MaintenanceWindowConfig): string[] {
   return problems;
 }
 
+/** The entries of a window's `services` that name no service; [null] when it is not a string list. */
+function staleRefs(w: MaintenanceWindowConfig, services: readonly ServiceConfig[]): (string | null)[] {
+  const refs: unknown = w.services;
+  if (refs === undefined) return [];
+  if (!Array.isArray(refs) || !refs.every(str)) return [null];
+  return refs.filter((r) => !services.some((s) => serviceMatches(s, r)));
+}
+
+/**
+ * Throws UsageError when a change of the services (remove, a new URL) would leave a window naming
+ * a service that is gone: the file would then fail to load. `before` = the services as they were.
+ */
+export function assertWindowsStillMatch(
+  maintenance: MonitorConfig['maintenance'],
+  before: readonly ServiceConfig[],
+  after: readonly ServiceConfig[],
+): void {
+  for (const [name, w] of Object.entries(maintenance ?? {})) {
+    if (typeof w !== 'object' || w === null) continue;
+    const was = new Set(staleRefs(w, before));
+    const lost = staleRefs(w, after).find((r) => r !== null && !was.has(r));
+    if (lost != null) {
+      throw new UsageError(
+        `maintenance window '${name}' names this service ('${preview(maskUri(lost), 60)}'); change or remove the window first (monitor config maintenance remove ${name})`,
+      );
+    }
+  }
+}
+
 /** Every problem of one window, one line each, prefixed `maintenance.NAME: `. */
 export function windowProblems(name: string, w: unknown, services: readonly ServiceConfig[]): string[] {
   const where = `maintenance.${name}`;
@@ -114,18 +144,10 @@ export function windowProblems(name: string, w: unknown, services: readonly Serv
   const badName = checkName('window', name);
   if (badName) problems.push(badName);
   problems.push(...timingProblems(window));
-  const refs: unknown = window.services;
-  if (refs !== undefined) {
-    if (!Array.isArray(refs) || !refs.every(str))
-      problems.push('services must be a list of service URLs or keys');
-    else {
-      const unknown = refs.find((r) => !services.some((s) => serviceMatches(s, r)));
-      if (unknown !== undefined) {
-        problems.push(
-          `services: no configured service has the URL or key '${preview(maskUri(unknown), 60)}'`,
-        );
-      }
-    }
+  const stale = staleRefs(window, services)[0];
+  if (stale === null) problems.push('services must be a list of service URLs or keys');
+  else if (stale !== undefined) {
+    problems.push(`services: no configured service has the URL or key '${preview(maskUri(stale), 60)}'`);
   }
   return problems.map((p) => `${where}: ${p}`);
 }

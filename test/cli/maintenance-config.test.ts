@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { serviceKey } from '../../src/config/service-key.js';
 import { type BadInputCase, checkBadInputs } from '../helpers/bad-input.js';
-import { createConfig, makeTempHome, runMonitor } from '../helpers/cli.js';
+import { createConfig, fileDigest, makeTempHome, runMonitor } from '../helpers/cli.js';
 
 /**
  * Issue 15, `monitor config maintenance …` through the real CLI: add/show/remove round trips, the
@@ -146,6 +147,11 @@ const CASES: Record<string, BadInputCase> = {
     args: ['config', 'maintenance', 'add', '../x', '--cron', '0 2 * * *', '--duration', '1h'],
     error: /window name must be/,
   },
+  'services remove of a service a window names': {
+    args: ['config', 'services', 'remove', '0', '--yes'],
+    error:
+      /maintenance window 'sunday-db' names this service \('https:\/\/db\.example\/health'\); change or remove the window first/,
+  },
   'remove: unknown name': {
     args: ['config', 'maintenance', 'remove', 'nope'],
     error: /no maintenance window named 'nope' \(windows: sunday-db, migration\)/,
@@ -154,6 +160,33 @@ const CASES: Record<string, BadInputCase> = {
 
 test(`maintenance: ${Object.keys(CASES).length} bad inputs, each exit 2, one line, file unchanged`, async (t) => {
   await checkBadInputs(t, CASES, { home: h.path, config: cfg, printed });
+});
+
+test('a service named by key: an update that changes its key is refused until the window goes', async () => {
+  const web = file().services.find((x: { url: string }) => x.url.includes('web.example'));
+  await ok([
+    'config',
+    'maintenance',
+    'add',
+    'by-key',
+    '--cron',
+    '0 4 * * *',
+    '--duration',
+    '1h',
+    '--service',
+    serviceKey(web),
+    '-q',
+  ]);
+  const before = fileDigest(cfg);
+  // Service 1 is web.example (NUMBER order sorts by URL); a regex is part of the key.
+  const r = await runMonitor(['config', 'services', 'update', '1', '--regex', 'ok', '-q'], { home: h.path });
+  printed.push(r.stdout, r.stderr);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /^monitor: error: maintenance window 'by-key' names this service/);
+  assert.equal(fileDigest(cfg), before);
+  await ok(['config', 'maintenance', 'remove', 'by-key', '-q']);
+  await ok(['config', 'services', 'update', '1', '--regex', 'ok', '-q']);
+  assert.equal(file().services.find((x: { url: string }) => x.url.includes('web.example')).regex, 'ok');
 });
 
 test('config validate lists every bad window and alerting setting of a hand-edited file', async () => {

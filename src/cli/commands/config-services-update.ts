@@ -1,4 +1,5 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { assertWindowsStillMatch } from '../../config/maintenance-validate.js';
 import { assertNotDuplicate, serviceByNumber } from '../../config/services.js';
 import type { ServiceConfig } from '../../config/types.js';
 import { UsageError } from '../../errors.js';
@@ -76,7 +77,9 @@ export const configServicesUpdateCommand: CommandModule<object, UpdateArgs> = {
       }
       missing = checkServiceToWrite(c, updated, path);
       assertNotDuplicate(c.services, updated, current);
+      const before = [...c.services];
       c.services[c.services.indexOf(current)] = updated;
+      assertWindowsStillMatch(c.maintenance, before, c.services);
     });
     warnMissingEnv(missing);
     if (!args.quiet) printLine(servicesTable(config.services));

@@ -70,15 +70,13 @@ function when(w: MaintenanceWindowConfig): string {
 }
 
 export function windowsTable(config: MonitorConfig): string {
-  const rows = windowsJson(config).map((w) => {
-    const covered = w.services === undefined ? 'all' : w.services.join(', ');
-    // How many configured services it covers, so a stale entry shows up as 0.
-    const count = config.services.filter(
-      (s) =>
-        w.services === undefined ||
-        (config.maintenance?.[w.name]?.services ?? []).some((r) => serviceMatches(s, r)),
+  const rows = Object.entries(config.maintenance ?? {}).map(([name, w]) => {
+    const refs = Array.isArray(w.services) ? w.services : null;
+    // How many configured services it covers, so a window that covers nothing shows 0.
+    const covers = config.services.filter(
+      (s) => refs === null || refs.some((r) => serviceMatches(s, r)),
     ).length;
-    return [w.name, when(w), covered, String(count)];
+    return [name, when(w), refs === null ? 'all' : refs.map((r) => maskUri(r)).join(', '), String(covers)];
   });
   return renderTable(['name', 'when', 'services', 'covers'], rows);
 }
