@@ -150,7 +150,7 @@ test('alerts update changes only what is given; --clear-headers, --no-secret', a
   pager = file().alerts.pager;
   assert.equal(pager.secret, undefined);
   assert.deepEqual(pager.headers, { A: 'b' });
-  await ok(['config', 'alerts', 'update', 'pager', '--clear-headers', '-q']);
+  await ok(['config', 'alerts', 'update', 'pager', '--no-header', '-q']);
   assert.equal('headers' in file().alerts.pager, false, 'no empty headers object is left behind');
   await ok(['config', 'alerts', 'update', 'ops', '--type', 'discord', '-q']);
   assert.equal(file().alerts.ops.type, 'discord');
@@ -270,6 +270,10 @@ const CASES: Record<string, BadInputCase> = {
   'update: unknown name': {
     args: ['config', 'alerts', 'update', 'nope', '--timeout', '3'],
     error: /no alert channel named 'nope' \(channels: ops, pager, mail, script\)/,
+  },
+  'update: --type given twice': {
+    args: ['config', 'alerts', 'update', 'ops', '--type', 'slack', '--type', 'teams'],
+    error: /--type was given 2 times; give it once$/,
   },
   'update: nothing to update': { args: ['config', 'alerts', 'update', 'ops'], error: /nothing to update/ },
   'update: type change that leaves a bad target': {

@@ -23,7 +23,7 @@ export interface ChannelOptionArgs extends ConfigPathArgs {
   NAME: string;
   type?: string;
   target?: string;
-  header?: string | string[];
+  header?: string | false | (string | false)[];
   secret?: string | false;
   timeout?: number;
   'clear-headers'?: boolean;
@@ -45,7 +45,7 @@ export function withChannelOptions<T>(y: Argv<T>, update = false): Argv<T & Chan
     })
     .option('header', {
       type: 'string',
-      describe: `HTTP header 'Name: value' (repeatable; value may use \${NAME}). Default none.${update ? ' Replaces a header of the same name.' : ''}`,
+      describe: `HTTP header 'Name: value' (repeatable; value may use \${NAME}). Default none.${update ? ' Replaces a header of the same name; --clear-headers (or --no-header) drops all first.' : ''}`,
       requiresArg: true,
     })
     .option('secret', {
@@ -72,7 +72,8 @@ export function withChannelOptions<T>(y: Argv<T>, update = false): Argv<T & Chan
   }) as unknown as Argv<T & ChannelOptionArgs>;
 }
 
-const asList = (v: string | string[] | undefined): string[] =>
+/** What yargs makes of --header: the texts, and false for --no-header (drops every header, as --clear-headers). */
+const asList = (v: ChannelOptionArgs['header']): (string | false)[] =>
   v === undefined ? [] : Array.isArray(v) ? v : [v];
 
 /** Whether the options change anything (update refuses an empty edit). */
@@ -103,8 +104,10 @@ export function applyChannelOptions(base: AlertChannelConfig, args: ChannelOptio
   else if (args.secret !== undefined) out.secret = args.secret;
   const timeout = parseNumberOption('timeout', args.timeout);
   if (timeout !== undefined) out.timeout = timeout;
-  const headers: Record<string, string> = args['clear-headers'] ? {} : { ...(base.headers ?? {}) };
-  for (const [name, value] of asList(args.header).map(parseHeaderOption)) {
+  const given = asList(args.header);
+  const clear = args['clear-headers'] || given.includes(false);
+  const headers: Record<string, string> = clear ? {} : { ...(base.headers ?? {}) };
+  for (const [name, value] of given.filter((h): h is string => h !== false).map(parseHeaderOption)) {
     for (const k of Object.keys(headers)) if (k.toLowerCase() === name.toLowerCase()) delete headers[k];
     headers[name] = value;
   }
