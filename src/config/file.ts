@@ -13,6 +13,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ConfigError, errorCode, UsageError } from '../errors.js';
+import { registerChannelSecrets } from './channel-secrets.js';
 import { type DocumentFormat, formatOf, parseText, registerTextSecrets } from './document.js';
 import { parseConfig } from './parse.js';
 import { describeFsError, expandPath, homeDir } from './paths.js';
@@ -136,6 +137,7 @@ export function registerConfigSecrets(config: MonitorConfig): void {
     registerUriSecrets(service.url);
     registerServiceSecrets(service);
   }
+  for (const channel of Object.values(config.alerts ?? {})) registerChannelSecrets(channel);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { maskChannels, restoreChannelSecrets } from './channel-secrets.js';
 import { serviceKey } from './service-key.js';
 import { maskServiceSecrets, SECRET_MASK } from './service-secrets.js';
 import type { MonitorConfig, ServiceConfig } from './types.js';
@@ -20,6 +21,8 @@ export function maskedConfig(config: MonitorConfig): MonitorConfig {
     external_database_uri:
       config.external_database_uri === null ? null : maskUri(config.external_database_uri),
     services: config.services.map((s) => ({ ...maskServiceSecrets(s), url: maskUri(s.url) })),
+    // Only when the file has channels, so an export keeps the file's keys.
+    ...(config.alerts === undefined ? {} : { alerts: maskChannels(config.alerts) }),
   };
 }
 
@@ -66,7 +69,14 @@ export function restoreMaskedSecrets(
     );
     return restored.service;
   });
-  return { config: { ...next, external_database_uri: external, services }, problems };
+  const channels = restoreChannelSecrets(current.alerts, next.alerts);
+  for (const field of channels.unknown) {
+    problems.push(
+      `${field}: the value is masked and the config has no such channel value to keep it from; ${hint}`,
+    );
+  }
+  const alerts = next.alerts === undefined ? {} : { alerts: channels.alerts };
+  return { config: { ...next, external_database_uri: external, services, ...alerts }, problems };
 }
 
 /**

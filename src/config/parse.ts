@@ -73,11 +73,25 @@ export function parseConfigReport(raw: unknown): ParseReport {
   if (envFile !== undefined && !stringOrNull(envFile)) {
     problems.push(`env_file must be a string or null, got ${typeName(envFile)}`);
   }
-  const settings = (key: 'runner' | 'export' | 'buffer') => {
+  const settings = (key: 'runner' | 'export' | 'buffer' | 'alerting') => {
     const value = raw[key];
     if (value === undefined || isRecord(value)) return value;
     problems.push(`${key} must be an object, got ${typeName(value)}`);
     return undefined;
+  };
+  /** `alerts` and `maintenance` map names to objects; their fields are value rules (alert-validate.ts). */
+  const named = (key: 'alerts' | 'maintenance') => {
+    const value = raw[key];
+    if (value === undefined) return undefined;
+    if (!isRecord(value)) {
+      problems.push(`${key} must be an object of name to settings, got ${typeName(value)}`);
+      return undefined;
+    }
+    for (const [name, v] of Object.entries(value)) {
+      if (!isRecord(v)) problems.push(`${key}.${name} must be an object, got ${typeName(v)}`);
+    }
+    // Kept whole, so that services still find their channels; the value rules skip a non-object.
+    return value;
   };
   const checkable: CheckableConfig = {
     external_database_uri: typeof external === 'string' ? external : null,
@@ -85,6 +99,9 @@ export function parseConfigReport(raw: unknown): ParseReport {
     runner: settings('runner'),
     export: settings('export'),
     buffer: settings('buffer'),
+    alerts: named('alerts') as CheckableConfig['alerts'],
+    maintenance: named('maintenance') as CheckableConfig['maintenance'],
+    alerting: settings('alerting'),
     services,
   };
   const config =
@@ -142,6 +159,13 @@ function parseService(s: unknown): ParsedService | null {
     ]),
     ['conditions', isStringList, 'a list of strings'],
     ['degraded_when', isStringList, 'a list of strings'],
+    ['alerts', isStringList, 'a list of channel names'],
+    ['failure_threshold', (v) => typeof v === 'number', 'a number'],
+    ['failure_window', stringOrNull, 'a string "M/N" or null'],
+    ['success_threshold', (v) => typeof v === 'number', 'a number'],
+    ['alert_on_degraded', (v) => typeof v === 'boolean', 'true or false'],
+    ['remind_every', stringOrNull, 'a duration string or null'],
+    ['send_resolved', (v) => typeof v === 'boolean', 'true or false'],
   ];
   for (const [field, ok, want] of optional) {
     if (s[field] !== undefined && !ok(s[field])) wrong(field, want);

@@ -1,9 +1,16 @@
 import { Cron } from 'croner';
 import { UsageError } from '../errors.js';
+import {
+  alertingProblems,
+  channelProblems,
+  serviceAlertRules,
+  unknownChannelProblem,
+} from './alert-validate.js';
 import { conditionRules } from './condition-rules.js';
 import { checkEnvFile, referenceEnv } from './env-file.js';
 import { expectStatusMessage, tryParseExpectStatus } from './expect-status.js';
 import { checkLimit, type LimitedField } from './limits.js';
+import { windowProblems } from './maintenance-validate.js';
 import { expandPath } from './paths.js';
 import { type RequestCheckContext, requestOptionRules, type ServiceRule } from './request-options.js';
 import { serviceKey } from './service-key.js';
@@ -14,50 +21,17 @@ import {
   INTERVAL_MIN,
   type MonitorConfig,
   type ServiceConfig,
-  URL_MAX_LENGTH,
 } from './types.js';
-import { decodePart, maskUri, parsePgUri } from './uri.js';
+import { maskUri, parsePgUri } from './uri.js';
+import { checkUrl, preview } from './url-check.js';
+
+export { checkUrl, preview } from './url-check.js';
 
 /**
  * The value rules of `monitor config`. Each check returns an error message (one line, naming the
  * value) or null, so the same rules serve the CLI (which throws UsageError) and the file loader
  * (which throws ConfigError naming the file).
  */
-
-/** Long values are cut in messages so that a 3000-character URL still gives a one-line error. */
-export function preview(value: string, max = 80): string {
-  const oneLine = value.replace(/[\r\n]+/g, ' ');
-  return oneLine.length > max ? `${oneLine.slice(0, max)}… (${value.length} characters)` : oneLine;
-}
-
-export function checkUrl(url: string): string | null {
-  const shown = maskUri(url);
-  if (url.length > URL_MAX_LENGTH) {
-    return `URL is ${url.length} characters long; at most ${URL_MAX_LENGTH} are allowed`;
-  }
-  if (/\s/.test(url)) return `URL must not contain spaces: '${preview(shown)}'`;
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return `URL must be absolute and start with http:// or https://, got '${preview(shown)}'`;
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-    return `URL must start with http:// or https://, got '${preview(shown)}'`;
-  }
-  // WHATWG URL parsing turns 'http:///path' into host 'path'; require the host to be spelled out.
-  if (!u.hostname || !/^https?:\/\/[^/?#]/i.test(url)) return `URL has no host: '${preview(shown)}'`;
-  if (u.port === '0') return `URL port must be 1..65535, got 0: '${preview(shown)}'`;
-  // Sent as Basic auth, so it must decode; a raw % would otherwise be sent as something else.
-  for (const [part, text] of [
-    ['user name', u.username],
-    ['password', u.password],
-  ] as const) {
-    const decoded = decodePart(text, `URL ${part}`);
-    if (typeof decoded !== 'string') return `${decoded.error}: '${preview(shown)}'`;
-  }
-  return null;
-}
 
 /** The original's `OPTION` (sic) and any letter case are accepted; returns the canonical method. */
 export function normaliseMethod(method: string): HttpMethod | null {
@@ -120,7 +94,6 @@ export function checkExternalUri(uri: string): string | null {
 }
 
 /**
-/**
  * Every value rule for one service, in a fixed order: each problem found, one line each. Files are
  * found and `${NAME}` in paths filled as `ctx` says (request-options.ts). Fields in `skip` (their
  * shape is wrong, parse.ts said so) are not checked, so each problem is said once.
@@ -148,6 +121,7 @@ export function serviceProblems(
     [['max_body_bytes'], () => (s.max_body_bytes === undefined ? null : checkMaxBodyBytes(s.max_body_bytes))],
     ...requestOptionRules(s, ctx),
     ...conditionRules(s),
+    ...serviceAlertRules(s),
   ];
   return rules
     .filter(([fields]) => fields.every((f) => !skip.has(f)))
@@ -235,7 +209,20 @@ export interface CheckableConfig {
   runner?: MonitorConfig['runner'];
   export?: MonitorConfig['export'];
   buffer?: MonitorConfig['buffer'];
+  alerts?: MonitorConfig['alerts'];
+  maintenance?: MonitorConfig['maintenance'];
+  alerting?: MonitorConfig['alerting'];
   services: readonly (ServiceConfig | null)[];
+}
+
+/** The alerting sections (alert-validate.ts, maintenance-validate.ts): channels, windows, settings. */
+function alertSectionProblems(config: CheckableConfig): string[] {
+  const services = config.services.filter((s): s is ServiceConfig => s !== null);
+  return [
+    ...Object.entries(config.alerts ?? {}).flatMap(([name, c]) => channelProblems(name, c)),
+    ...Object.entries(config.maintenance ?? {}).flatMap(([name, w]) => windowProblems(name, w, services)),
+    ...alertingProblems(config.alerting),
+  ];
 }
 
 /**
@@ -257,12 +244,16 @@ export function configProblems(
     if (uri) problems.push(uri);
   }
   problems.push(...settingsProblems(config));
+  problems.push(...alertSectionProblems(config));
+  const channels = Object.keys(config.alerts ?? {});
   const seen = new Map<string, number>();
   config.services.forEach((s, i) => {
     if (s === null) return;
     const wrong = wrongShapes?.get(i);
     const where = serviceWhere(i, s.url, s.method);
     for (const problem of serviceProblems(s, ctx, wrong)) problems.push(`${where}: ${problem}`);
+    const unknownChannel = wrong?.has('alerts') ? null : unknownChannelProblem(s, channels);
+    if (unknownChannel) problems.push(`${where}: ${unknownChannel}`);
     if (wrong) return;
     const key = serviceKey(s);
     const first = seen.get(key);

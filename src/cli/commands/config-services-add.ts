@@ -3,6 +3,7 @@ import { assertNotDuplicate } from '../../config/services.js';
 import { SERVICE_DEFAULTS, type ServiceConfig } from '../../config/types.js';
 import { methodMessage, normaliseMethod } from '../../config/validate.js';
 import { UsageError } from '../../errors.js';
+import { applyAlertEdit, serviceAlertEdit } from '../alert-options.js';
 import { servicesTable } from '../output/config-tables.js';
 import { printLine } from '../output/write.js';
 import { applyRequestEdit, requestEdit, warnMissingEnv } from '../request-options.js';
@@ -45,7 +46,8 @@ export const configServicesAddCommand: CommandModule<object, AddArgs> = {
     const methodText = String(args.METHOD);
     const method = normaliseMethod(methodText);
     if (!method) throw new UsageError(methodMessage(methodText));
-    const service: ServiceConfig = applyRequestEdit(
+    const alertEdit = serviceAlertEdit(args);
+    const requested: ServiceConfig = applyRequestEdit(
       {
         url: String(args.URL),
         method,
@@ -57,6 +59,7 @@ export const configServicesAddCommand: CommandModule<object, AddArgs> = {
       },
       requestEdit(args),
     );
+    const service = applyAlertEdit(requested, alertEdit);
     const path = args['config-path'];
     let missing: string[] = [];
     const config = editConfig(path, (c) => {

@@ -1,5 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import type { Argv } from 'yargs';
+import { unknownChannelProblem } from '../../config/alert-validate.js';
 import { missingEnvRefs } from '../../config/request-options.js';
 import type { MonitorConfig, ServiceConfig } from '../../config/types.js';
 import {
@@ -9,11 +10,12 @@ import {
   parseNumberOption,
 } from '../../config/validate.js';
 import { UsageError } from '../../errors.js';
+import { type ServiceAlertArgs, withServiceAlertOptions } from '../alert-options.js';
 import type { ConfigPathArgs } from '../options.js';
 import { type RequestOptionArgs, withRequestOptions } from '../request-options.js';
 
 /** Options shared by `services add` and `services update` (descriptions in the original's words). */
-export interface ServiceOptionArgs extends ConfigPathArgs, RequestOptionArgs {
+export interface ServiceOptionArgs extends ConfigPathArgs, RequestOptionArgs, ServiceAlertArgs {
   regex?: string;
   interval?: number;
   timeout?: number;
@@ -30,7 +32,7 @@ export interface ServiceOptionArgs extends ConfigPathArgs, RequestOptionArgs {
  * `update` words the request options' help for update (how each is cleared or appended).
  */
 export function withServiceOptions<T>(y: Argv<T>, update = false): Argv<T & ServiceOptionArgs> {
-  return withRequestOptions(y, update)
+  return withServiceAlertOptions(withRequestOptions(y, update), update)
     .option('regex', { type: 'string', describe: 'Regexp to check.', requiresArg: true })
     .option('timeout', {
       type: 'number',
@@ -106,5 +108,7 @@ export function checkServiceToWrite(
   const envFile = envFileProblem(config, ctx);
   if (envFile) throw new UsageError(envFile);
   assertValidService(service, ctx);
+  const unknown = unknownChannelProblem(service, Object.keys(config.alerts ?? {}));
+  if (unknown) throw new UsageError(unknown);
   return missingEnvRefs(service, ctx.env);
 }

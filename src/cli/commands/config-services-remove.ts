@@ -1,4 +1,5 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { assertWindowsStillMatch } from '../../config/maintenance-validate.js';
 import { serviceKey } from '../../config/service-key.js';
 import { serviceByNumber } from '../../config/services.js';
 import { maskUri } from '../../config/uri.js';
@@ -43,7 +44,9 @@ export const configServicesRemoveCommand: CommandModule<object, RemoveArgs> = {
       const index = c.services.findIndex((s) => serviceKey(s) === key);
       if (index < 0)
         throw new UsageError(`service ${args.NUMBER} was removed or changed meanwhile; nothing removed`);
+      const before = [...c.services];
       c.services.splice(index, 1);
+      assertWindowsStillMatch(c.maintenance, before, c.services);
     });
     if (!args.quiet) printLine(servicesTable(written.services));
     printLine(`Service was successfully removed. ${PICKED_UP}`);

@@ -1,7 +1,9 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { assertWindowsStillMatch } from '../../config/maintenance-validate.js';
 import { assertNotDuplicate, serviceByNumber } from '../../config/services.js';
 import type { ServiceConfig } from '../../config/types.js';
 import { UsageError } from '../../errors.js';
+import { applyAlertEdit, isEmptyAlertEdit, serviceAlertEdit } from '../alert-options.js';
 import { servicesTable } from '../output/config-tables.js';
 import { printLine } from '../output/write.js';
 import { applyRequestEdit, isEmptyEdit, requestEdit, warnMissingEnv } from '../request-options.js';
@@ -45,11 +47,17 @@ export const configServicesUpdateCommand: CommandModule<object, UpdateArgs> = {
   handler: (args: ArgumentsCamelCase<UpdateArgs>) => {
     const changes = serviceChanges(args);
     const edit = requestEdit(args);
+    const alertEdit = serviceAlertEdit(args);
     if (args['clear-conditions']) {
       edit.conditions.clear = true;
       edit.degradedWhen.clear = true;
     }
-    if (Object.keys(changes).length === 0 && isEmptyEdit(edit) && !args['toggle-check-regex']) {
+    if (
+      Object.keys(changes).length === 0 &&
+      isEmptyEdit(edit) &&
+      isEmptyAlertEdit(alertEdit) &&
+      !args['toggle-check-regex']
+    ) {
       throw new UsageError(
         'nothing to update: pass at least one option; see monitor config services update --help',
       );
@@ -58,7 +66,10 @@ export const configServicesUpdateCommand: CommandModule<object, UpdateArgs> = {
     let missing: string[] = [];
     const config = editConfig(path, (c) => {
       const current = serviceByNumber(c.services, args.NUMBER);
-      const updated: ServiceConfig = applyRequestEdit({ ...current, ...changes }, edit);
+      const updated: ServiceConfig = applyAlertEdit(
+        applyRequestEdit({ ...current, ...changes }, edit),
+        alertEdit,
+      );
       if (args['toggle-check-regex']) updated.check_regex = !current.check_regex;
       // A cleared addition is removed from the file rather than written as null.
       for (const key of ['cron', 'expect_status'] as const) {
@@ -66,7 +77,9 @@ export const configServicesUpdateCommand: CommandModule<object, UpdateArgs> = {
       }
       missing = checkServiceToWrite(c, updated, path);
       assertNotDuplicate(c.services, updated, current);
+      const before = [...c.services];
       c.services[c.services.indexOf(current)] = updated;
+      assertWindowsStillMatch(c.maintenance, before, c.services);
     });
     warnMissingEnv(missing);
     if (!args.quiet) printLine(servicesTable(config.services));

@@ -1,4 +1,5 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { maskChannels } from '../../config/channel-secrets.js';
 import { type ConfigPathArgs, type JsonArgs, withJson } from '../options.js';
 import { databasesJson, databasesTable, servicesJson, servicesTable } from '../output/config-tables.js';
 import { printJson, printLine } from '../output/write.js';
@@ -14,7 +15,12 @@ export const configShowCommand: CommandModule<object, ShowArgs> = {
     const config = loadConfig(args['config-path']);
     if (args.json) {
       // Unknown keys are the user's own; they are shown too, with the URI masked.
-      printJson({ ...config, ...databasesJson(config), services: servicesJson(config.services) });
+      printJson({
+        ...config,
+        ...databasesJson(config),
+        services: servicesJson(config.services),
+        ...(config.alerts === undefined ? {} : { alerts: maskChannels(config.alerts) }),
+      });
       return;
     }
     printLine(databasesTable(config));

@@ -39,6 +39,13 @@ const ADDITION_COLUMNS = [
   ...REQUEST_STRING_FIELDS,
   'conditions',
   'degraded_when',
+  'alerts',
+  'failure_threshold',
+  'failure_window',
+  'success_threshold',
+  'alert_on_degraded',
+  'remind_every',
+  'send_resolved',
 ] as const;
 
 /** A body of up to 1 MiB would make the table unreadable: the table shows its start (--json all of it). */
