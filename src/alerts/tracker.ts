@@ -48,8 +48,11 @@ export function createTracker(options: TrackerOptions): Tracker {
   }
   setServices(options.services);
 
+  // A window names a service by its URL as written, as `show` prints it (password masked) or by key.
   const inMaintenance = (s: ResolvedService, at: number): boolean =>
-    maintenance.anyActive(at) && maintenance.windowAt({ key: s.key, url: s.target ?? s.url }, at) !== null;
+    maintenance.anyActive(at) &&
+    (maintenance.windowAt({ key: s.key, url: s.target ?? s.url }, at) !== null ||
+      (s.target !== undefined && s.target !== s.url && maintenance.windowAt({ key: s.key, url: s.url }, at) !== null));
 
   function send(event: NotifyEvent, channels: readonly string[]): void {
     if (channels.length > 0) jobs.enqueue(notifyJobs(event, channels, now()));

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { commandArgv } from '../config/alert-validate.js';
 import type { ChannelSender } from './channel.js';
 import { summaryOf } from './event-text.js';
 import { type Attempt, describeError, failedOutcome, oneLine, retryOutcome } from './outcome.js';
@@ -7,24 +8,6 @@ import { type Attempt, describeError, failedOutcome, oneLine, retryOutcome } fro
 const STDERR_TAIL_BYTES = 4096;
 /** After the process exits, how long its pipes may stay open (a child it left behind) before we stop reading. */
 const PIPE_GRACE_MS = 200;
-
-/** A `command` target as argv: a JSON array of strings, or a string split at whitespace. */
-export function parseArgv(target: string): string[] | string {
-  const text = target.trim();
-  if (text.startsWith('[')) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      return 'target starts with [ but is not a JSON array';
-    }
-    if (!Array.isArray(parsed) || parsed.length === 0 || !parsed.every((a) => typeof a === 'string'))
-      return 'target must be a non-empty JSON array of strings';
-    return parsed;
-  }
-  const argv = text.split(/\s+/).filter(Boolean);
-  return argv.length > 0 ? argv : 'target is empty';
-}
 
 /**
  * `command`: runs the target's argv without a shell, the event JSON on stdin and
@@ -36,7 +19,7 @@ export function parseArgv(target: string): string[] | string {
  */
 export function createCommandSender(env: Readonly<Record<string, string | undefined>>): ChannelSender {
   return (d) => {
-    const argv = parseArgv(d.channel.target);
+    const argv = commandArgv(d.channel.target);
     if (typeof argv === 'string') return Promise.resolve(failedOutcome(`channel ${d.channel.name}: ${argv}`));
     if (d.signal.aborted) return Promise.reject(d.signal.reason);
     const [program, ...args] = argv as [string, ...string[]];
