@@ -48,8 +48,10 @@ export function expandChannel(
     for (const [name, value] of Object.entries(channel.headers))
       headers[name] = expand(`header ${name}`, value);
     const secret = channel.secret === null ? null : expand('secret', channel.secret);
-    // The HMAC key is a secret even when written literally in the file.
+    // The HMAC key and a URI's password are secrets even when written literally in the file.
     if (secret) secrets.add(secret);
+    const password = passwordOf(target);
+    if (password) secrets.add(password);
     const found = [...secrets];
     for (const s of found) registerSecret(s);
     return { ok: true, channel: { ...channel, target, headers, secret }, secrets: found };
@@ -60,6 +62,16 @@ export function expandChannel(
 }
 
 class ExpandError extends Error {}
+
+/** The password of a URL target (`smtp://user:pw@host`), decoded; null when there is none. */
+function passwordOf(target: string): string | null {
+  try {
+    const pw = new URL(target).password;
+    return pw ? decodeURIComponent(pw) : null;
+  } catch {
+    return null;
+  }
+}
 
 /**
  * `text` with every secret replaced by `****` (longest first, so a secret that contains another

@@ -41,7 +41,10 @@ export interface NotifierOptions {
   dispatcher?: Dispatcher;
 }
 
-/** The notify lane has at most 4 attempts in flight per channel; one connection each is enough. */
+/**
+ * The notify lane has at most 4 attempts in flight per channel. Channels sharing a receiver (two
+ * Slack hooks) share these; a request beyond them waits in undici's queue, inside its deadline.
+ */
 const CONNECTIONS_PER_ORIGIN = 4;
 
 export function createNotifier(options: NotifierOptions): Notifier {

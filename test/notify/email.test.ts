@@ -198,3 +198,13 @@ test('email: a server that never greets → retry at the channel timeout', async
   assert.deepEqual([out.status, out.code, out.detail], ['retry', null, 'timeout after 200 ms']);
   assert.equal(sockets.size, 1);
 });
+
+test('email over smtps:// (TLS from the first byte) is accepted', async (t) => {
+  const smtp = await startSmtp({ secure: true });
+  t.after(() => smtp.close());
+  const target = targetOf(smtp.port, 'ops@example.org').replace(/^smtp:/, 'smtps:');
+  const out = await notifier.deliver(channelOf('email', target), sampleEvent('test'), never);
+  assert.equal(out.status, 'accepted', out.detail);
+  assert.equal(smtp.received[0]!.secure, true);
+  assert.match(header(smtp.received[0]!.raw, 'Subject') ?? '', /^TEST GET /);
+});

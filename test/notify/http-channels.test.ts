@@ -113,6 +113,22 @@ test('429 with Retry-After: 7 → retry after 7000 ms', async (t) => {
   assert.deepEqual([out.status, out.code, out.retryAfterMs], ['retry', 429, 7000]);
 });
 
+test('a large error page: the detail keeps 200 characters, and the connections are not held by unread bodies', async (t) => {
+  const rx = await startNotifyReceiver({ rest: { status: 500, body: 'e'.repeat(1024 * 1024) } });
+  t.after(() => rx.close());
+  // More attempts than the notifier's connections per origin: an unread body would stall the next.
+  for (let i = 0; i < 6; i++) {
+    const out = await notifier.deliver(
+      channelOf('webhook', rx.url, { timeoutMs: 5000 }),
+      sampleEvent(),
+      never,
+    );
+    assert.deepEqual([out.status, out.code], ['retry', 500], out.detail);
+    assert.equal(out.detail, `HTTP 500: ${'e'.repeat(199)}…`);
+  }
+  assert.equal(rx.requests.length, 6);
+});
+
 test('404 → failed', async (t) => {
   const rx = await startNotifyReceiver({ rest: { status: 404, body: 'no such hook' } });
   t.after(() => rx.close());

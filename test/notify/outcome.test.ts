@@ -104,6 +104,11 @@ test('expansion: values registered, a missing variable named without any value, 
   assert.equal(ok.channel.target, 'https://h.example/p-secret-1');
   assert.equal(ok.channel.headers.Authorization, 'Bearer t-secret-2');
   assert.deepEqual(registered.sort(), ['literal-hmac-key', 'p-secret-1', 't-secret-2']);
+  const literal = expandChannel(
+    channelOf('email', 'smtp://mon:literal%40pw@mail.example?from=a@b&to=c@d'),
+    {},
+  );
+  assert.ok(literal.ok && literal.secrets.includes('literal@pw'));
   const missing = expandChannel(ch, { PATH_KEY: 'p-secret-1' });
   assert.equal(missing.ok, false);
   assert.ok(!missing.ok && missing.detail.includes('TOKEN'));
