@@ -10,7 +10,7 @@ import { ALERT_DEFAULTS, type MaintenanceWindowConfig } from '../config/types.js
  * A recurring window covers `at` iff some occurrence start s (a croner run of `cron` in
  * `timezone`) has s <= at < s + duration. The duration is real elapsed time, so a 1 h window
  * that crosses a DST change lasts one real hour whatever the wall clock shows. Which local times
- * start an occurrence on DST days is croner's rule (docs/alerts-maintenance.md).
+ * start an occurrence on DST days is croner's rule (docs/alerts.md, "Maintenance windows").
  */
 
 export interface MaintenanceSchedule {

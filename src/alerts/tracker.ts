@@ -52,7 +52,9 @@ export function createTracker(options: TrackerOptions): Tracker {
   const inMaintenance = (s: ResolvedService, at: number): boolean =>
     maintenance.anyActive(at) &&
     (maintenance.windowAt({ key: s.key, url: s.target ?? s.url }, at) !== null ||
-      (s.target !== undefined && s.target !== s.url && maintenance.windowAt({ key: s.key, url: s.url }, at) !== null));
+      (s.target !== undefined &&
+        s.target !== s.url &&
+        maintenance.windowAt({ key: s.key, url: s.url }, at) !== null));
 
   function send(event: NotifyEvent, channels: readonly string[]): void {
     if (channels.length > 0) jobs.enqueue(notifyJobs(event, channels, now()));
