@@ -4,7 +4,7 @@
 // before installing anything in it, so then we install the folder's own dependencies first (that
 // nested install runs `prepare` again, which builds), instead of failing with "tsc: not found".
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -28,6 +28,28 @@ if (!existsSync(tsc)) {
   });
   process.exit(r.status ?? 1);
 }
+
+/** Newest modification time under `dir` of the files tsc compiles (0 when absent). */
+function newest(dir) {
+  if (!existsSync(dir)) return 0;
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : e.name.endsWith('.ts') ? statSync(p).mtimeMs : 0);
+  }
+  return t;
+}
+
+// An up-to-date dist/ is not compiled again: `npm install -g .` from a working copy (the README's
+// global install, and its test) would otherwise rewrite dist/ under every process running from it.
+const built = join(root, 'dist', 'src', 'cli', 'main.js');
+const sources = Math.max(
+  newest(join(root, 'src')),
+  newest(join(root, 'test')),
+  newest(join(root, 'bench')),
+  statSync(join(root, 'tsconfig.json')).mtimeMs,
+);
+if (existsSync(built) && statSync(built).mtimeMs >= sources) process.exit(0);
 
 const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
 process.exit(r.status ?? 1);

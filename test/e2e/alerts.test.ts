@@ -156,3 +156,53 @@ test('monitor start: down ×3 → one "down" delivered through two 500s, flappin
   assert.ok(!readFileSync(join(cfg.dir, 'monitoring-config'), 'utf8').includes('tok-SECRET-1234'));
   cfg.remove();
 });
+
+test('SIGKILL during a delivery: the notification is delivered after the restart, with the same event id', async () => {
+  const target = await startSwitchTarget();
+  // The first attempt hangs (the daemon is killed while it waits); later ones are accepted.
+  const hook = await startNotifyReceiver({ first: { count: 1, answer: 'hang' } });
+  const cfg = tempConfig({
+    external_database_uri: null,
+    alerts: { hook: { type: 'webhook', target: hook.url, timeout: 60 } },
+    services: [serviceConfig(target.url('/api'), { cron: '* * * * * *', timeout: 2, alerts: ['hook'] })],
+  });
+  target.setDown('/api', true);
+  const first = startDaemon(cfg.configPath);
+  let second: ReturnType<typeof startDaemon> | null = null;
+  try {
+    await first.waitFor(/Starting Agent worker/, 20_000);
+    await hook.waitFor(1);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    second = startDaemon(cfg.configPath);
+    await second.waitFor(/notifications interrupted by the last stop are queued again/, 20_000);
+    await hook.waitFor(2);
+    await new Promise((r) => setTimeout(r, 3000));
+    const stop = await second.stop('SIGTERM', 30_000);
+    assert.equal(stop.code, 0);
+  } finally {
+    for (const d of [first, second]) if (d && d.child.exitCode === null) d.child.kill('SIGKILL');
+    await hook.close();
+    await target.close();
+  }
+  const sent = events(hook.requests.map((r) => r.body));
+  assert.equal(sent.length, 2, 'the interrupted attempt and the one after the restart, nothing more');
+  assert.equal(
+    sent[0]?.event_id,
+    sent[1]?.event_id,
+    'the same event: a receiver keeping ids accepts it once',
+  );
+  assert.equal(sent[0]?.kind, 'down');
+  const db = new Database(cfg.dbPath, { readonly: true });
+  try {
+    const incidents = db.prepare('SELECT count(*) AS n FROM incidents').get() as { n: number };
+    assert.equal(incidents.n, 1, 'the restart did not open a second incident');
+    const accepted = db.prepare("SELECT count(*) AS n FROM deliveries WHERE status = 'accepted'").get() as {
+      n: number;
+    };
+    assert.equal(accepted.n, 1);
+  } finally {
+    db.close();
+  }
+  cfg.remove();
+});
