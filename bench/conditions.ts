@@ -51,7 +51,8 @@ const PER_RUN = [
 
 const num = (v: Scalar | undefined): number | null => (typeof v === 'number' ? v : null);
 
-function ratio(a: Scalar | undefined, b: Scalar | undefined): number | null {
+/** a / b to three decimals; null when either is missing or b is 0. */
+export function ratio(a: Scalar | undefined, b: Scalar | undefined): number | null {
   const [x, y] = [num(a), num(b)];
   return x === null || y === null || y === 0 ? null : Math.round((x / y) * 1000) / 1000;
 }

@@ -14,6 +14,10 @@
  *   10k       [monitor start] 10,000 services at 5 s for 120 s, export to an embedded PostgreSQL
  *   10k-conditions  [monitor start] the 10k run twice, back to back: plain, then three conditions
  *             per service (status, JSON path, latency); CPU and start lag p99 ratios (issue 14)
+ *   10k-alerts  [monitor start] the 10k run twice: plain, then alerting to a local webhook receiver
+ *             with 1 % of services flapping (CPU, start lag, on time side by side), then one origin
+ *             of --burst services (1,000) down at once: time until every `down` event was accepted
+ *             (issue 15; not run by default: ask for it by name)
  *   max       [monitor start] services raised until on time < 99.9 % or gap p99 > 250 ms, over 32
  *             origins (--from --step --to --origins), ratio to a raw loop measured in the same run
  *   overload  [monitor start] 1.0× and 1.5× the capacity (--capacity N, else a short search with
@@ -26,7 +30,7 @@
  *   agent     ad hoc, in-process, for profiling: N services (--services, --postgres 1, --local-export 0)
  *   prober    ad hoc: the prober alone in a closed loop (in-thread, threaded) vs a bare undici loop
  * --quick shrinks every section to a smoke run (10k: 500 services for 20 s; 10k-conditions: two of
- * those) and writes to a temp dir, not bench/results.
+ * those; 10k-alerts: two of those and a burst of 100) and writes to a temp dir, not bench/results.
  * With more than one section, each runs in a process of its own: the in-process sections measure
  * the bench's own process, which would otherwise carry what the sections before it left behind.
  */
@@ -65,10 +69,11 @@ function parseArgs(argv: readonly string[]): { names: string[]; opts: Options; f
 function usage(): string {
   return [
     'usage: npm run bench -- [section…] [--quick] [--name value…]',
-    `sections (default: all but agent, in this order): ${Object.keys(sections).join(', ')}`,
+    `sections: ${Object.keys(sections).join(', ')}`,
+    `default: ${DEFAULT_SECTIONS.join(', ')}`,
     'options: --services --seconds --warmup --origins --concurrency --per-origin',
     '         --from --step --to (max), --rows --batch-size (export),',
-    '         --capacity --search-seconds (overload),',
+    '         --capacity --search-seconds (overload), --burst --burst-limit (10k-alerts),',
     '         --before --outage --after --drain-limit (outage), --postgres 1 --local-export 0 (agent)',
     '--quick: short smoke run of each section, results in a temp dir',
     '',

@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ResolvedService, resolveService } from '../src/config/resolve.js';
-import type { MonitorConfig, ServiceConfig } from '../src/config/types.js';
+import type { AlertChannelConfig, MonitorConfig, ServiceConfig } from '../src/config/types.js';
 import { serviceUrl, type Target } from './target.js';
 import { HEALTHY_RESPONSE, type TargetResponse } from './target-body.js';
 
@@ -25,6 +25,8 @@ export interface BenchConfigOptions {
   response?: TargetResponse;
   /** Every service's `conditions`. Default none. */
   conditions?: readonly string[];
+  /** The config's `alerts` channels, and every service's `alerts` (all of them). Default none. */
+  alerts?: Record<string, AlertChannelConfig>;
 }
 
 export interface BenchConfig {
@@ -45,6 +47,7 @@ export function writeBenchConfig(target: Pick<Target, 'ports'>, o: BenchConfigOp
       interval_sec: o.intervalSec ?? 5,
       timeout: 15,
       ...(o.conditions && o.conditions.length > 0 ? { conditions: [...o.conditions] } : {}),
+      ...(o.alerts ? { alerts: Object.keys(o.alerts) } : {}),
     });
   }
   const runner: Record<string, number> = {};
@@ -55,6 +58,7 @@ export function writeBenchConfig(target: Pick<Target, 'ports'>, o: BenchConfigOp
     external_database_uri: o.remoteUri,
     agent_name: 'bench',
     services: list,
+    ...(o.alerts ? { alerts: o.alerts } : {}),
     ...(Object.keys(runner).length > 0 ? { runner } : {}),
   };
   const path = join(o.dir, 'monitoring-config');

@@ -16,6 +16,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ResolvedService } from '../src/config/resolve.js';
+import type { AlertChannelConfig } from '../src/config/types.js';
 import { createDatabaseOn, type EmbeddedServer, startEmbeddedPostgres } from '../test/helpers/pg.js';
 import { type DaemonProcess, startDaemon } from './daemon-process.js';
 import { gapStats } from './gaps.js';
@@ -25,7 +26,7 @@ import { runFigures, subWindowFigures } from './monitor-figures.js';
 import { watchWindow } from './monitor-window.js';
 import { readRemoteRows, waitForRemoteRows } from './remote-rows.js';
 import type { Scalar } from './result.js';
-import { startTarget } from './target.js';
+import { startTarget, type Target, type TargetBehaviour } from './target.js';
 import { HEALTHY_RESPONSE, type TargetResponse } from './target-body.js';
 
 export interface MonitorRunOptions {
@@ -49,6 +50,10 @@ export interface MonitorRunOptions {
   response?: TargetResponse;
   /** Every service's `conditions`. Default none. */
   conditions?: readonly string[];
+  /** The config's alert channels, every service alerting on all of them. Default none. */
+  alerts?: Record<string, AlertChannelConfig>;
+  /** Flapping services at the target. Default none. */
+  behaviour?: TargetBehaviour;
   /** Runs from the window's start (e.g. a PostgreSQL outage); awaited before the window's end. */
   scenario?: RunScenario;
 }
@@ -58,6 +63,9 @@ export interface Rig {
   pg: EmbeddedServer | null;
   remoteUri: string | null;
   services: readonly ResolvedService[];
+  target: Target;
+  /** The daemon's SQLite file: read it (read-only) only in `after`, once the daemon exited. */
+  localDatabasePath: string;
   /** The measured window, epoch ms. */
   t0: number;
   t1: number;
@@ -109,7 +117,7 @@ export async function runMonitor(o: MonitorRunOptions): Promise<MonitorRun> {
   let pgServer: EmbeddedServer | null = null;
   let daemon: DaemonProcess | null = null;
   const response = o.response ?? HEALTHY_RESPONSE;
-  const target = await startTarget(origins, true, response.body);
+  const target = await startTarget(origins, true, response.body, o.behaviour);
   try {
     let remoteUri: string | null = null;
     if (o.postgres) {
@@ -125,6 +133,7 @@ export async function runMonitor(o: MonitorRunOptions): Promise<MonitorRun> {
       perOrigin: o.perOrigin,
       response,
       conditions: o.conditions,
+      alerts: o.alerts,
     });
     const loadBefore = loadavg()[0]!;
     say(
@@ -141,7 +150,15 @@ export async function runMonitor(o: MonitorRunOptions): Promise<MonitorRun> {
 
     const t0 = Date.now();
     const t1 = t0 + o.seconds * 1000;
-    const rig: Rig = { pg: pgServer, remoteUri, services: config.services, t0, t1 };
+    const rig: Rig = {
+      pg: pgServer,
+      remoteUri,
+      services: config.services,
+      target,
+      localDatabasePath: config.localDatabasePath,
+      t0,
+      t1,
+    };
     // Caught here and rethrown after the window, so a failing scenario never leaves it dangling.
     const scenarioRun = o.scenario?.during?.(rig).then(
       (figures) => ({ figures, error: null }),
@@ -198,6 +215,8 @@ function runInputs(o: MonitorRunOptions, command: string, loadBefore: number): R
     ...(o.perOrigin !== undefined ? { perOrigin: o.perOrigin } : {}),
     ...(o.response !== undefined ? { body: o.response.body.trim(), regex: o.response.regex } : {}),
     ...(o.conditions !== undefined ? { conditions: o.conditions.join(' ; ') } : {}),
+    ...(o.alerts !== undefined ? { alerts: Object.keys(o.alerts).join(', ') } : {}),
+    ...(o.behaviour !== undefined ? { flapping: o.behaviour } : {}),
     monitor: command,
     cpus: cpus().length,
     loadAvgBefore: loadBefore,

@@ -33,7 +33,17 @@ export interface BenchResult {
 }
 
 /** Sections of `npm run bench`, in the issue's order; other results (ad-hoc runs) follow by name. */
-export const SECTION_ORDER = ['raw', 'seed', '10k', '10k-conditions', 'max', 'overload', 'export', 'outage'];
+export const SECTION_ORDER = [
+  'raw',
+  'seed',
+  '10k',
+  '10k-conditions',
+  '10k-alerts',
+  'max',
+  'overload',
+  'export',
+  'outage',
+];
 
 function cell(v: unknown): string {
   if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toFixed(2);

@@ -5,6 +5,7 @@
  */
 import { cpus } from 'node:os';
 import { agentBench } from './agent.js';
+import { alertsBench } from './alerts.js';
 import { conditionsBench } from './conditions.js';
 import { exportBench } from './export.js';
 import { maxBench } from './max.js';
@@ -66,6 +67,15 @@ export const sections: Record<string, Section> = {
       seconds: pick(o, 'seconds', 120, 20, q),
       warmupSeconds: pick(o, 'warmup', 10, 5, q),
       origins: o['origins'],
+    }),
+  /** Not in DEFAULT_SECTIONS: two 10k runs and a burst (~6 min) on top of a default bench already long. */
+  '10k-alerts': (o, q) =>
+    alertsBench({
+      services: pick(o, 'services', 10_000, 500, q),
+      seconds: pick(o, 'seconds', 120, 20, q),
+      warmupSeconds: pick(o, 'warmup', 10, 5, q),
+      burst: pick(o, 'burst', 1000, 100, q),
+      burstLimitSeconds: pick(o, 'burst-limit', 120, 60, q),
     }),
   max: (o, q) =>
     maxBench({

@@ -9,10 +9,17 @@
  * time the request handler ran (epoch ms, sub-millisecond), in two growing typed arrays. Arrivals
  * are what the monitor, seen from outside, did; bench/gaps.ts turns them into figures.
  *
+ * argv[5], optional JSON `{ flapEvery, downMs, upMs }` (bench/target.ts TargetBehaviour): service
+ * i with i % flapEvery === 0 flaps, answering 500 for downMs then 200 for upMs, each with its own
+ * phase (so their incidents open and resolve spread over time, not all at once). The other paths
+ * pay one integer comparison for it; the service index is parsed only when recording or flapping.
+ *
  * Messages from the parent (fork with serialization 'advanced'):
  *   'count'    → { served, distinct, loopDelayP99Ms, loopDelayMaxMs } (distinct: service indexes seen)
  *   'reset-delay'  restarts the loop-delay histogram (at the window's start)
  *   'arrivals' → { index: Int32Array, at: Float64Array } (every arrival so far)
+ *   { originDown: k, down }  origin k (its port's index) answers 500 on every path from now on
+ *              (or again 200) → { originDownAt: epoch ms when it took effect }
  *   'stop'     → closes and exits
  *   fork('dist/bench/target-server.js', ['32', 'record', '{"status":"UP"}'], { serialization: 'advanced' })
  */
@@ -24,6 +31,17 @@ import { HEALTHY_RESPONSE } from './target-body.js';
 const BODY = Buffer.from(process.argv[4] ?? HEALTHY_RESPONSE.body);
 const origins = Math.max(1, Math.floor(Number(process.argv[2] ?? 1)) || 1);
 const record = process.argv[3] === 'record';
+const behaviour = JSON.parse(process.argv[5] ?? '{}') as {
+  flapEvery?: number;
+  downMs?: number;
+  upMs?: number;
+};
+const flapEvery = Math.max(0, Math.floor(behaviour.flapEvery ?? 0));
+const downMs = behaviour.downMs ?? 20_000;
+const cycleMs = downMs + (behaviour.upMs ?? 20_000);
+const BROKEN = Buffer.from('{"status":"broken"}\n');
+/** Per origin: answering 500 on every path. */
+const originDown: boolean[] = [];
 let served = 0;
 
 // Arrival log: parallel arrays, doubled when full (the copy happens rarely and off the clock
@@ -35,11 +53,21 @@ const seen = new Set<number>();
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
 
-function recordArrival(url: string | undefined): void {
-  const now = performance.timeOrigin + performance.now();
-  if (url === undefined || !url.startsWith('/svc/')) return;
+/** The service index of `/svc/<i>`, else -1. */
+function indexOf(url: string | undefined): number {
+  if (url === undefined || !url.startsWith('/svc/')) return -1;
   const i = Number.parseInt(url.slice(5), 10);
-  if (!Number.isSafeInteger(i)) return;
+  return Number.isSafeInteger(i) ? i : -1;
+}
+
+/** Whether flapping service i is in its down part now; its phase is spread by its rank (~1 s apart). */
+function flapDown(i: number, now: number): boolean {
+  const rank = i / flapEvery;
+  return (now + rank * 997) % cycleMs < downMs;
+}
+
+function recordArrival(i: number, now: number): void {
+  if (i < 0) return;
   if (n === index.length) {
     const bigIndex = new Int32Array(index.length * 2);
     bigIndex.set(index);
@@ -54,12 +82,20 @@ function recordArrival(url: string | undefined): void {
   seen.add(i);
 }
 
-function listen(): Promise<{ server: Server; port: number }> {
+function listen(_: unknown, origin: number): Promise<{ server: Server; port: number }> {
+  originDown.push(false);
   const server = createServer((req, res) => {
     served++;
-    if (record) recordArrival(req.url);
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': BODY.length });
-    res.end(BODY);
+    let bad = originDown[origin] === true;
+    if (record || flapEvery > 0) {
+      const now = performance.timeOrigin + performance.now();
+      const i = indexOf(req.url);
+      if (record) recordArrival(i, now);
+      if (flapEvery > 0 && i >= 0 && i % flapEvery === 0 && flapDown(i, now)) bad = true;
+    }
+    const body = bad ? BROKEN : BODY;
+    res.writeHead(bad ? 500 : 200, { 'content-type': 'application/json', 'content-length': body.length });
+    res.end(body);
   });
   server.keepAliveTimeout = 30_000;
   return new Promise((resolve, reject) => {
@@ -83,6 +119,10 @@ process.on('message', (m: unknown) => {
     loopDelay.reset();
   } else if (m === 'arrivals') {
     process.send?.({ index: index.slice(0, n), at: at.slice(0, n) });
+  } else if (m !== null && typeof m === 'object' && 'originDown' in m) {
+    const { originDown: k, down } = m as { originDown: number; down: boolean };
+    originDown[k] = down;
+    process.send?.({ originDownAt: performance.timeOrigin + performance.now() });
   } else if (m === 'stop') {
     let open = listening.length;
     for (const { server } of listening) {

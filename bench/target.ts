@@ -18,6 +18,18 @@ export interface Arrivals {
   at: Float64Array;
 }
 
+/**
+ * What the target does besides answering 200 (bench/target-server.ts): services i with
+ * i % flapEvery === 0 answer 500 for downMs, then 200 for upMs, over and over, each with its own
+ * phase. Default: nobody flaps.
+ */
+export interface TargetBehaviour {
+  flapEvery: number;
+  /** Default 20 s each. */
+  downMs?: number;
+  upMs?: number;
+}
+
 /** A running target-server child process. */
 export interface Target {
   /** The first origin's port. */
@@ -31,6 +43,8 @@ export interface Target {
   resetDelay(): void;
   /** Every arrival so far (empty unless started with `record`). */
   arrivals(): Promise<Arrivals>;
+  /** Origin k (index into ports) answers 500 on every path (or 200 again); resolves with when it took effect. */
+  setOriginDown(k: number, down: boolean): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -57,15 +71,17 @@ const has = (m: unknown, key: string): boolean => m !== null && typeof m === 'ob
  * `origins`: ports the target listens on, one origin each. Default 1.
  * `record`: keep every arrival's service index and time (bench/target-server.ts). Default false.
  * `body`: what every path answers. Default HEALTHY_RESPONSE.body (bench/target-body.ts).
+ * `behaviour`: flapping services. Default none.
  */
 export async function startTarget(
   origins = 1,
   record = false,
   body = HEALTHY_RESPONSE.body,
+  behaviour?: TargetBehaviour,
 ): Promise<Target> {
   const child = fork(
     fileURLToPath(new URL('./target-server.js', import.meta.url)),
-    [String(origins), record ? 'record' : 'plain', body],
+    [String(origins), record ? 'record' : 'plain', body, ...(behaviour ? [JSON.stringify(behaviour)] : [])],
     // 'advanced': the arrival log crosses as typed arrays, not as JSON.
     { stdio: 'inherit', serialization: 'advanced' },
   );
@@ -89,6 +105,13 @@ export async function startTarget(
     async arrivals() {
       const p = once(child, (m) => (has(m, 'index') ? (m as Arrivals) : undefined), 120_000);
       child.send('arrivals');
+      return p;
+    },
+    setOriginDown(k, down) {
+      const p = once(child, (m) =>
+        has(m, 'originDownAt') ? (m as { originDownAt: number }).originDownAt : undefined,
+      );
+      child.send({ originDown: k, down });
       return p;
     },
     stop() {
