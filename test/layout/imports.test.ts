@@ -20,6 +20,7 @@ const LAYERS: Record<string, number> = {
   probe: 5,
   alerts: 5,
   notify: 5,
+  live: 5,
   systemd: 5,
   db: 4,
   queue: 3,
