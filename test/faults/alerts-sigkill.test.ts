@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
-import Database from 'better-sqlite3';
 import pg from 'pg';
 import type { NotifyPayload } from '../../src/queue/types.js';
+import { alertsQuiet, openReadOnly, overlaps, startCyclingTarget } from '../helpers/alert-faults.js';
 import { startDaemon, tempConfig } from '../helpers/daemon.js';
 import { type DelayedReceiver, startDelayedReceiver } from '../helpers/delayed-receiver.js';
 import { until } from '../helpers/local-db.js';
@@ -14,41 +12,6 @@ import { serviceConfig } from '../helpers/services.js';
 
 const KILLS = 25;
 const SERVICES = 20;
-
-/**
- * Service i is down for 4–6 s, then up for 3–5 s, over and over: a cycle of its own, on wall time,
- * so it goes on while the daemon is dead. With thresholds 2/2 every cycle opens and resolves one
- * incident, and kills fall on transitions and on deliveries alike.
- */
-function isDown(i: number, t: number): boolean {
-  const down = 4_000 + ((i * 733) % 2_001);
-  const up = 3_000 + ((i * 389) % 2_001);
-  const offset = (i * 2_711) % (down + up);
-  return (t + offset) % (down + up) < down;
-}
-
-async function startCyclingTarget() {
-  let allUp = false;
-  const server = createServer((req, res) => {
-    const i = Number((req.url ?? '').split('/')[2]);
-    const bad = !allUp && isDown(i, Date.now());
-    res.writeHead(bad ? 500 : 200, { 'content-type': 'text/plain' });
-    res.end(bad ? 'down' : 'up');
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: (i: number) => `http://127.0.0.1:${port}/svc/${i}`,
-    setAllUp: () => {
-      allUp = true;
-    },
-    close: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
-}
 
 interface LocalIncident {
   id: string;
@@ -61,41 +24,6 @@ interface LocalIncident {
   version: number;
   exported_version: number;
   notified: number;
-}
-
-function openReadOnly(path: string): Database.Database {
-  const db = new Database(path, { readonly: true, fileMustExist: true });
-  db.pragma('busy_timeout = 5000');
-  return db;
-}
-
-/** Nothing left to do: every incident resolved and exported, every notify job finished. */
-function quiet(path: string): boolean {
-  const db = openReadOnly(path);
-  try {
-    const n = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
-    return (
-      n("SELECT count(*) AS n FROM jobs WHERE kind = 'notify' AND state IN ('queued', 'running')") === 0 &&
-      n('SELECT count(*) AS n FROM incidents WHERE resolved_at IS NULL OR version > exported_version') === 0
-    );
-  } finally {
-    db.close();
-  }
-}
-
-/** Pairs of intervals [opened, resolved) of one service and kind that overlap (open = to infinity). */
-function overlaps(rows: ReadonlyArray<{ key: string; opened: number; resolved: number | null }>): string[] {
-  const byKey = new Map<string, { opened: number; resolved: number | null }[]>();
-  for (const r of rows) byKey.set(r.key, [...(byKey.get(r.key) ?? []), r]);
-  const bad: string[] = [];
-  for (const [key, list] of byKey) {
-    list.sort((a, b) => a.opened - b.opened);
-    for (let k = 1; k < list.length; k++) {
-      const prev = list[k - 1] as { opened: number; resolved: number | null };
-      if (prev.resolved === null || prev.resolved > (list[k] as { opened: number }).opened) bad.push(key);
-    }
-  }
-  return bad;
 }
 
 const fdCount = (pid: number): number => readdirSync(`/proc/${pid}/fd`).length;
@@ -146,7 +74,7 @@ test(`SIGKILL of monitor start ${KILLS} times during incident transitions and de
     assert.ok(!last.output().includes('Starting Collector worker'), 'collect is off');
     await new Promise((r) => setTimeout(r, 1_000));
     const fdsAtStart = fdCount(last.pid);
-    const drained = await until(() => quiet(cfg.dbPath), 90_000, 500);
+    const drained = await until(() => alertsQuiet(cfg.dbPath), 90_000, 500);
     const fdsAtEnd = fdCount(last.pid);
     const stop = await last.stop('SIGTERM', 30_000);
     assert.equal(stop.code, 0, last.output().slice(-2000));
