@@ -9,10 +9,11 @@ import { PAGE_RENDER_FNS } from './page-render.js';
  * as `Authorization: Bearer …` (a page cannot set headers on its own navigation, so the server must
  * accept the token in the query for `GET /`); the token is never written into the page.
  *
- * Plain ES2020 in a string (the project compiles without DOM types); the row renderers are
+ * Plain ES2020 in a string (the project compiles without DOM types; no backslash, backtick or
+ * dollar-brace inside, or the template would change it); the row renderers are
  * page-render.ts's functions, injected by source. Constant text, so the CSP hash is constant.
  */
-const CLIENT = String.raw`
+const CLIENT = `
 "use strict";
 var body = document.body;
 var pub = body.dataset.public === "1";

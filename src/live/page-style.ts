@@ -24,7 +24,7 @@ table{border-collapse:collapse;width:100%}
 th,td{padding:.3rem .6rem;border-bottom:1px solid var(--line);text-align:left;vertical-align:middle}
 thead th{position:sticky;top:0;background:var(--head);z-index:1}
 tr.group th{background:var(--head);font-weight:600}
-td.svc{word-break:break-all;max-width:32rem}
+td.svc{overflow-wrap:anywhere;min-width:14rem;max-width:36rem}
 td.num{white-space:nowrap;font-variant-numeric:tabular-nums}
 td.hist{white-space:nowrap}
 .st{font-weight:600;white-space:nowrap}
