@@ -13,6 +13,10 @@ export interface LiveFake {
   statuses: ServiceStatus[];
   /** Keys whose history was asked for, in order. */
   historyAsked: string[];
+  /** The `step` of each history request, in order. */
+  historySteps: number[];
+  /** While true, `/api/status` answers 503. */
+  failStatus: boolean;
   close(): Promise<void>;
 }
 
@@ -22,7 +26,14 @@ export async function startLiveFake(opts: {
   history?: (key: string, from: number, to: number, step: number) => HistoryBucket[];
   token?: string;
 }): Promise<LiveFake> {
-  const fake: LiveFake = { url: '', statuses: opts.statuses, historyAsked: [], close: async () => {} };
+  const fake: LiveFake = {
+    url: '',
+    statuses: opts.statuses,
+    historyAsked: [],
+    historySteps: [],
+    failStatus: false,
+    close: async () => {},
+  };
   const server = http.createServer((req, res) => {
     const u = new URL(req.url ?? '/', 'http://x');
     const json = (code: number, v: unknown) => {
@@ -37,12 +48,14 @@ export async function startLiveFake(opts: {
     }
     if (opts.token && req.headers.authorization !== `Bearer ${opts.token}`)
       return json(401, { error: 'unauthorized' });
+    if (u.pathname === '/api/status' && fake.failStatus) return json(503, { error: 'not ready' });
     if (u.pathname === '/api/status') return json(200, { services: fake.statuses });
     const m = /^\/api\/services\/([^/]+)\/history$/.exec(u.pathname);
     if (m) {
       const key = decodeURIComponent(m[1] as string);
       fake.historyAsked.push(key);
       const [from, to, step] = ['from', 'to', 'step'].map((k) => Number(u.searchParams.get(k)));
+      fake.historySteps.push(step as number);
       return json(200, { buckets: opts.history?.(key, from as number, to as number, step as number) ?? [] });
     }
     json(404, { error: 'not found' });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Browser } from 'puppeteer-core';
 import type { ServiceStatus } from '../../src/live/types.js';
 import { ARTIFACTS, launchChromium } from '../helpers/browser.js';
@@ -101,12 +102,48 @@ test('states, search, a change within a refresh, history bars, the token as bear
     );
     // One refresh may have been in flight when the change was made, so at most two.
     assert.ok((await refreshed(t.page)) <= before + 2);
+    assert.ok(!(await t.page.content()).includes(TOKEN), 'the token is not written into the page');
     assert.deepEqual(t.errors, []);
 
     mkdirSync(ARTIFACTS, { recursive: true });
     const shot = resolve(join(ARTIFACTS, 'status-page.png'));
     await t.page.screenshot({ path: shot, fullPage: true });
     console.log(`# screenshot: ${shot}`);
+  } finally {
+    await t.close();
+  }
+});
+
+test('keyboard focus survives a refresh; the History select; an API failure is shown, then cleared', async () => {
+  const t = await open(three());
+  try {
+    await refreshed(t.page);
+    // Tab order: search box, History select, then the first service link.
+    await t.page.focus('#q');
+    await t.page.keyboard.press('Tab');
+    await t.page.keyboard.press('Tab');
+    const focusedKey = () =>
+      t.page.evaluate(() => document.activeElement?.closest('tr')?.dataset.key ?? null);
+    assert.equal(await focusedKey(), 'kup');
+    const n = await refreshed(t.page);
+    await refreshed(t.page, n + 1);
+    assert.equal(await focusedKey(), 'kup');
+
+    await t.page.select('#range', 'h');
+    // Hour buckets are asked for once the select changes (minute buckets before).
+    for (let i = 0; i < 150 && !t.fake.historySteps.includes(3_600_000); i++) await sleep(100);
+    assert.equal(t.fake.historySteps[0], 60_000);
+    assert.ok(t.fake.historySteps.includes(3_600_000), String(t.fake.historySteps));
+
+    t.fake.failStatus = true;
+    await t.page.waitForFunction(() => document.getElementById('stale').textContent.includes('HTTP 503'), {
+      timeout: 15_000,
+    });
+    assert.equal((await rows(t.page)).length, 3, 'the last list stays on the page');
+    t.fake.failStatus = false;
+    await t.page.waitForFunction(() => document.getElementById('stale').textContent === '', {
+      timeout: 15_000,
+    });
   } finally {
     await t.close();
   }
