@@ -9,7 +9,10 @@ import { prepared } from './statements.js';
  * services) — and the caller joins the maps with its list of services.
  *
  * Windows (`now` in epoch ms):
- * - latency: the minute rows of the current minute and the 59 before it;
+ * - latency: the hour row of the current hour, plus the previous hour's row weighted by the share
+ *   of it inside the last 60 minutes. Summing 24 histogram columns of 60 minute rows per service
+ *   took ~900 ms at 10,000 services (SQLite sorts 600,000 wide rows for the GROUP BY); two hour
+ *   rows take ~30 ms;
  * - uptime 24 h: the hour rows of the current hour and the 23 before it (the minute rows would be
  *   1,440 rows per service: 14 million at 10,000 services);
  * - uptime 7 d / 30 d: the day rows of the current UTC day and the 6 / 29 before it.
@@ -59,8 +62,9 @@ const HOUR = ROLLUP_RES_MS.h;
 const STATUS_SQL = `SELECT service_key AS serviceKey, state, since, last_at AS lastAt,
   last_duration_ms AS lastDurationMs, last_status_code AS lastStatusCode,
   last_error_class AS lastErrorClass FROM service_status`;
-const LATENCY_SQL = `SELECT service_key AS k, ${HIST.map((h) => `sum(${h})`).join(', ')}
-  FROM rollups WHERE res = 'm' AND bucket >= ? GROUP BY service_key`;
+const LATENCY_SQL = `SELECT service_key AS k,
+  ${HIST.map((h) => `sum(CASE WHEN bucket = @current THEN ${h} ELSE ${h} * @weight END)`).join(', ')}
+  FROM rollups WHERE res = 'h' AND bucket >= @current - ${HOUR} GROUP BY service_key`;
 const UPTIME_24H_SQL = `SELECT service_key AS k, sum(up + degraded) AS ok, sum(n - missed) AS counted
   FROM rollups WHERE res = 'h' AND bucket >= ? GROUP BY service_key`;
 const UPTIME_DAYS_SQL = `SELECT service_key AS k,
@@ -81,7 +85,9 @@ export function readStatusTables(sqlite: Database.Database, now: number): Status
 
   const latency = new Map<string, number[]>();
   const latencyStmt = prepared(sqlite, LATENCY_SQL).raw(true);
-  for (const r of latencyStmt.iterate(bucketStart('m', now) - 59 * 60_000) as Iterable<unknown[]>) {
+  const current = bucketStart('h', now);
+  const weight = 1 - (now - current) / HOUR;
+  for (const r of latencyStmt.iterate({ current, weight }) as Iterable<unknown[]>) {
     latency.set(r[0] as string, r.slice(1) as number[]);
   }
   latencyStmt.raw(false);
