@@ -2,8 +2,10 @@ import type Database from 'better-sqlite3';
 import type { ResolvedService } from '../config/resolve.js';
 import {
   type HistoryRow,
+  type PastTables,
+  readCurrentTables,
   readHistory,
-  readStatusTables,
+  readPastTables,
   type UptimeCounts,
 } from '../db/local/rollup-queries.js';
 import type { IncidentKind } from '../results/incident.js';
@@ -26,8 +28,33 @@ export interface StatusSourceOptions {
 /** Most buckets one history() call returns (a year of days; a week of minutes is 10,080). */
 export const HISTORY_MAX_BUCKETS = 20_000;
 
-const ratio = (u: UptimeCounts | undefined): number | null =>
-  u === undefined || u.counted <= 0 ? null : u.ok / u.counted;
+/**
+ * The finished hours and days are read again at most this often (and at every new hour): they
+ * change only by a result recorded after its bucket ended, and reading them is most of the cost
+ * of status() (~0.3 s at 10,000 services, against a few tens of ms for the current rows).
+ * 5 minutes.
+ */
+export const PAST_REFRESH_MS = 5 * 60_000;
+
+const HOUR = 3_600_000;
+
+/** Uptime of the current bucket's counts plus the past ones'; null with nothing counted. */
+function ratio(a: UptimeCounts | undefined, b: UptimeCounts | undefined): number | null {
+  const counted = (a?.counted ?? 0) + (b?.counted ?? 0);
+  return counted <= 0 ? null : ((a?.ok ?? 0) + (b?.ok ?? 0)) / counted;
+}
+
+/** The current hour's histogram plus the previous hour's, weighted by its share of the last 60 min. */
+function lastHour(
+  current: number[] | undefined,
+  previous: number[] | undefined,
+  weight: number,
+): number[] | null {
+  if (current === undefined && previous === undefined) return null;
+  const out = new Array<number>(HIST_BUCKETS).fill(0);
+  for (let i = 0; i < HIST_BUCKETS; i++) out[i] = (current?.[i] ?? 0) + (previous?.[i] ?? 0) * weight;
+  return out;
+}
 
 const round = (ms: number | null): number | null => (ms === null ? null : Math.round(ms * 10) / 10);
 
@@ -38,14 +65,25 @@ const round = (ms: number | null): number | null => (ms === null ? null : Math.r
 export function createStatusSource(options: StatusSourceOptions): StatusSource {
   const { sqlite } = options;
   const now = options.now ?? Date.now;
+  let past: (PastTables & { at: number }) | null = null;
+  function pastAt(t: number): PastTables {
+    if (past === null || past.hour !== Math.floor(t / HOUR) * HOUR || t - past.at >= PAST_REFRESH_MS) {
+      past = { ...readPastTables(sqlite, t), at: t };
+    }
+    return past;
+  }
   return {
     status() {
-      const t = readStatusTables(sqlite, now());
+      const t = now();
+      const cur = readCurrentTables(sqlite, t);
+      const p = pastAt(t);
+      const weight = 1 - (t - cur.hour) / HOUR;
       return options.services().map((s): ServiceStatus => {
-        const st = t.status.get(s.key);
-        const hist = t.latency.get(s.key);
-        const up = t.uptime.get(s.key);
-        const inc = t.openIncidents.get(s.key);
+        const st = cur.status.get(s.key);
+        const hourNow = cur.hourNow.get(s.key);
+        const dayNow = cur.dayNow.get(s.key);
+        const hist = lastHour(hourNow?.hist, p.prevHist.get(s.key), weight);
+        const inc = cur.openIncidents.get(s.key);
         return {
           key: s.key,
           url: s.url,
@@ -59,9 +97,9 @@ export function createStatusSource(options: StatusSourceOptions): StatusSource {
           lastErrorClass: st?.lastErrorClass ?? null,
           latencyP50Ms: hist ? round(quantileMs(hist, 0.5)) : null,
           latencyP95Ms: hist ? round(quantileMs(hist, 0.95)) : null,
-          uptime24h: ratio(up?.d1),
-          uptime7d: ratio(up?.d7),
-          uptime30d: ratio(up?.d30),
+          uptime24h: ratio(hourNow, p.hours23.get(s.key)),
+          uptime7d: ratio(dayNow, p.days6.get(s.key)),
+          uptime30d: ratio(dayNow, p.days29.get(s.key)),
           openIncident: inc
             ? { id: inc.id, kind: inc.kind as IncidentKind, openedAt: inc.openedAt, cause: inc.cause }
             : null,

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type Database from 'better-sqlite3';
 import { bucketStart } from '../../src/db/local/rollup-store.js';
 import { createRollupHook } from '../../src/live/rollup-hook.js';
-import { createStatusSource, type LiveService } from '../../src/live/status-source.js';
+import { createStatusSource, type LiveService, PAST_REFRESH_MS } from '../../src/live/status-source.js';
 import { bucketOf, bucketUpperMs } from '../../src/results/latency-histogram.js';
 import { makeResult } from '../helpers/results.js';
 import { tempStore } from '../helpers/temp-store.js';
@@ -70,10 +70,12 @@ test('status() at 10,000 services: every configured service, the right numbers, 
   const all = source.status();
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   t.diagnostic(`status() of ${N} services took ${ms.toFixed(0)} ms`);
-  // A second read, the statements prepared and the pages cached, as a polling page sees it.
+  // A second read within PAST_REFRESH_MS reads only the current rows, as a polling page sees it.
   const again = process.hrtime.bigint();
   source.status();
-  t.diagnostic(`again: ${(Number(process.hrtime.bigint() - again) / 1e6).toFixed(0)} ms`);
+  t.diagnostic(
+    `again (finished hours and days kept): ${(Number(process.hrtime.bigint() - again) / 1e6).toFixed(0)} ms`,
+  );
 
   assert.equal(all.length, N);
   assert.deepEqual(
@@ -117,6 +119,34 @@ test('status() at 10,000 services: every configured service, the right numbers, 
   );
   assert.equal(all.filter((x) => x.state === 'down').length, 100);
   assert.ok(!all.some((x) => x.key === 'gone'));
+});
+
+test('the finished hours are kept for PAST_REFRESH_MS; the current hour shows at once', (t) => {
+  const s = tempStore();
+  t.after(s.cleanup);
+  const h0 = bucketStart('h', NOW);
+  const add = (bucket: number, up: number, down: number) =>
+    s.ldb.sqlite
+      .prepare(
+        `INSERT INTO rollups (res, bucket, service_key, n, up, down) VALUES ('h', ?, 'a', ?, ?, ?)
+         ON CONFLICT DO UPDATE SET n = n + excluded.n, up = up + excluded.up, down = down + excluded.down`,
+      )
+      .run(bucket, up + down, up, down);
+  add(h0, 1, 0);
+  add(h0 - HOUR, 1, 0);
+  let clock = NOW;
+  const source = createStatusSource({
+    sqlite: s.ldb.sqlite,
+    services: () => [{ ...service(0), key: 'a' }],
+    now: () => clock,
+  });
+  assert.equal(source.status()[0]?.uptime24h, 1);
+  add(h0, 0, 2); // current hour: 1 up, 2 down
+  assert.equal(source.status()[0]?.uptime24h, 2 / 4);
+  add(h0 - HOUR, 0, 4); // a late result in a finished hour: not read again yet
+  assert.equal(source.status()[0]?.uptime24h, 2 / 4);
+  clock = NOW + PAST_REFRESH_MS;
+  assert.equal(source.status()[0]?.uptime24h, 2 / 8);
 });
 
 test('history(): minute rows summed into steps up to 48 h, hour rows beyond; unknown service → null', (t) => {

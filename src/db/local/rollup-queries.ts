@@ -10,12 +10,15 @@ import { prepared } from './statements.js';
  *
  * Windows (`now` in epoch ms):
  * - latency: the hour row of the current hour, plus the previous hour's row weighted by the share
- *   of it inside the last 60 minutes. Summing 24 histogram columns of 60 minute rows per service
- *   took ~900 ms at 10,000 services (SQLite sorts 600,000 wide rows for the GROUP BY); two hour
- *   rows take ~30 ms;
+ *   of it inside the last 60 minutes (summing the histograms of 60 minute rows per service took
+ *   ~900 ms at 10,000 services: SQLite sorts 600,000 wide rows for the GROUP BY);
  * - uptime 24 h: the hour rows of the current hour and the 23 before it (the minute rows would be
  *   1,440 rows per service: 14 million at 10,000 services);
  * - uptime 7 d / 30 d: the day rows of the current UTC day and the 6 / 29 before it.
+ *
+ * Split in two: `readCurrentTables` (the rows still changing: one row per service per query, no
+ * GROUP BY) and `readPastTables` (the finished hours and days, which a caller may keep for a while:
+ * they only change by a late result).
  */
 
 export interface StatusRow {
@@ -34,12 +37,6 @@ export interface UptimeCounts {
   counted: number;
 }
 
-export interface UptimeRow {
-  d1: UptimeCounts;
-  d7: UptimeCounts;
-  d30: UptimeCounts;
-}
-
 export interface OpenIncidentRow {
   id: string;
   kind: string;
@@ -47,12 +44,26 @@ export interface OpenIncidentRow {
   cause: string;
 }
 
-export interface StatusTables {
+export interface CurrentTables {
+  /** The bucket start of the current hour these were read for. */
+  hour: number;
   status: Map<string, StatusRow>;
-  /** Latency histogram of the last hour (ROLLUP_HIST_BUCKETS counters). */
-  latency: Map<string, number[]>;
-  uptime: Map<string, UptimeRow>;
+  /** The current hour's row: counts and latency histogram (ROLLUP_HIST_BUCKETS counters). */
+  hourNow: Map<string, UptimeCounts & { hist: number[] }>;
+  /** The current UTC day's row. */
+  dayNow: Map<string, UptimeCounts>;
   openIncidents: Map<string, OpenIncidentRow>;
+}
+
+export interface PastTables {
+  hour: number;
+  /** The previous hour's histogram. */
+  prevHist: Map<string, number[]>;
+  /** The 23 hours before the current one. */
+  hours23: Map<string, UptimeCounts>;
+  /** The 6 and the 29 days before the current one. */
+  days6: Map<string, UptimeCounts>;
+  days29: Map<string, UptimeCounts>;
 }
 
 const HIST = Array.from({ length: ROLLUP_HIST_BUCKETS }, (_, i) => `h${i}`);
@@ -62,67 +73,79 @@ const HOUR = ROLLUP_RES_MS.h;
 const STATUS_SQL = `SELECT service_key AS serviceKey, state, since, last_at AS lastAt,
   last_duration_ms AS lastDurationMs, last_status_code AS lastStatusCode,
   last_error_class AS lastErrorClass FROM service_status`;
-const LATENCY_SQL = `SELECT service_key AS k,
-  ${HIST.map((h) => `sum(CASE WHEN bucket = @current THEN ${h} ELSE ${h} * @weight END)`).join(', ')}
-  FROM rollups WHERE res = 'h' AND bucket >= @current - ${HOUR} GROUP BY service_key`;
-const UPTIME_24H_SQL = `SELECT service_key AS k, sum(up + degraded) AS ok, sum(n - missed) AS counted
-  FROM rollups WHERE res = 'h' AND bucket >= ? GROUP BY service_key`;
-const UPTIME_DAYS_SQL = `SELECT service_key AS k,
-  sum(CASE WHEN bucket >= @d7 THEN up + degraded ELSE 0 END) AS ok7,
-  sum(CASE WHEN bucket >= @d7 THEN n - missed ELSE 0 END) AS counted7,
-  sum(up + degraded) AS ok30, sum(n - missed) AS counted30
-  FROM rollups WHERE res = 'd' AND bucket >= @d30 GROUP BY service_key`;
+const HOUR_ROWS_SQL = `SELECT service_key, up + degraded, n - missed, ${HIST.join(', ')}
+  FROM rollups WHERE res = 'h' AND bucket = ?`;
+const DAY_ROW_SQL = `SELECT service_key AS k, up + degraded AS ok, n - missed AS counted
+  FROM rollups WHERE res = 'd' AND bucket = ?`;
+const PAST_HOURS_SQL = `SELECT service_key AS k, sum(up + degraded) AS ok, sum(n - missed) AS counted
+  FROM rollups WHERE res = 'h' AND bucket >= ? AND bucket < ? GROUP BY service_key`;
+const PAST_DAYS_SQL = `SELECT service_key AS k,
+  sum(CASE WHEN bucket >= @d6 THEN up + degraded ELSE 0 END) AS ok6,
+  sum(CASE WHEN bucket >= @d6 THEN n - missed ELSE 0 END) AS counted6,
+  sum(up + degraded) AS ok29, sum(n - missed) AS counted29
+  FROM rollups WHERE res = 'd' AND bucket >= @d29 AND bucket < @day GROUP BY service_key`;
 // A service with both kinds open shows its down incident.
 const OPEN_INCIDENTS_SQL = `SELECT service_key AS k, id, kind, opened_at AS openedAt, cause
   FROM incidents WHERE resolved_at IS NULL ORDER BY kind = 'down', opened_at DESC`;
 
-const EMPTY: UptimeCounts = { ok: 0, counted: 0 };
+/** Each service's row of one hour bucket, raw: [key, ok, counted, h0 … h23]. */
+function hourRows(sqlite: Database.Database, bucket: number): unknown[][] {
+  const stmt = prepared(sqlite, HOUR_ROWS_SQL).raw(true);
+  try {
+    return stmt.all(bucket) as unknown[][];
+  } finally {
+    stmt.raw(false);
+  }
+}
 
-/** Everything `status()` needs, in five queries whatever the number of services. */
-export function readStatusTables(sqlite: Database.Database, now: number): StatusTables {
+/** The rows that change with every result: a few thousand µs per 1,000 services. */
+export function readCurrentTables(sqlite: Database.Database, now: number): CurrentTables {
   const status = new Map<string, StatusRow>();
   for (const r of prepared(sqlite, STATUS_SQL).all() as StatusRow[]) status.set(r.serviceKey, r);
-
-  const latency = new Map<string, number[]>();
-  const latencyStmt = prepared(sqlite, LATENCY_SQL).raw(true);
-  const current = bucketStart('h', now);
-  const weight = 1 - (now - current) / HOUR;
-  for (const r of latencyStmt.iterate({ current, weight }) as Iterable<unknown[]>) {
-    latency.set(r[0] as string, r.slice(1) as number[]);
-  }
-  latencyStmt.raw(false);
-
-  const uptime = new Map<string, UptimeRow>();
-  const day = bucketStart('d', now);
-  const days = prepared(sqlite, UPTIME_DAYS_SQL).all({ d7: day - 6 * DAY, d30: day - 29 * DAY }) as {
-    k: string;
-    ok7: number;
-    counted7: number;
-    ok30: number;
-    counted30: number;
-  }[];
-  for (const r of days) {
-    uptime.set(r.k, {
-      d1: EMPTY,
-      d7: { ok: r.ok7, counted: r.counted7 },
-      d30: { ok: r.ok30, counted: r.counted30 },
+  const hour = bucketStart('h', now);
+  const hourNow = new Map<string, UptimeCounts & { hist: number[] }>();
+  for (const r of hourRows(sqlite, hour)) {
+    hourNow.set(r[0] as string, {
+      ok: r[1] as number,
+      counted: r[2] as number,
+      hist: r.slice(3) as number[],
     });
   }
-  const hours = prepared(sqlite, UPTIME_24H_SQL).all(bucketStart('h', now) - 23 * HOUR) as ({
-    k: string;
-  } & UptimeCounts)[];
-  for (const r of hours) {
-    const u = uptime.get(r.k);
-    const d1 = { ok: r.ok, counted: r.counted };
-    if (u === undefined) uptime.set(r.k, { d1, d7: EMPTY, d30: EMPTY });
-    else u.d1 = d1;
-  }
-
+  const dayNow = new Map<string, UptimeCounts>();
+  const days = prepared(sqlite, DAY_ROW_SQL).all(bucketStart('d', now)) as ({ k: string } & UptimeCounts)[];
+  for (const { k, ok, counted } of days) dayNow.set(k, { ok, counted });
   const openIncidents = new Map<string, OpenIncidentRow>();
   const open = prepared(sqlite, OPEN_INCIDENTS_SQL).all() as ({ k: string } & OpenIncidentRow)[];
   // Ordered worst and newest last: the last one written per service stays.
   for (const { k, ...i } of open) openIncidents.set(k, i);
-  return { status, latency, uptime, openIncidents };
+  return { hour, status, hourNow, dayNow, openIncidents };
+}
+
+/** The finished hours and days of the windows (GROUP BY over up to 30 rows per service). */
+export function readPastTables(sqlite: Database.Database, now: number): PastTables {
+  const hour = bucketStart('h', now);
+  const prevHist = new Map<string, number[]>();
+  for (const r of hourRows(sqlite, hour - HOUR)) prevHist.set(r[0] as string, r.slice(3) as number[]);
+  const hours23 = new Map<string, UptimeCounts>();
+  const hours = prepared(sqlite, PAST_HOURS_SQL).all(hour - 23 * HOUR, hour) as ({
+    k: string;
+  } & UptimeCounts)[];
+  for (const { k, ok, counted } of hours) hours23.set(k, { ok, counted });
+  const day = bucketStart('d', now);
+  const days6 = new Map<string, UptimeCounts>();
+  const days29 = new Map<string, UptimeCounts>();
+  const days = prepared(sqlite, PAST_DAYS_SQL).all({ d6: day - 6 * DAY, d29: day - 29 * DAY, day }) as {
+    k: string;
+    ok6: number;
+    counted6: number;
+    ok29: number;
+    counted29: number;
+  }[];
+  for (const r of days) {
+    days6.set(r.k, { ok: r.ok6, counted: r.counted6 });
+    days29.set(r.k, { ok: r.ok29, counted: r.counted29 });
+  }
+  return { hour, prevHist, hours23, days6, days29 };
 }
 
 export interface HistoryRow {
