@@ -8,6 +8,7 @@ import { dbCommand } from './commands/db.js';
 import { demoCommand } from './commands/demo.js';
 import { probeCommand, wantsNagios } from './commands/probe.js';
 import { startCommand } from './commands/start.js';
+import { statusCommand } from './commands/status.js';
 import { release as releaseEarlySignals } from './early-signals.js';
 import { packageVersion } from './version.js';
 
@@ -46,6 +47,7 @@ export function buildCli(argv: string[]): Argv {
       .usage('$0 <command>\n\nMonitor HTTP/S services on schedules; results go to SQLite, then PostgreSQL.')
       .command(configCommand)
       .command(startCommand)
+      .command(statusCommand)
       .command(probeCommand)
       .command(dbCommand)
       .command(alertsCommand)

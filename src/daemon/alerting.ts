@@ -14,8 +14,8 @@ import type { Closers } from './closers.js';
 import type { ProbeEnvironment } from './service-env.js';
 
 /**
- * The daemon's alerting: the tracker hooked into the result transaction, the channels the notify
- * lane delivers to, and what a reload changes. Off with `alerting.enabled: false`.
+ * The daemon's alerting: the tracker (the engine hooks it into the result transaction), the
+ * channels the notify lane delivers to, and what a reload changes. Off with `alerting.enabled: false`.
  */
 export interface Alerting {
   tracker: Tracker;
@@ -51,8 +51,6 @@ export function startAlerting(
     maintenance: createMaintenanceSchedule(config.maintenance),
     logger: log.child({ module: 'alerts' }),
   });
-  store.setRecordHook(tracker);
-  closers.add(store, 'incident tracker', (s) => s.setRecordHook(null));
   let channels: Map<string, ResolvedChannel> = resolveChannels(config);
   let names: readonly string[] = [...channels.keys()];
   const notifier = closers.add(

@@ -13,7 +13,9 @@ import {
 } from '../db/local/index.js';
 import { RemoteExport } from '../export/remote-export.js';
 import { type Agent, createAgent } from '../jobs/agent.js';
+import { createRollupHook } from '../live/rollup-hook.js';
 import { createThreadedProber } from '../probe/threaded-prober.js';
+import { composeHooks } from '../queue/record-hooks.js';
 import { type Alerting, startAlerting } from './alerting.js';
 import type { Closers } from './closers.js';
 import type { DaemonOptions } from './daemon.js';
@@ -67,6 +69,9 @@ export async function startEngine(
 
   // Before the agent: its closers (the notifier) then close after the drain.
   const alerting = startAlerting(config, services, env, { ldb, store }, log, closers, CLOSE_BOUND_MS);
+  // The result transaction's one hook: incidents (when alerting is on), then the live rollups.
+  store.setRecordHook(composeHooks([alerting?.tracker, createRollupHook(ldb.sqlite)]));
+  closers.add(store, 'record hooks', (s) => s.setRecordHook(null));
   const collectLog = log.child({ module: 'cleanup' });
   const { step } = hooks;
   const agent = createAgent({

@@ -15,6 +15,9 @@ export function composeHooks(hooks: readonly (RecordHook | null | undefined)[]):
     recorded(result) {
       for (const h of list) h.recorded(result);
     },
+    flush() {
+      for (const h of list) h.flush?.();
+    },
     committed() {
       for (const h of list) h.committed();
     },

@@ -57,6 +57,11 @@ export interface RecordedProbe {
 export interface RecordHook {
   mark(result: ProbeResult): void;
   recorded(result: ProbeResult): void;
+  /**
+   * After the last `recorded` of a transaction, still inside it: a hook that aggregates (the live
+   * view's rollups) writes once per transaction here instead of once per result.
+   */
+  flush?(): void;
   committed(): void;
   rolledBack(): void;
 }

@@ -82,6 +82,10 @@ test('runDaemon in-process: its hooks see the parts it runs, its abort signal st
   assert.ok((server.counts.get('/a') ?? 0) >= 1, 'the probe reached the server');
   const rows = ldb.sqlite.prepare('SELECT count(*) AS n FROM results').get() as { n: number };
   assert.ok(rows.n >= written, 'the results the hook saw are in the daemon’s database');
+  // The live rollups are hooked into the result transaction (alerting on by default, with the tracker).
+  const rolled = ldb.sqlite.prepare("SELECT coalesce(sum(n), 0) FROM rollups WHERE res = 'm'").pluck().get();
+  assert.equal(rolled, rows.n, 'every recorded result is in the minute rollups');
+  assert.equal(ldb.sqlite.prepare('SELECT count(*) FROM service_status').pluck().get(), 1);
   assert.equal(sourceWrapped, 1, 'the exporter reads through the wrapped source');
 
   abort.abort();

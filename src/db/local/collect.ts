@@ -1,6 +1,7 @@
 import type { CollectStats } from '../../queue/store.js';
 import { UNEXPORTED } from './export-source.js';
 import type { LocalDatabase } from './open.js';
+import { ROLLUP_KEEP_MS, type RollupRes } from './rollup-store.js';
 import { prepared } from './statements.js';
 
 /**
@@ -29,6 +30,8 @@ export interface CollectOptions {
 }
 
 export interface CollectResult extends CollectStats {
+  /** Rollup rows past their resolution's keep (48 h of minutes, 90 d of hours and days). */
+  rollupsDeleted: number;
   /** A limit was hit: run again soon. */
   more: boolean;
   /**
@@ -63,6 +66,11 @@ const DELETE_DELIVERIES_SQL = `DELETE FROM deliveries WHERE id IN (
 const DELETE_INCIDENTS_SQL = `DELETE FROM incidents WHERE id IN (
   SELECT id FROM incidents WHERE resolved_at < ? AND exported_version >= version AND held_event IS NULL LIMIT ?)`;
 
+// The oldest buckets are the prefix of the key (res, bucket, service_key): a range, no index.
+const DELETE_ROLLUPS_SQL = `DELETE FROM rollups WHERE (res, bucket, service_key) IN (
+  SELECT res, bucket, service_key FROM rollups WHERE res = ? AND bucket < ? ORDER BY bucket LIMIT ?)`;
+const ROLLUP_RESOLUTIONS: readonly RollupRes[] = ['m', 'h', 'd'];
+
 interface CheckpointRow {
   busy: number;
   log: number;
@@ -79,19 +87,30 @@ export function collect(ldb: LocalDatabase, opts: CollectOptions): CollectResult
   const cutoff = opts.now - opts.graceMs;
 
   const historyCutoff = opts.now - ALERT_HISTORY_MS;
-  const { resultsDeleted, jobsDeleted } = sqlite.transaction(() => {
+  const { resultsDeleted, jobsDeleted, rollupsDeleted } = sqlite.transaction(() => {
     prepared(sqlite, DELETE_DELIVERIES_SQL).run(historyCutoff, maxDeletes);
     prepared(sqlite, DELETE_INCIDENTS_SQL).run(historyCutoff, maxDeletes);
+    let rollupsDeleted = 0;
+    for (const res of ROLLUP_RESOLUTIONS) {
+      const left = maxDeletes - rollupsDeleted;
+      if (left <= 0) break;
+      rollupsDeleted += prepared(sqlite, DELETE_ROLLUPS_SQL).run(
+        res,
+        opts.now - ROLLUP_KEEP_MS[res],
+        left,
+      ).changes;
+    }
     return {
+      rollupsDeleted,
       resultsDeleted: prepared(sqlite, DELETE_RESULTS_SQL).run(cutoff, maxDeletes).changes,
       jobsDeleted: prepared(sqlite, DELETE_JOBS_SQL).run(cutoff, maxDeletes).changes,
     };
   })();
 
-  const more = resultsDeleted >= maxDeletes || jobsDeleted >= maxDeletes;
+  const more = resultsDeleted >= maxDeletes || jobsDeleted >= maxDeletes || rollupsDeleted >= maxDeletes;
   // A caller slicing a big delete comes back at once: checkpoint and vacuum once, after the last
   // slice, not after each (they cost ~5 ms each per run).
-  if (more) return { resultsDeleted, jobsDeleted, more, walFramesLeft: -1, freePages: -1 };
+  if (more) return { resultsDeleted, jobsDeleted, rollupsDeleted, more, walFramesLeft: -1, freePages: -1 };
 
   // With a checkpoint worker, a checkpoint here would only copy, on the event loop, the frames
   // the worker is about to copy anyway (a slice ending in one took ~85 ms at 10,000 probes/s).
@@ -101,7 +120,7 @@ export function collect(ldb: LocalDatabase, opts: CollectOptions): CollectResult
   if (vacuumPages > 0) sqlite.pragma(`incremental_vacuum(${vacuumPages})`);
   const freePages = Number(sqlite.pragma('freelist_count', { simple: true }));
 
-  return { resultsDeleted, jobsDeleted, more, walFramesLeft, freePages };
+  return { resultsDeleted, jobsDeleted, rollupsDeleted, more, walFramesLeft, freePages };
 }
 
 /**

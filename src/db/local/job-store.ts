@@ -133,6 +133,7 @@ export function createJobStore(ldb: LocalDatabase, opts: JobStoreOptions = {}): 
       if (changes > 0) hook.recorded(result);
       written += changes;
     }
+    hook?.flush?.();
     return written;
   });
 

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 /**
  * The local SQLite schema. Times are epoch milliseconds (integers); booleans are 0/1 integers.
@@ -174,7 +174,65 @@ export const deliveries = sqliteTable(
   (t) => [index('deliveries_incident').on(t.incidentId), index('deliveries_at').on(t.at)],
 );
 
-export const localSchema = { jobs, results, counters, incidents, serviceHealth, deliveries };
+/** Latency histogram columns of `rollups` (h0 … h23; bounds in src/results/latency-histogram.ts). */
+export const ROLLUP_HIST_BUCKETS = 24;
+const histColumns = Object.fromEntries(
+  Array.from({ length: ROLLUP_HIST_BUCKETS }, (_, i) => [`h${i}`, integer(`h${i}`).notNull().default(0)]),
+) as Record<`h${number}`, ReturnType<typeof integer>>;
+
+/**
+ * The live view's local history (issue 16): per service, one row per minute ('m', kept 48 h), per
+ * hour ('h', 90 d) and per day ('d', 90 d: uptime over 30 days reads 30 rows, not 720). Written in
+ * the transaction that records the results (src/live/rollup-hook.ts), one upsert per service and
+ * bucket per transaction. Time first in the key: a minute's upserts all land on the few pages at
+ * the right edge of the tree, collect deletes a prefix, and "every service since T" is one range.
+ * WITHOUT ROWID: the key is most of the row, so a rowid table would store it twice.
+ */
+export const rollups = sqliteTable(
+  'rollups',
+  {
+    res: text('res', { enum: ['m', 'h', 'd'] }).notNull(),
+    /** Bucket start, epoch ms (UTC). */
+    bucket: integer('bucket').notNull(),
+    serviceKey: text('service_key').notNull(),
+    n: integer('n').notNull().default(0),
+    up: integer('up').notNull().default(0),
+    degraded: integer('degraded').notNull().default(0),
+    down: integer('down').notNull().default(0),
+    missed: integer('missed').notNull().default(0),
+    /** Sum and count of the latencies of results that got a response. */
+    latSumMs: integer('lat_sum_ms').notNull().default(0),
+    latCount: integer('lat_count').notNull().default(0),
+    // Separate integer columns rather than a packed blob: SQLite sums them for every service in
+    // one GROUP BY (a blob would need a JS call per row), and a 0 costs one header byte.
+    ...histColumns,
+  },
+  (t) => [primaryKey({ columns: [t.res, t.bucket, t.serviceKey] })],
+);
+
+/** Each service's current state and last result, upserted once per service per transaction. */
+export const serviceStatus = sqliteTable('service_status', {
+  serviceKey: text('service_key').primaryKey(),
+  state: text('state').notNull(),
+  /** When the service entered `state` (the finish time of the first result in it). */
+  since: integer('since').notNull(),
+  lastAt: integer('last_at').notNull(),
+  lastDurationMs: real('last_duration_ms'),
+  lastStatusCode: integer('last_status_code'),
+  lastErrorClass: text('last_error_class'),
+  lastResultId: text('last_result_id').notNull(),
+});
+
+export const localSchema = {
+  jobs,
+  results,
+  counters,
+  incidents,
+  serviceHealth,
+  deliveries,
+  rollups,
+  serviceStatus,
+};
 
 /** Tables this schema owns (plus drizzle's and SQLite's own); anything else marks a foreign file. */
 export const OWN_TABLES: readonly string[] = [
@@ -184,4 +242,6 @@ export const OWN_TABLES: readonly string[] = [
   'incidents',
   'service_health',
   'deliveries',
+  'rollups',
+  'service_status',
 ];

@@ -36,7 +36,9 @@ test('creates the parent folder and a 0600 file, with the pragmas set and the sc
     'incidents',
     'jobs',
     'results',
+    'rollups',
     'service_health',
+    'service_status',
     'sqlite_sequence',
   ]);
 });
