@@ -1,4 +1,5 @@
 import { readConfig } from '../config/file.js';
+import { type HttpOverrides, resolveHttp } from '../config/http-settings.js';
 import { LIMITS } from '../config/limits.js';
 import type { ResolvedService } from '../config/resolve.js';
 import type { MonitorConfig } from '../config/types.js';
@@ -42,6 +43,8 @@ export interface DaemonOptions {
    * before (the CLI launcher) and says what came meanwhile. Default: nothing came.
    */
   takeEarlySignals?: () => { stop: NodeJS.Signals | null; hup: boolean };
+  /** `--http`, `--no-http`, `--http-public` over the config's `http`. Default: the config's. */
+  http?: HttpOverrides;
   /** In-process observers (the benchmark, tests); see DaemonHooks. Default: none. */
   hooks?: DaemonHooks;
 }
@@ -95,6 +98,8 @@ async function run(options: DaemonOptions, closers: Closers): Promise<number> {
   let config = readConfig(configPath);
   registerUriSecrets(config.external_database_uri);
   const env = probeEnvironment(config);
+  // Before anything is acquired: a refused listen address is a usage error, not a half start.
+  const http = resolveHttp(config.http, options.http ?? {}, env);
   let services = loadServices(config, configPath, env, log);
 
   const notifier = closers.add(
