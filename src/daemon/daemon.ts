@@ -17,6 +17,7 @@ import { Closers } from './closers.js';
 import { watchConfig } from './config-watcher.js';
 import { startEngine } from './engine.js';
 import type { DaemonHooks } from './hooks.js';
+import { type LiveView, startHttp } from './http.js';
 import { checkBufferLimit } from './local-buffer.js';
 import { type ProbeEnvironment, probeableServices, probeEnvironment } from './service-env.js';
 import { stopLatch } from './stop-latch.js';
@@ -109,7 +110,7 @@ async function run(options: DaemonOptions, closers: Closers): Promise<number> {
   );
   const { ldb, store, source } = openStorage(config.local_database_path, options, closers);
   logWorkers(config, exportEnabled, collectEnabled, log);
-  const { remote, agent, alerting } = await startEngine(
+  const { remote, agent, alerting, last } = await startEngine(
     config,
     services,
     env,
@@ -117,6 +118,14 @@ async function run(options: DaemonOptions, closers: Closers): Promise<number> {
     options,
     closers,
   );
+
+  // After the engine, before the agent starts: a port in use stops the start (exit 1), so a
+  // systemd unit fails visibly instead of running without the view it was configured with.
+  let live: LiveView | null = null;
+  if (http.enabled) {
+    const parts = { agent, remote, ldb, store, source, last, services: () => services, logger: log };
+    live = await startHttp(http, parts, closers);
+  }
 
   const checkBuffer = () => checkBufferLimit(ldb, config.buffer?.max_rows ?? DEFAULT_MAX_ROWS, log);
   const step = options.hooks?.step;
@@ -150,6 +159,7 @@ async function run(options: DaemonOptions, closers: Closers): Promise<number> {
       services = next.services;
       agent.setServices(services);
       alerting?.reload(config, services);
+      live?.setServices(services);
       remote.configure(config, exportEnabled);
       log.info({ module: 'config', reason, services: services.length }, 'Configuration reloaded.');
       void notifier.status(statusLine());
@@ -265,6 +275,12 @@ function readForReload(
     );
   }
   registerUriSecrets(next.external_database_uri);
+  if (JSON.stringify(next.http ?? null) !== JSON.stringify(current.http ?? null)) {
+    log.warn(
+      { module: 'config' },
+      'http settings changed: they take effect at the next start, not on reload.',
+    );
+  }
   if (next.local_database_path !== current.local_database_path) {
     log.warn(
       { module: 'config' },

@@ -13,7 +13,9 @@ import {
 } from '../db/local/index.js';
 import { RemoteExport } from '../export/remote-export.js';
 import { type Agent, createAgent } from '../jobs/agent.js';
+import { LastResults } from '../live/metrics-hook.js';
 import { createThreadedProber } from '../probe/threaded-prober.js';
+import { composeHooks } from '../queue/record-hooks.js';
 import { type Alerting, startAlerting } from './alerting.js';
 import type { Closers } from './closers.js';
 import type { DaemonOptions } from './daemon.js';
@@ -38,7 +40,7 @@ export async function startEngine(
   { ldb, store, source }: Storage,
   options: DaemonOptions,
   closers: Closers,
-): Promise<{ remote: RemoteExport; agent: Agent; alerting: Alerting | null }> {
+): Promise<{ remote: RemoteExport; agent: Agent; alerting: Alerting | null; last: LastResults }> {
   const log = options.logger;
   const exportEnabled = options.exportEnabled ?? true;
   const collectEnabled = options.collectEnabled ?? true;
@@ -67,6 +69,10 @@ export async function startEngine(
 
   // Before the agent: its closers (the notifier) then close after the drain.
   const alerting = startAlerting(config, services, env, { ldb, store }, log, closers, CLOSE_BOUND_MS);
+  // The result transaction's hooks: the alerts tracker, then the live view's last results.
+  const last = new LastResults();
+  store.setRecordHook(composeHooks([alerting?.tracker, last]));
+  closers.add(store, 'record hooks', (s) => s.setRecordHook(null));
   const collectLog = log.child({ module: 'cleanup' });
   const { step } = hooks;
   const agent = createAgent({
@@ -96,5 +102,5 @@ export async function startEngine(
     if (remote.enabled) await withTimeout(remote.run(), options.finalExportMs ?? 5_000);
   });
 
-  return { remote, agent, alerting };
+  return { remote, agent, alerting, last };
 }
