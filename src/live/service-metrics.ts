@@ -63,46 +63,47 @@ export class ServiceLabels {
 
 const seconds = (ms: number): string => String(ms / 1000);
 
-/** Every per-service family, HELP and TYPE included, for `entries` (one per service). */
-export function renderServiceFamilies(entries: readonly LastResult[], labels: ServiceLabels): string {
-  const out: string[] = [];
-  const lab = entries.map((e) => labels.of(e));
-  const family = (i: number) => {
-    const [name, help] = SERVICE_FAMILIES[i] as readonly [string, string];
-    out.push(`# HELP ${name} ${help}\n# TYPE ${name} gauge\n`);
-    return name;
-  };
-  let name = family(0);
-  entries.forEach((e, i) => {
-    out.push(`${name}{${lab[i]}} ${e.result.ok ? 1 : 0}\n`);
-  });
-  name = family(1);
-  entries.forEach((e, i) => {
-    out.push(`${name}{${lab[i]}} ${STATE_VALUE[e.result.state]}\n`);
-  });
-  name = family(2);
-  entries.forEach((e, i) => {
+type Line = (name: string, labels: string, e: LastResult) => string;
+
+/** One line (or none, or several) per service for each family, in SERVICE_FAMILIES order. */
+const LINES: readonly Line[] = [
+  (name, l, e) => `${name}{${l}} ${e.result.ok ? 1 : 0}\n`,
+  (name, l, e) => `${name}{${l}} ${STATE_VALUE[e.result.state]}\n`,
+  (name, l, e) => {
     const r = e.result;
-    const phases: [string, number | null][] = [
-      ['dns', r.dnsMs],
-      ['connect', r.connectMs],
-      ['tls', r.tlsMs],
-      ['ttfb', r.ttfbMs],
-      ['transfer', r.transferMs],
-      ['total', r.durationMs],
-    ];
-    for (const [phase, ms] of phases) {
-      if (ms !== null) out.push(`${name}{${lab[i]},phase="${phase}"} ${seconds(ms)}\n`);
-    }
-  });
-  name = family(3);
-  entries.forEach((e, i) => {
-    if (e.result.statusCode !== null) out.push(`${name}{${lab[i]}} ${e.result.statusCode}\n`);
-  });
-  name = family(4);
-  entries.forEach((e, i) => {
+    const pre = `${name}{${l},phase="`;
+    let out = '';
+    if (r.dnsMs !== null) out += `${pre}dns"} ${seconds(r.dnsMs)}\n`;
+    if (r.connectMs !== null) out += `${pre}connect"} ${seconds(r.connectMs)}\n`;
+    if (r.tlsMs !== null) out += `${pre}tls"} ${seconds(r.tlsMs)}\n`;
+    if (r.ttfbMs !== null) out += `${pre}ttfb"} ${seconds(r.ttfbMs)}\n`;
+    if (r.transferMs !== null) out += `${pre}transfer"} ${seconds(r.transferMs)}\n`;
+    if (r.durationMs !== null) out += `${pre}total"} ${seconds(r.durationMs)}\n`;
+    return out;
+  },
+  (name, l, e) => (e.result.statusCode === null ? '' : `${name}{${l}} ${e.result.statusCode}\n`),
+  (name, l, e) => {
     const at = e.result.certChainExpiresAt ?? e.result.certExpiresAt;
-    if (at !== null) out.push(`${name}{${lab[i]}} ${seconds(at)}\n`);
-  });
-  return out.join('');
+    return at === null ? '' : `${name}{${l}} ${seconds(at)}\n`;
+  },
+];
+
+/** How many per-service families there are (renderServiceFamily's index range). */
+export const SERVICE_FAMILY_COUNT = LINES.length;
+
+/**
+ * Family `index` of SERVICE_FAMILIES, HELP and TYPE included, for `entries` with their label
+ * texts `labels` (ServiceLabels.of, same order). Built by concatenation: V8 joins the pieces
+ * lazily, measured faster here than an array join.
+ */
+export function renderServiceFamily(
+  index: number,
+  entries: readonly LastResult[],
+  labels: readonly string[],
+): string {
+  const [name, help] = SERVICE_FAMILIES[index] as readonly [string, string];
+  const line = LINES[index] as Line;
+  let out = `# HELP ${name} ${help}\n# TYPE ${name} gauge\n`;
+  for (let i = 0; i < entries.length; i++) out += line(name, labels[i] as string, entries[i] as LastResult);
+  return out;
 }
