@@ -10,6 +10,7 @@ import { maskedConfig, restoreMaskedSecrets } from '../../src/config/masked-secr
 import type { MonitorConfig } from '../../src/config/types.js';
 import { MonitorError } from '../../src/errors.js';
 import { scrub } from '../../src/log/secrets.js';
+import { runMonitor } from '../helpers/cli.js';
 
 const base = {
   local_database_path: '/tmp/x.sqlite3',
@@ -127,4 +128,24 @@ test('config export masks a literal token, shows a reference, and import keeps t
   assert.equal(back.config.http?.token, literal);
   const orphan = restoreMaskedSecrets(ref, shown);
   assert.match(orphan.problems.join('\n'), /http\.token: the value is masked/);
+});
+
+test('config show --json and config export never print a literal token', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'http-show-'));
+  const literal = 'literal-token-0123456789';
+  try {
+    const path = join(dir, 'cfg');
+    writeFileSync(path, JSON.stringify({ ...base, http: { token: literal } }), { mode: 0o600 });
+    for (const args of [
+      ['config', 'show', '--json'],
+      ['config', 'export'],
+    ]) {
+      const r = await runMonitor([...args, '--config-path', path]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.ok(!(r.stdout + r.stderr).includes(literal), args.join(' '));
+      assert.match(r.stdout, /"token": "\*\*\*"/);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
