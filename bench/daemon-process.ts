@@ -17,6 +17,8 @@ export interface DaemonOptions {
   logPath: string;
   /** false adds --no-export (results stay in the local database; nothing is collected). Default true. */
   exportEnabled?: boolean;
+  /** --http ADDR:PORT; default --no-http. */
+  http?: string;
   /** -v count: 3 = warnings and worse (the default here), 4 = info. */
   verbosity?: number;
 }
@@ -43,6 +45,8 @@ export function startDaemon(o: DaemonOptions): DaemonProcess {
     '--config-path',
     o.configPath,
     ...(o.exportEnabled === false ? ['--no-export'] : []),
+    // Several bench daemons may run at once: HTTP only where a section asks for it.
+    ...(o.http ? ['--http', o.http] : ['--no-http']),
   ];
   const log = openSync(o.logPath, 'a');
   let child: ChildProcess;

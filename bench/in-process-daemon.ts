@@ -17,6 +17,8 @@ export interface InProcessOptions {
   drainMs: number;
   /** Default none. */
   hooks?: DaemonHooks;
+  /** --http ADDR:PORT for this daemon. Default: no HTTP server. */
+  http?: string;
 }
 
 export interface InProcessDaemon {
@@ -40,6 +42,8 @@ export async function startInProcess(o: InProcessOptions): Promise<InProcessDaem
     exportEnabled: o.exportEnabled,
     drainMs: o.drainMs,
     signal: abort.signal,
+    // HTTP only where a section asks for it (o.http = ADDR:PORT); several may run at once.
+    http: o.http ? { listen: o.http } : { disabled: true },
     hooks: {
       ...o.hooks,
       started: (running) => {

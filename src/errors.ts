@@ -16,7 +16,8 @@ export type ErrorCode =
   | 'E_ABORTED'
   | 'E_ENV_REF'
   | 'E_ENV_MISSING'
-  | 'E_ENV_FILE';
+  | 'E_ENV_FILE'
+  | 'E_HTTP';
 
 export class MonitorError extends Error {
   readonly code: ErrorCode;

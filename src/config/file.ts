@@ -13,8 +13,10 @@ import {
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ConfigError, errorCode, UsageError } from '../errors.js';
+import { registerSecret } from '../log/secrets.js';
 import { registerChannelSecrets } from './channel-secrets.js';
 import { type DocumentFormat, formatOf, parseText, registerTextSecrets } from './document.js';
+import { isWholeEnvRef } from './env-refs.js';
 import { parseConfig } from './parse.js';
 import { describeFsError, expandPath, homeDir } from './paths.js';
 import { registerServiceSecrets } from './service-secrets.js';
@@ -138,6 +140,8 @@ export function registerConfigSecrets(config: MonitorConfig): void {
     registerServiceSecrets(service);
   }
   for (const channel of Object.values(config.alerts ?? {})) registerChannelSecrets(channel);
+  const token = config.http?.token;
+  if (typeof token === 'string' && !isWholeEnvRef(token)) registerSecret(token);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { maskChannels, restoreChannelSecrets } from './channel-secrets.js';
+import { maskHttpSettings } from './http-validate.js';
 import { serviceKey } from './service-key.js';
 import { maskServiceSecrets, SECRET_MASK } from './service-secrets.js';
 import type { MonitorConfig, ServiceConfig } from './types.js';
@@ -23,6 +24,7 @@ export function maskedConfig(config: MonitorConfig): MonitorConfig {
     services: config.services.map((s) => ({ ...maskServiceSecrets(s), url: maskUri(s.url) })),
     // Only when the file has channels, so an export keeps the file's keys.
     ...(config.alerts === undefined ? {} : { alerts: maskChannels(config.alerts) }),
+    ...(config.http === undefined ? {} : { http: maskHttpSettings(config.http) }),
   };
 }
 
@@ -76,7 +78,29 @@ export function restoreMaskedSecrets(
     );
   }
   const alerts = next.alerts === undefined ? {} : { alerts: channels.alerts };
-  return { config: { ...next, external_database_uri: external, services, ...alerts }, problems };
+  const http = restoreHttpToken(current, next, problems, hint);
+  return {
+    config: { ...next, external_database_uri: external, services, ...alerts, ...http },
+    problems,
+  };
+}
+
+/** A masked `http.token` keeps the current one; with none to keep, it is a problem. */
+function restoreHttpToken(
+  current: MonitorConfig,
+  next: MonitorConfig,
+  problems: string[],
+  hint: string,
+): Partial<MonitorConfig> {
+  if (next.http === undefined || next.http?.token !== SECRET_MASK) return {};
+  const have = current.http?.token;
+  if (typeof have === 'string' && maskHttpSettings(current.http)?.token === SECRET_MASK) {
+    return { http: { ...next.http, token: have } };
+  }
+  problems.push(
+    `http.token: the value is masked (${SECRET_MASK}) and the config has no token to keep it from; ${hint}`,
+  );
+  return {};
 }
 
 /**

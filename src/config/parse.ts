@@ -73,7 +73,7 @@ export function parseConfigReport(raw: unknown): ParseReport {
   if (envFile !== undefined && !stringOrNull(envFile)) {
     problems.push(`env_file must be a string or null, got ${typeName(envFile)}`);
   }
-  const settings = (key: 'runner' | 'export' | 'buffer' | 'alerting') => {
+  const settings = (key: 'runner' | 'export' | 'buffer' | 'alerting' | 'http') => {
     const value = raw[key];
     if (value === undefined || isRecord(value)) return value;
     problems.push(`${key} must be an object, got ${typeName(value)}`);
@@ -102,6 +102,7 @@ export function parseConfigReport(raw: unknown): ParseReport {
     alerts: named('alerts') as CheckableConfig['alerts'],
     maintenance: named('maintenance') as CheckableConfig['maintenance'],
     alerting: settings('alerting'),
+    http: settings('http'),
     services,
   };
   const config =

@@ -150,6 +150,29 @@ export interface BufferSettings {
   max_rows?: number;
 }
 
+/**
+ * The live view's HTTP server in the daemon (docs/live.md). `monitor start --http ADDR:PORT`,
+ * `--no-http` and `--http-public` override these for one run.
+ */
+export interface HttpSettings {
+  /** Serve at all. Default true. */
+  enabled?: boolean;
+  /** HOST:PORT or [IPv6]:PORT to listen on. Default "127.0.0.1:9464" (loopback only). */
+  listen?: string;
+  /**
+   * Bearer token every route but /healthz requires (`Authorization: Bearer TOKEN`); may be a
+   * `${NAME}` reference (environment or env_file). A secret: masked in `config show/export`,
+   * never logged or served. Default none: no token (allowed on loopback only, unless `public`).
+   */
+  token?: string | null;
+  /**
+   * Listening beyond loopback without a token is meant (a status page shared on purpose); the
+   * page then shows names and states only, no URLs. Default false.
+   */
+  public?: boolean;
+  [unknownKey: string]: unknown;
+}
+
 export interface MonitorConfig {
   local_database_path: string;
   /** postgres:// URI, or null/absent to monitor without export. */
@@ -170,6 +193,7 @@ export interface MonitorConfig {
   /** Maintenance windows by name. Default none. */
   maintenance?: Record<string, MaintenanceWindowConfig>;
   alerting?: AlertingSettings;
+  http?: HttpSettings;
   [unknownKey: string]: unknown;
 }
 
@@ -218,6 +242,13 @@ export const ALERT_DEFAULTS = {
   max_age: '24h',
   retry_max: '5m',
   maintenance_timezone: 'UTC',
+} as const;
+
+/** The live view's HTTP defaults, one copy (docs/live.md). */
+export const HTTP_DEFAULTS = {
+  enabled: true,
+  listen: '127.0.0.1:9464',
+  public: false,
 } as const;
 
 /** The request options whose value is a file path (may hold `${NAME}`; relative to the config). */

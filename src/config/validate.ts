@@ -9,6 +9,7 @@ import {
 import { conditionRules } from './condition-rules.js';
 import { checkEnvFile, referenceEnv } from './env-file.js';
 import { expectStatusMessage, tryParseExpectStatus } from './expect-status.js';
+import { httpProblems } from './http-validate.js';
 import { checkLimit, type LimitedField } from './limits.js';
 import { windowProblems } from './maintenance-validate.js';
 import { expandPath } from './paths.js';
@@ -212,6 +213,7 @@ export interface CheckableConfig {
   alerts?: MonitorConfig['alerts'];
   maintenance?: MonitorConfig['maintenance'];
   alerting?: MonitorConfig['alerting'];
+  http?: MonitorConfig['http'];
   services: readonly (ServiceConfig | null)[];
 }
 
@@ -244,6 +246,7 @@ export function configProblems(
     if (uri) problems.push(uri);
   }
   problems.push(...settingsProblems(config));
+  problems.push(...httpProblems(config.http));
   problems.push(...alertSectionProblems(config));
   const channels = Object.keys(config.alerts ?? {});
   const seen = new Map<string, number>();

@@ -1,4 +1,5 @@
 import { readConfig } from '../config/file.js';
+import { type HttpOverrides, resolveHttp } from '../config/http-settings.js';
 import { LIMITS } from '../config/limits.js';
 import type { ResolvedService } from '../config/resolve.js';
 import type { MonitorConfig } from '../config/types.js';
@@ -16,6 +17,7 @@ import { Closers } from './closers.js';
 import { watchConfig } from './config-watcher.js';
 import { startEngine } from './engine.js';
 import type { DaemonHooks } from './hooks.js';
+import { type LiveView, startHttp } from './http.js';
 import { checkBufferLimit } from './local-buffer.js';
 import { type ProbeEnvironment, probeableServices, probeEnvironment } from './service-env.js';
 import { stopLatch } from './stop-latch.js';
@@ -42,6 +44,8 @@ export interface DaemonOptions {
    * before (the CLI launcher) and says what came meanwhile. Default: nothing came.
    */
   takeEarlySignals?: () => { stop: NodeJS.Signals | null; hup: boolean };
+  /** `--http`, `--no-http`, `--http-public` over the config's `http`. Default: the config's. */
+  http?: HttpOverrides;
   /** In-process observers (the benchmark, tests); see DaemonHooks. Default: none. */
   hooks?: DaemonHooks;
 }
@@ -95,6 +99,8 @@ async function run(options: DaemonOptions, closers: Closers): Promise<number> {
   let config = readConfig(configPath);
   registerUriSecrets(config.external_database_uri);
   const env = probeEnvironment(config);
+  // Before anything is acquired: a refused listen address is a usage error, not a half start.
+  const http = resolveHttp(config.http, options.http ?? {}, env);
   let services = loadServices(config, configPath, env, log);
 
   const notifier = closers.add(
@@ -104,7 +110,7 @@ async function run(options: DaemonOptions, closers: Closers): Promise<number> {
   );
   const { ldb, store, source } = openStorage(config.local_database_path, options, closers);
   logWorkers(config, exportEnabled, collectEnabled, log);
-  const { remote, agent, alerting } = await startEngine(
+  const { remote, agent, alerting, last } = await startEngine(
     config,
     services,
     env,
@@ -112,6 +118,14 @@ async function run(options: DaemonOptions, closers: Closers): Promise<number> {
     options,
     closers,
   );
+
+  // After the engine, before the agent starts: a port in use stops the start (exit 1), so a
+  // systemd unit fails visibly instead of running without the view it was configured with.
+  let live: LiveView | null = null;
+  if (http.enabled) {
+    const parts = { agent, remote, ldb, store, source, last, services: () => services, logger: log };
+    live = await startHttp(http, parts, closers);
+  }
 
   const checkBuffer = () => checkBufferLimit(ldb, config.buffer?.max_rows ?? DEFAULT_MAX_ROWS, log);
   const step = options.hooks?.step;
@@ -145,6 +159,7 @@ async function run(options: DaemonOptions, closers: Closers): Promise<number> {
       services = next.services;
       agent.setServices(services);
       alerting?.reload(config, services);
+      live?.setServices(services);
       remote.configure(config, exportEnabled);
       log.info({ module: 'config', reason, services: services.length }, 'Configuration reloaded.');
       void notifier.status(statusLine());
@@ -260,6 +275,12 @@ function readForReload(
     );
   }
   registerUriSecrets(next.external_database_uri);
+  if (JSON.stringify(next.http ?? null) !== JSON.stringify(current.http ?? null)) {
+    log.warn(
+      { module: 'config' },
+      'http settings changed: they take effect at the next start, not on reload.',
+    );
+  }
   if (next.local_database_path !== current.local_database_path) {
     log.warn(
       { module: 'config' },

@@ -13,6 +13,7 @@ import {
 } from '../db/local/index.js';
 import { RemoteExport } from '../export/remote-export.js';
 import { type Agent, createAgent } from '../jobs/agent.js';
+import { LastResults } from '../live/metrics-hook.js';
 import { createRollupHook } from '../live/rollup-hook.js';
 import { createThreadedProber } from '../probe/threaded-prober.js';
 import { composeHooks } from '../queue/record-hooks.js';
@@ -40,7 +41,7 @@ export async function startEngine(
   { ldb, store, source }: Storage,
   options: DaemonOptions,
   closers: Closers,
-): Promise<{ remote: RemoteExport; agent: Agent; alerting: Alerting | null }> {
+): Promise<{ remote: RemoteExport; agent: Agent; alerting: Alerting | null; last: LastResults }> {
   const log = options.logger;
   const exportEnabled = options.exportEnabled ?? true;
   const collectEnabled = options.collectEnabled ?? true;
@@ -69,8 +70,10 @@ export async function startEngine(
 
   // Before the agent: its closers (the notifier) then close after the drain.
   const alerting = startAlerting(config, services, env, { ldb, store }, log, closers, CLOSE_BOUND_MS);
-  // The result transaction's one hook: incidents (when alerting is on), then the live rollups.
-  store.setRecordHook(composeHooks([alerting?.tracker, createRollupHook(ldb.sqlite)]));
+  // The result transaction's one hook: incidents (when alerting is on), the live rollups, and the
+  // last result per service for /metrics.
+  const last = new LastResults();
+  store.setRecordHook(composeHooks([alerting?.tracker, createRollupHook(ldb.sqlite), last]));
   closers.add(store, 'record hooks', (s) => s.setRecordHook(null));
   const collectLog = log.child({ module: 'cleanup' });
   const { step } = hooks;
@@ -101,5 +104,5 @@ export async function startEngine(
     if (remote.enabled) await withTimeout(remote.run(), options.finalExportMs ?? 5_000);
   });
 
-  return { remote, agent, alerting };
+  return { remote, agent, alerting, last };
 }

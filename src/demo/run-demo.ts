@@ -87,7 +87,19 @@ export async function runDemo(options: DemoOptions): Promise<DemoRow[]> {
 
     const child = spawn(
       process.execPath,
-      [BIN, 'start', '--yes', '-vvvv', '--log-format', 'pretty', '--config-path', configPath],
+      // Any free loopback port: the log says which, and a daemon already on 9464 is no obstacle.
+      [
+        BIN,
+        'start',
+        '--yes',
+        '-vvvv',
+        '--log-format',
+        'pretty',
+        '--config-path',
+        configPath,
+        '--http',
+        '127.0.0.1:0',
+      ],
       {
         stdio: ['ignore', 'inherit', 'inherit'],
       },

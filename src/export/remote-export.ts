@@ -33,6 +33,7 @@ export class RemoteExport {
   private key: string | null = null;
   private migrated = false;
   private lastMigrateError: string | null = null;
+  private failed = 0;
 
   /** `incidents`: where changed incidents are read; without it only results are exported. */
   constructor(
@@ -102,14 +103,21 @@ export class RemoteExport {
           );
         }
         this.lastMigrateError = msg;
+        this.failed++;
         return { exported: 0, full: false, setAside: 0, retryAfterMs: MIGRATE_RETRY_MS };
       }
     }
     const outcome = await exporter.exportOnce();
+    if (outcome.retryAfterMs !== null) this.failed++;
     if (outcome.exported > 0) {
       this.logger.info({ module: 'export' }, `Exported ${outcome.exported} records.`);
     }
     return outcome;
+  }
+
+  /** Export runs that failed (PostgreSQL unreachable, refused, timed out) since the start. */
+  get failures(): number {
+    return this.failed;
   }
 
   state(): string {

@@ -55,6 +55,8 @@ export interface Agent {
   /** Stop scheduling, then the runner's two-phase stop (see Runner.stop). */
   stop(options?: { graceMs?: number }): Promise<void>;
   stats(): AgentStats;
+  /** The start-lag histogram at these bounds (ms, ascending): cumulative counts, count, sum. */
+  startLagBuckets(boundsMs: readonly number[]): { cumulative: number[]; count: number; sumMs: number };
   /** Forget start-lag and event-loop samples (after a warm-up). */
   resetLatencyStats(): void;
 }
@@ -163,6 +165,9 @@ export function createAgent(options: AgentOptions): Agent {
         schedulerTicks: s.ticks,
         schedulerErrors: s.tickErrors,
       };
+    },
+    startLagBuckets(boundsMs) {
+      return runner.startLagBuckets(boundsMs);
     },
     resetLatencyStats() {
       runner.resetLatencyStats();

@@ -39,6 +39,25 @@ export class LagHistogram {
     return this.counts.length - 1;
   }
 
+  /**
+   * Prometheus-style buckets: for each bound (ms, ascending) the samples ≤ it, with the count and
+   * the sum (exact to the millisecond the samples were rounded to). One pass over the counters.
+   */
+  cumulative(boundsMs: readonly number[]): { cumulative: number[]; count: number; sumMs: number } {
+    const cumulative = boundsMs.map(() => 0);
+    let seen = 0;
+    let sumMs = 0;
+    let b = 0;
+    for (let i = 0; i < this.counts.length; i++) {
+      const c = this.counts[i]!;
+      while (b < boundsMs.length && i > boundsMs[b]!) cumulative[b++] = seen;
+      seen += c;
+      sumMs += c * i;
+    }
+    while (b < boundsMs.length) cumulative[b++] = seen;
+    return { cumulative, count: this.total, sumMs };
+  }
+
   reset(): void {
     this.counts.fill(0);
     this.total = 0;

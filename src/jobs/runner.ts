@@ -97,6 +97,8 @@ export interface Runner {
    */
   stop(graceMs?: number): Promise<void>;
   stats(): RunnerStats;
+  /** The start-lag histogram at these bounds (ms, ascending); see LagHistogram.cumulative. */
+  startLagBuckets(boundsMs: readonly number[]): { cumulative: number[]; count: number; sumMs: number };
   /** Forget the start-lag and event-loop samples (e.g. after a warm-up). */
   resetLatencyStats(): void;
 }
@@ -288,6 +290,9 @@ export function createRunner(options: RunnerOptions): Runner {
     stats() {
       const n = notify?.counters ?? { notifyAccepted: 0, notifyRetries: 0, notifyFailed: 0 };
       return statsOf({ ...counters, ...n }, probes, writer, loopDelay, overload);
+    },
+    startLagBuckets(boundsMs) {
+      return probes.lag.cumulative(boundsMs);
     },
     resetLatencyStats() {
       probes.lag.reset();

@@ -109,7 +109,7 @@ test('yes | monitor start: starts monitoring, then SIGTERM stops it with exit 0'
   const yes = spawn('yes', [], { stdio: ['ignore', 'pipe', 'ignore'] });
   const child = spawn(
     process.execPath,
-    [MONITOR_BIN, 'start', '--log-format', 'json', '-vvvv', '--config-path', cfg.configPath],
+    [MONITOR_BIN, 'start', '--no-http', '--log-format', 'json', '-vvvv', '--config-path', cfg.configPath],
     { stdio: [yes.stdout, 'ignore', 'pipe'] },
   );
   try {

@@ -34,6 +34,8 @@ test('runDaemon in-process: its hooks see the parts it runs, its abort signal st
     logger: silentLogger(),
     signal: abort.signal,
     drainMs: 2000,
+    // Tests run side by side: the default 127.0.0.1:9464 is not theirs to take.
+    http: { disabled: true },
     hooks: {
       prober: (real) => ({
         probe: (service, options) => {

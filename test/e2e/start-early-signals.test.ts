@@ -50,7 +50,17 @@ test('SIGHUP then SIGTERM at early moments of monitor start: exit 0, no lock lef
     for (const delay of [0, 50, 200, 500]) {
       const child = spawn(
         process.execPath,
-        [MONITOR_BIN, 'start', '--yes', '--log-format', 'json', '-vvvv', '--config-path', cfg.configPath],
+        [
+          MONITOR_BIN,
+          'start',
+          '--no-http',
+          '--yes',
+          '--log-format',
+          'json',
+          '-vvvv',
+          '--config-path',
+          cfg.configPath,
+        ],
         { stdio: ['ignore', 'pipe', 'pipe'] },
       );
       let out = '';

@@ -9,7 +9,7 @@ function startRaw(args: string[]): {
   /** Waits until `until` was printed (when given, at most 30 s), then `ms`, then sends SIGTERM. */
   wait(ms: number, until?: RegExp): Promise<{ out: string; code: number | null }>;
 } {
-  const child = spawn(process.execPath, [MONITOR_BIN, 'start', ...args], {
+  const child = spawn(process.execPath, [MONITOR_BIN, 'start', '--no-http', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -36,9 +36,13 @@ function startRaw(args: string[]): {
 test('no services: refused with one line and exit 2', () => {
   const cfg = tempConfig({ external_database_uri: null, services: [] });
   try {
-    const r = spawnSync(process.execPath, [MONITOR_BIN, 'start', '--yes', '--config-path', cfg.configPath], {
-      encoding: 'utf8',
-    });
+    const r = spawnSync(
+      process.execPath,
+      [MONITOR_BIN, 'start', '--no-http', '--yes', '--config-path', cfg.configPath],
+      {
+        encoding: 'utf8',
+      },
+    );
     assert.equal(r.status, 2);
     assert.match(r.stderr, /no services in .*monitor config services add/);
     assert.equal(r.stderr.trim().split('\n').length, 1);
@@ -53,7 +57,7 @@ test('a bad MONITOR_SQLITE_MAX_PAGE_COUNT: refused with one line naming it, exit
     for (const bad of ['0', '-5', '1.5', 'lots']) {
       const r = spawnSync(
         process.execPath,
-        [MONITOR_BIN, 'start', '--yes', '--config-path', cfg.configPath],
+        [MONITOR_BIN, 'start', '--no-http', '--yes', '--config-path', cfg.configPath],
         {
           encoding: 'utf8',
           env: { ...process.env, MONITOR_SQLITE_MAX_PAGE_COUNT: bad },

@@ -139,9 +139,13 @@ test('a second monitor start on the same local database is refused within 1 s wi
     await first.waitFor(/Starting Agent worker/);
 
     const t0 = Date.now();
-    const second = spawn(process.execPath, [MONITOR_BIN, 'start', '--yes', '--config-path', cfg.configPath], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const second = spawn(
+      process.execPath,
+      [MONITOR_BIN, 'start', '--no-http', '--yes', '--config-path', cfg.configPath],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let err = '';
     second.stderr.on('data', (b: Buffer) => {
       err += b.toString();

@@ -115,7 +115,7 @@ test('a corrupt or foreign file at the local database path: clear error, non-zer
       const hash = createHash('sha256').update(readFileSync(cfg.dbPath)).digest('hex');
       const r = spawnSync(
         process.execPath,
-        [MONITOR_BIN, 'start', '--yes', '--config-path', cfg.configPath],
+        [MONITOR_BIN, 'start', '--no-http', '--yes', '--config-path', cfg.configPath],
         {
           encoding: 'utf8',
           timeout: 20_000,

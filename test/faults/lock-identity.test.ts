@@ -8,9 +8,13 @@ import { serviceConfig } from '../helpers/services.js';
 
 /** `monitor start` on `configPath`, expected to be refused: its exit code and stderr. */
 async function refusedStart(configPath: string): Promise<{ code: number | null; err: string }> {
-  const child = spawn(process.execPath, [MONITOR_BIN, 'start', '--yes', '--config-path', configPath], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [MONITOR_BIN, 'start', '--no-http', '--yes', '--config-path', configPath],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let err = '';
   child.stderr.on('data', (b: Buffer) => {
     err += b.toString();

@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, type Stats, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { withoutHttp } from './daemon.js';
 
 /** <repo>/bin/monitor.js, resolved from dist/test/helpers so the cwd does not matter. */
 export const MONITOR_BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../../bin/monitor.js');
@@ -37,7 +38,9 @@ export function runMonitor(args: readonly string[], options: RunOptions = {}): P
   if (options.env?.['MONITOR_DEBUG'] === undefined) delete env['MONITOR_DEBUG'];
   const timeoutMs = options.timeoutMs ?? 30_000;
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [MONITOR_BIN, ...args], {
+    // `start` without --http/--no-http gets --no-http: tests run side by side (see withoutHttp).
+    const argv = args[0] === 'start' ? withoutHttp(args) : [...args];
+    const child = spawn(process.execPath, [MONITOR_BIN, ...argv], {
       env,
       cwd: options.cwd,
       stdio: ['pipe', 'pipe', 'pipe'],

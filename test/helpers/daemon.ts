@@ -23,6 +23,16 @@ export interface DaemonProcess {
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<{ code: number | null; elapsedMs: number }>;
 }
 
+/**
+ * `--no-http` unless `args` choose (--http, --no-http): the default 127.0.0.1:9464 would be taken
+ * by whichever of the daemons that tests run side by side came first.
+ */
+export function withoutHttp(args: readonly string[]): string[] {
+  return args.some((a) => a === '--no-http' || a === '--http' || a.startsWith('--http='))
+    ? [...args]
+    : [...args, '--no-http'];
+}
+
 /** `monitor start --yes --log-format json -vvvv --config-path P [...extra]` as a real child process. */
 export function startDaemon(
   configPath: string,
@@ -31,7 +41,17 @@ export function startDaemon(
 ): DaemonProcess {
   const child = spawn(
     process.execPath,
-    [MONITOR_BIN, 'start', '--yes', '--log-format', 'json', '-vvvvv', '--config-path', configPath, ...extra],
+    [
+      MONITOR_BIN,
+      'start',
+      '--yes',
+      '--log-format',
+      'json',
+      '-vvvvv',
+      '--config-path',
+      configPath,
+      ...withoutHttp(extra),
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
   );
   let out = '';

@@ -1,5 +1,6 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { maskChannels } from '../../config/channel-secrets.js';
+import { maskHttpSettings } from '../../config/http-validate.js';
 import { type ConfigPathArgs, type JsonArgs, withJson } from '../options.js';
 import { databasesJson, databasesTable, servicesJson, servicesTable } from '../output/config-tables.js';
 import { printJson, printLine } from '../output/write.js';
@@ -20,6 +21,7 @@ export const configShowCommand: CommandModule<object, ShowArgs> = {
         ...databasesJson(config),
         services: servicesJson(config.services),
         ...(config.alerts === undefined ? {} : { alerts: maskChannels(config.alerts) }),
+        ...(config.http === undefined ? {} : { http: maskHttpSettings(config.http) }),
       });
       return;
     }

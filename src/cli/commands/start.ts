@@ -35,6 +35,9 @@ interface StartArgs {
   'log-format': LogFormat;
   'log-level'?: (typeof LOG_LEVELS)[number];
   'drain-timeout': number;
+  /** ADDR:PORT, or false for --no-http. */
+  http?: string | false;
+  'http-public': boolean;
 }
 
 export const startCommand: CommandModule<object, StartArgs> = {
@@ -80,6 +83,16 @@ export const startCommand: CommandModule<object, StartArgs> = {
         default: 10,
         describe: 'Seconds SIGTERM waits for in-flight probes before cancelling them.',
       })
+      .option('http', {
+        type: 'string',
+        describe:
+          'Serve the live view (/metrics, /api, the page) on ADDR:PORT (default: http.listen, 127.0.0.1:9464); --no-http serves nothing.',
+      })
+      .option('http-public', {
+        type: 'boolean',
+        default: false,
+        describe: 'Allow --http beyond loopback without http.token (a page shared on purpose; URLs hidden).',
+      })
       .check((a) => {
         const d = a['drain-timeout'];
         if (typeof d !== 'number' || !Number.isFinite(d) || d < 0 || d > 600) {
@@ -112,6 +125,11 @@ export const startCommand: CommandModule<object, StartArgs> = {
       collectEnabled: args.collect,
       drainMs: args['drain-timeout'] * 1000,
       localMaxPageCount,
+      http: {
+        listen: typeof args.http === 'string' ? args.http : undefined,
+        disabled: args.http === false,
+        public: args['http-public'],
+      },
       takeEarlySignals: handOver,
     });
     // Everything is closed or was given up after its bound (a hung PostgreSQL socket, say):
