@@ -8,15 +8,17 @@ import { oldestUnexportedAt, takesWrites } from '../db/local/export-backlog.js';
 import { COUNTER, type LocalDatabase, type LocalJobStore, readCounters } from '../db/local/index.js';
 import type { RemoteExport } from '../export/remote-export.js';
 import type { Agent } from '../jobs/agent.js';
+import { cachedStatus } from '../live/cached-status.js';
 import type { HealthSource, MonitorHealth } from '../live/health.js';
 import { START_LAG_BOUNDS_MS } from '../live/health-metrics.js';
-import { lastResultsStatus } from '../live/last-results.js';
 import { MetricsText } from '../live/metrics.js';
 import type { LastResults } from '../live/metrics-hook.js';
 import { apiRoutes } from '../live/routes-api.js';
 import { healthRoutes } from '../live/routes-health.js';
 import { metricsRoutes } from '../live/routes-metrics.js';
+import { pageRoutes } from '../live/routes-page.js';
 import { startLiveServer } from '../live/server.js';
+import { createStatusSource } from '../live/status-source.js';
 import type { StatusSource } from '../live/types.js';
 import type { Logger } from '../log/logger.js';
 import type { ExportSource } from '../queue/store.js';
@@ -35,7 +37,7 @@ export interface HttpParts {
   source: ExportSource;
   last: LastResults;
   services: () => readonly ResolvedService[];
-  /** The rollups' source once wired; default: the last results only. */
+  /** Default: the local rollups joined with the configured services (src/live/status-source.ts). */
   status?: StatusSource;
   logger: Logger;
 }
@@ -52,7 +54,9 @@ export async function startHttp(
 ): Promise<LiveView> {
   const health = healthSource(parts);
   const metrics = new MetricsText(parts.last, health, { hideUrls: http.public });
-  const status = parts.status ?? lastResultsStatus(parts.last, parts.services);
+  const status = cachedStatus(
+    parts.status ?? createStatusSource({ sqlite: parts.ldb.sqlite, services: parts.services }),
+  );
   const server = await startLiveServer({
     host: http.host,
     port: http.port,
@@ -62,6 +66,7 @@ export async function startHttp(
       ...healthRoutes(health),
       ...metricsRoutes(metrics),
       ...apiRoutes(() => status, { hideUrls: http.public }),
+      ...pageRoutes(() => status, { public: http.public }),
     ],
   });
   closers.add(server, 'HTTP server', (s) => s.close(CLOSE_GRACE_MS), CLOSE_GRACE_MS + 1_000);

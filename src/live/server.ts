@@ -17,6 +17,11 @@ export interface Route {
   /** Matched against the raw request path (no decoding, no dot-segment removal). */
   path: string | RegExp;
   handler: (ctx: RouteContext, res: ServerResponse) => void | Promise<void>;
+  /**
+   * The token may come as `?token=` too: a browser cannot add a header to a page it opens (the
+   * status page then sends it as a bearer header itself). Default false.
+   */
+  queryToken?: boolean;
   /** Served without the token (liveness only). Default false. */
   open?: boolean;
 }
@@ -84,7 +89,7 @@ async function handle(
   req: IncomingMessage,
   res: ServerResponse,
   routes: readonly Route[],
-  authorized: (req: IncomingMessage) => boolean,
+  authorized: (req: IncomingMessage, queryToken: string | null) => boolean,
 ): Promise<void> {
   const raw = req.url ?? '/';
   const q = raw.indexOf('?');
@@ -101,7 +106,7 @@ async function handle(
     if (found) break;
   }
   // The token before anything else: without it, not even whether a path exists is told.
-  if (!found?.route.open && !authorized(req)) {
+  if (!found?.route.open && !authorized(req, found?.route.queryToken ? query.get('token') : null)) {
     sendText(res, 401, 'unauthorized: send Authorization: Bearer TOKEN', {
       'www-authenticate': 'Bearer realm="monitor"',
     });

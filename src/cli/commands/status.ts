@@ -11,12 +11,14 @@ import type { ServiceStatus } from '../../live/types.js';
 import { type ConfigPathArgs, type JsonArgs, withConfigPath, withJson } from '../options.js';
 import { statusExitCode, statusTable } from '../output/status-table.js';
 import { printJson, printLine } from '../output/write.js';
+import { statusFromDaemon } from '../status-api.js';
 import { strictCommand } from './config-common.js';
 
 /**
- * `monitor status`: every service's state, since when, its last check, latency and uptime, read
- * from the local database's rollups — read-only, so it never creates the file and is safe beside
- * a running daemon (WAL: a reader does not hold up the writer).
+ * `monitor status`: every service's state, since when, its last check, latency and uptime, from
+ * the running daemon's API (GET /api/status) when it answers, else from the local database's
+ * rollups — read-only, so it never creates the file and is safe beside a running daemon (WAL: a
+ * reader does not hold up the writer).
  */
 
 interface StatusArgs extends ConfigPathArgs, JsonArgs {
@@ -59,6 +61,17 @@ function read(sqlite: Database.Database | null, services: readonly LiveService[]
   return createStatusSource({ sqlite, services: () => services }).status();
 }
 
+/** The daemon's answer for these services, in their order; null when it did not answer. */
+async function live(
+  config: MonitorConfig,
+  services: readonly LiveService[],
+): Promise<ServiceStatus[] | null> {
+  const all = await statusFromDaemon(config);
+  if (all === null) return null;
+  const byKey = new Map(all.map((s) => [s.key, s]));
+  return services.map((s) => byKey.get(s.key) ?? noData([s])[0]!) as ServiceStatus[];
+}
+
 function draw(list: readonly ServiceStatus[], json: boolean, note: string | null): number {
   if (json) printJson({ services: list });
   else {
@@ -78,11 +91,13 @@ async function handler(args: ArgumentsCamelCase<StatusArgs>): Promise<void> {
   const note =
     sqlite === null ? `No local database at ${tildePath(path)} yet: no service has been probed.` : null;
   try {
+    // The running daemon first (its view is the freshest), else the database read-only.
+    const current = async () => (await live(config, services)) ?? read(sqlite, services);
     if (!args.watch) {
-      process.exitCode = draw(read(sqlite, services), args.json, note);
+      process.exitCode = draw(await current(), args.json, note);
       return;
     }
-    await watch(() => draw(read(sqlite, services), args.json, note), args.json);
+    await watch(async () => draw(await current(), args.json, note), args.json);
     process.exitCode = 0;
   } finally {
     sqlite?.close();
@@ -90,7 +105,7 @@ async function handler(args: ArgumentsCamelCase<StatusArgs>): Promise<void> {
 }
 
 /** Redraw every WATCH_MS until SIGINT (or SIGTERM); the screen is cleared only on a terminal. */
-async function watch(drawOnce: () => number, json: boolean): Promise<void> {
+async function watch(drawOnce: () => Promise<number>, json: boolean): Promise<void> {
   const clear = process.stdout.isTTY && !json;
   let stop: () => void = () => {};
   const stopped = new Promise<void>((resolve) => {
@@ -101,7 +116,7 @@ async function watch(drawOnce: () => number, json: boolean): Promise<void> {
   try {
     for (;;) {
       if (clear) process.stdout.write('\x1b[H\x1b[2J');
-      drawOnce();
+      await drawOnce();
       let timer: NodeJS.Timeout | undefined;
       const tick = new Promise<'tick'>((resolve) => {
         timer = setTimeout(() => resolve('tick'), WATCH_MS);
