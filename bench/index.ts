@@ -18,6 +18,9 @@
  *             with 1 % of services flapping (CPU, start lag, on time side by side), then one origin
  *             of --burst services (1,000) down at once: time until every `down` event was accepted
  *             (issue 15; not run by default: ask for it by name)
+ *   10k-live  [monitor start] the 10k run twice: --no-http, then the HTTP server on a free loopback
+ *             port scraped (/metrics) and its page loaded (/, /api/status) every 5 s: CPU, start lag,
+ *             on time side by side, request times and sizes (issue 16; not run by default)
  *   max       [monitor start] services raised until on time < 99.9 % or gap p99 > 250 ms, over 32
  *             origins (--from --step --to --origins), ratio to a raw loop measured in the same run
  *   overload  [monitor start] 1.0× and 1.5× the capacity (--capacity N, else a short search with
@@ -30,7 +33,8 @@
  *   agent     ad hoc, in-process, for profiling: N services (--services, --postgres 1, --local-export 0)
  *   prober    ad hoc: the prober alone in a closed loop (in-thread, threaded) vs a bare undici loop
  * --quick shrinks every section to a smoke run (10k: 500 services for 20 s; 10k-conditions: two of
- * those; 10k-alerts: two of those and a burst of 100) and writes to a temp dir, not bench/results.
+ * those; 10k-alerts: two of those and a burst of 100; 10k-live: two of those) and writes to a
+ * temp dir, not bench/results.
  * With more than one section, each runs in a process of its own: the in-process sections measure
  * the bench's own process, which would otherwise carry what the sections before it left behind.
  */
@@ -71,6 +75,7 @@ function usage(): string {
     'usage: npm run bench -- [section…] [--quick] [--name value…]',
     `sections: ${Object.keys(sections).join(', ')}`,
     `default: ${DEFAULT_SECTIONS.join(', ')}`,
+    'by name only: 10k-alerts (issue 15), 10k-live (issue 16: --no-http vs /metrics and the page every 5 s)',
     'options: --services --seconds --warmup --origins --concurrency --per-origin',
     '         --from --step --to (max), --rows --batch-size (export),',
     '         --capacity --search-seconds (overload), --burst --burst-limit (10k-alerts),',

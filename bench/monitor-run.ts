@@ -17,7 +17,12 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ResolvedService } from '../src/config/resolve.js';
 import type { AlertChannelConfig } from '../src/config/types.js';
-import { createDatabaseOn, type EmbeddedServer, startEmbeddedPostgres } from '../test/helpers/pg.js';
+import {
+  createDatabaseOn,
+  type EmbeddedServer,
+  freePort,
+  startEmbeddedPostgres,
+} from '../test/helpers/pg.js';
 import { type DaemonProcess, startDaemon } from './daemon-process.js';
 import { gapStats } from './gaps.js';
 import { readLocalRows } from './local-rows.js';
@@ -56,6 +61,8 @@ export interface MonitorRunOptions {
   behaviour?: TargetBehaviour;
   /** Runs from the window's start (e.g. a PostgreSQL outage); awaited before the window's end. */
   scenario?: RunScenario;
+  /** The daemon's HTTP server on a free 127.0.0.1 port (true) or --no-http (false, the default). */
+  http?: boolean;
 }
 
 /** What a scenario can reach while the daemon runs. */
@@ -66,6 +73,8 @@ export interface Rig {
   target: Target;
   /** The daemon's SQLite file: read it (read-only) only in `after`, once the daemon exited. */
   localDatabasePath: string;
+  /** http://127.0.0.1:PORT of the daemon's HTTP server, or null with --no-http. */
+  httpBase: string | null;
   /** The measured window, epoch ms. */
   t0: number;
   t1: number;
@@ -139,10 +148,12 @@ export async function runMonitor(o: MonitorRunOptions): Promise<MonitorRun> {
     say(
       `${o.services} services every ${intervalSec} s over ${origins} origin(s), export ${o.postgres ? 'on' : 'off'}`,
     );
+    const http = o.http ? `127.0.0.1:${await freePort()}` : undefined;
     daemon = startDaemon({
       configPath: config.path,
       logPath: join(dir, 'monitor.log'),
       exportEnabled: o.postgres,
+      http,
     });
     const readySeconds = await waitReady(target, daemon, o.services, 60_000 + o.services * 2);
     say(`ready after ${readySeconds ?? 'more than the limit of'} s; warm-up ${warmupSeconds} s`);
@@ -156,6 +167,7 @@ export async function runMonitor(o: MonitorRunOptions): Promise<MonitorRun> {
       services: config.services,
       target,
       localDatabasePath: config.localDatabasePath,
+      httpBase: http ? `http://${http}` : null,
       t0,
       t1,
     };

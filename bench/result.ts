@@ -39,6 +39,7 @@ export const SECTION_ORDER = [
   '10k',
   '10k-conditions',
   '10k-alerts',
+  '10k-live',
   'max',
   'overload',
   'export',

@@ -8,6 +8,7 @@ import { agentBench } from './agent.js';
 import { alertsBench } from './alerts.js';
 import { conditionsBench } from './conditions.js';
 import { exportBench } from './export.js';
+import { liveBench } from './live.js';
 import { maxBench } from './max.js';
 import { outageBench } from './outage.js';
 import { outageProcessBench } from './outage-process.js';
@@ -76,6 +77,14 @@ export const sections: Record<string, Section> = {
       warmupSeconds: pick(o, 'warmup', 10, 5, q),
       burst: pick(o, 'burst', 1000, 100, q),
       burstLimitSeconds: pick(o, 'burst-limit', 120, 60, q),
+    }),
+  /** Not in DEFAULT_SECTIONS: two 10k runs (~5 min), asked for by name (issue 16). */
+  '10k-live': (o, q) =>
+    liveBench({
+      services: pick(o, 'services', 10_000, 500, q),
+      seconds: pick(o, 'seconds', 120, 20, q),
+      warmupSeconds: pick(o, 'warmup', 10, 5, q),
+      origins: o['origins'],
     }),
   max: (o, q) =>
     maxBench({
