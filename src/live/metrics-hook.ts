@@ -18,12 +18,6 @@ export class LastResults implements RecordHook {
   private readonly last = new Map<string, LastResult>();
   private staged: ProbeResult[] = [];
   private changes = 0;
-  private readonly listeners: ((entry: LastResult) => void)[] = [];
-
-  /** Called with each service's new last result as its transaction commits. */
-  onSet(listener: (entry: LastResult) => void): void {
-    this.listeners.push(listener);
-  }
 
   mark(): void {}
 
@@ -37,9 +31,7 @@ export class LastResults implements RecordHook {
       // A batch may hold an older slot after a newer one (retries, a backlog): keep the newest.
       if (had && had.result.scheduledAt > r.scheduledAt) continue;
       const since = had && had.result.state === r.state ? had.since : r.finishedAt;
-      const entry = { result: r, since };
-      this.last.set(r.serviceKey, entry);
-      for (const l of this.listeners) l(entry);
+      this.last.set(r.serviceKey, { result: r, since });
     }
     if (this.staged.length > 0) this.changes++;
     this.staged = [];

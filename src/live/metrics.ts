@@ -1,14 +1,7 @@
 import type { HealthSource } from './health.js';
 import { createHealthRegistry, renderStartLag } from './health-metrics.js';
-import type { LastResult, LastResults } from './metrics-hook.js';
-import { familyHeader, renderServiceLines, SERVICE_FAMILY_COUNT, ServiceLabels } from './service-metrics.js';
-
-/**
- * After a scrape, each service's lines are made as its results commit (≤ 25 µs a result, measured cold at 10,000), so the
- * next scrape only copies bytes; with no scrape for this long, that stops. 5 minutes: longer than
- * any sane scrape interval.
- */
-const PRERENDER_AFTER_SCRAPE_MS = 5 * 60_000;
+import type { LastResults } from './metrics-hook.js';
+import { renderServiceFamily, SERVICE_FAMILY_COUNT, ServiceLabels } from './service-metrics.js';
 
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
@@ -34,13 +27,6 @@ export class MetricsText {
   private rendering: Promise<Buffer> | null = null;
   /** Main-thread time of the last render, ms (the slices summed; for the benchmark and tests). */
   lastRenderMs = 0;
-  /**
-   * Each service's lines, rendered when its result is committed rather than at the scrape: the
-   * same work, spread over the result batches instead of one block of the event loop per scrape
-   * (a scrape of 10,000 services was 145–217 ms of main thread rendering them all at once).
-   */
-  private readonly lines = new Map<string, { result: LastResult['result']; lines: Buffer[] }>();
-  private scrapedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly last: LastResults,
@@ -49,16 +35,11 @@ export class MetricsText {
   ) {
     this.health = createHealthRegistry(source);
     this.labels = new ServiceLabels(options.hideUrls ?? false);
-    // Only while someone scrapes: a monitor nobody scrapes pays nothing per result.
-    last.onSet((e) => {
-      if (this.now() - this.scrapedAt < PRERENDER_AFTER_SCRAPE_MS) this.linesOf(e);
-    });
     this.cacheMs = options.cacheMs ?? 1000;
     this.now = options.now ?? Date.now;
   }
 
   body(): Promise<Buffer> {
-    this.scrapedAt = this.now();
     const c = this.cached;
     if (c && this.now() - c.at < this.cacheMs) return Promise.resolve(c.body);
     this.rendering ??= this.render().finally(() => {
@@ -71,29 +52,7 @@ export class MetricsText {
   retain(keys: ReadonlySet<string>): void {
     this.last.retain(keys);
     this.labels.retain(keys);
-    for (const key of this.lines.keys()) if (!keys.has(key)) this.lines.delete(key);
     this.cached = null;
-  }
-
-  /**
-   * Kept as bytes: a scrape then only copies them (Buffer.concat), where joining 100,000 template
-   * strings and encoding the result still cost ~195 ms at 10,000 services.
-   */
-  private linesOf(e: LastResult): Buffer[] {
-    const had = this.lines.get(e.result.serviceKey);
-    if (had !== undefined && had.result === e.result) return had.lines;
-    // One allocation per service: its families' lines in one buffer, each family a view of it.
-    const texts = renderServiceLines(e, this.labels.of(e));
-    const all = Buffer.from(texts.join(''), 'utf8');
-    const lines: Buffer[] = [];
-    let at = 0;
-    for (const t of texts) {
-      const n = Buffer.byteLength(t, 'utf8');
-      lines.push(all.subarray(at, at + n));
-      at += n;
-    }
-    this.lines.set(e.result.serviceKey, { result: e.result, lines });
-    return lines;
   }
 
   /**
@@ -115,16 +74,11 @@ export class MetricsText {
     const healthText = await this.health.registry.metrics();
     busyMs += performance.now() - t0;
     const parts = [timed(() => Buffer.from(healthText + renderStartLag(h.startLag), 'utf8'))];
-    const lines = timed(() => Array.from(this.last.values(), (e) => this.linesOf(e)));
+    const entries = [...this.last.values()];
+    const labels = timed(() => entries.map((e) => this.labels.of(e)));
     for (let i = 0; i < SERVICE_FAMILY_COUNT; i++) {
       await new Promise<void>((resolve) => setImmediate(resolve));
-      parts.push(
-        timed(() => {
-          const family: Buffer[] = [Buffer.from(familyHeader(i), 'utf8')];
-          for (const l of lines) family.push(l[i] as Buffer);
-          return Buffer.concat(family);
-        }),
-      );
+      parts.push(timed(() => Buffer.from(renderServiceFamily(i, entries, labels), 'utf8')));
     }
     const body = timed(() => Buffer.concat(parts));
     this.lastRenderMs = busyMs;

@@ -91,22 +91,6 @@ const LINES: readonly Line[] = [
 /** How many per-service families there are (renderServiceFamily's index range). */
 export const SERVICE_FAMILY_COUNT = LINES.length;
 
-/** A service's lines of every family (SERVICE_FAMILIES order), for `labels` (ServiceLabels.of). */
-export function renderServiceLines(entry: LastResult, labels: string): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < LINES.length; i++) {
-    const [name] = SERVICE_FAMILIES[i] as readonly [string, string];
-    out.push((LINES[i] as Line)(name, labels, entry));
-  }
-  return out;
-}
-
-/** The HELP and TYPE lines of family `index`. */
-export function familyHeader(index: number): string {
-  const [name, help] = SERVICE_FAMILIES[index] as readonly [string, string];
-  return `# HELP ${name} ${help}\n# TYPE ${name} gauge\n`;
-}
-
 /**
  * Family `index` of SERVICE_FAMILIES, HELP and TYPE included, for `entries` with their label
  * texts `labels` (ServiceLabels.of, same order). Built by concatenation: V8 joins the pieces

@@ -77,22 +77,16 @@ function record(last: LastResults, results: ProbeResult[]): void {
 
 test('10,000 services: one render, parsed by a Prometheus text parser, every series there', async (t) => {
   const last = new LastResults();
+  record(
+    last,
+    Array.from({ length: 10_000 }, (_, i) => result(i)),
+  );
   let now = 0;
-  // As in a scraped daemon: after a first scrape, each service's lines are made when its result
-  // commits, not at the next scrape.
   const metrics = new MetricsText(
     last,
     { health: () => ({ ...health, services: 10_000 }) },
     { now: () => now },
   );
-  await metrics.body();
-  now = 1_001;
-  const c0 = performance.now();
-  record(
-    last,
-    Array.from({ length: 10_000 }, (_, i) => result(i)),
-  );
-  const commitMs = performance.now() - c0;
   const t0 = performance.now();
   const body = await metrics.body();
   const firstMs = performance.now() - t0;
@@ -101,7 +95,7 @@ test('10,000 services: one render, parsed by a Prometheus text parser, every ser
   const again = await metrics.body();
   const cachedMs = performance.now() - t1;
   assert.equal(again, body, 'within the cache period the same rendered text is served');
-  now = 2_002;
+  now = 1_001;
   const t2 = performance.now();
   const third = await metrics.body();
   const secondRenderMs = performance.now() - t2;
@@ -110,7 +104,7 @@ test('10,000 services: one render, parsed by a Prometheus text parser, every ser
   // Printed, not asserted (no timed assertions): main-thread time summed over the slices, and
   // the wall time of the render with its turns of the event loop.
   t.diagnostic(
-    `/metrics at 10,000 services (${(body.length / 1e6).toFixed(1)} MB): committing 10,000 results ${commitMs.toFixed(1)} ms (their lines made then), first render ${firstBusyMs.toFixed(1)} ms main thread (${firstMs.toFixed(1)} ms wall), cached ${cachedMs.toFixed(2)} ms, next render ${secondBusyMs.toFixed(1)} ms main thread (${secondRenderMs.toFixed(1)} ms wall)`,
+    `/metrics at 10,000 services (${(body.length / 1e6).toFixed(1)} MB): first render ${firstBusyMs.toFixed(1)} ms main thread (${firstMs.toFixed(1)} ms wall), cached ${cachedMs.toFixed(2)} ms, next render ${secondBusyMs.toFixed(1)} ms main thread (${secondRenderMs.toFixed(1)} ms wall)`,
   );
 
   const families = parsePrometheusTextFormat(body.toString('utf8'));
