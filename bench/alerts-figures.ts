@@ -2,7 +2,7 @@
  * The pure figures of `10k-alerts` (bench/alerts.ts): what the receiver got during the window,
  * the burst of a whole origin going down, and the two runs side by side with the goals of issue 15.
  */
-import { ratio } from './conditions.js';
+import { RUN_FIGURES, ratio } from './conditions.js';
 import { quantile } from './gaps.js';
 import type { Received } from './receiver.js';
 import type { Goal, Scalar } from './result.js';
@@ -16,19 +16,7 @@ export const ALERTS_GOALS = {
 
 /** The figures of each run shown side by side (`plain.X`, `alerts.X`). */
 const PER_RUN = [
-  'scheduled',
-  'executed',
-  'onTimePct',
-  'startLagP50Ms',
-  'startLagP99Ms',
-  'arrivalLagP99Ms',
-  'gapDeviationP99Ms',
-  'daemonCpuPct',
-  'daemonRssMaxMB',
-  'daemonHwmMB',
-  'probesPerSecond',
-  'remoteRows',
-  'remoteDuplicateSlots',
+  ...RUN_FIGURES,
   'incidentsOpened',
   'incidentsResolved',
   'deliveriesAccepted',

@@ -27,8 +27,8 @@ export const CONDITIONS_GOALS = {
   onTimeDropPp: 0.1,
 } as const;
 
-/** The figures of each run shown side by side (`plain.X`, `conditions.X`). */
-const PER_RUN = [
+/** The load figures every back-to-back comparison shows for each of its two runs. */
+export const RUN_FIGURES = [
   'scheduled',
   'executed',
   'onTimePct',
@@ -42,6 +42,11 @@ const PER_RUN = [
   'probesPerSecond',
   'remoteRows',
   'remoteDuplicateSlots',
+] as const;
+
+/** The figures of each run shown side by side (`plain.X`, `conditions.X`). */
+const PER_RUN = [
+  ...RUN_FIGURES,
   'probedRows',
   'rowsNotAsExpected',
   'conditionTexts',

@@ -3,7 +3,7 @@
  * sizes per route, and the two runs (no HTTP server, then the server scraped and its page polled)
  * side by side with the ratios on/off and the goals.
  */
-import { ratio } from './conditions.js';
+import { RUN_FIGURES, ratio } from './conditions.js';
 import { quantile } from './gaps.js';
 import type { Route, Sample } from './live-scraper.js';
 import type { Goal, Scalar } from './result.js';
@@ -21,23 +21,7 @@ export const LIVE_GOALS = {
 export const ROUTE_PREFIX: Record<Route, string> = { metrics: 'scrape', page: 'page', api: 'apiStatus' };
 
 /** The figures of each run shown side by side (`noHttp.X`, `http.X`). */
-const PER_RUN = [
-  'scheduled',
-  'executed',
-  'onTimePct',
-  'startLagP50Ms',
-  'startLagP99Ms',
-  'arrivalLagP99Ms',
-  'gapDeviationP99Ms',
-  'daemonCpuPct',
-  'daemonRssMaxMB',
-  'daemonHwmMB',
-  'probesPerSecond',
-  'remoteRows',
-  'remoteDuplicateSlots',
-  'readySeconds',
-  'daemonExitCode',
-] as const;
+const PER_RUN = [...RUN_FIGURES, 'readySeconds', 'daemonExitCode'] as const;
 
 const num = (v: Scalar | undefined): number | null => (typeof v === 'number' ? v : null);
 const round1 = (v: number | null): number | null => (v === null ? null : Math.round(v * 10) / 10);

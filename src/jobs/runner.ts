@@ -7,6 +7,7 @@ import type { Prober } from '../probe/types.js';
 import type { JobStore } from '../queue/store.js';
 import type { RetryDelayOptions } from '../util/backoff.js';
 import { createHandlerLane, type HandlerKind, type JobHandler } from './handler-lane.js';
+import { IdleWaiters } from './idle-waiters.js';
 import { createNotifyLane, type NotifyCounters, type NotifyLaneOptions } from './notify-lane.js';
 import { OverloadMeter } from './overload.js';
 import { createProbeLane, type ProbeLane } from './probe-lane.js';
@@ -110,33 +111,6 @@ const ABORT_SETTLE_MS = 2000;
  * paused, a machine suspended, a stall): the slots due meanwhile were not probed at their time.
  */
 const FROZEN_AFTER_MS = 2000;
-
-/** stop()'s waits for the in-flight probes and handler runs to end. */
-class IdleWaiters {
-  private waiters: (() => void)[] = [];
-
-  constructor(private readonly busy: () => boolean) {}
-
-  /** Something ended: wakes the waiters if nothing is running any more. */
-  check(): void {
-    if (this.busy() || this.waiters.length === 0) return;
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const w of waiters) w();
-  }
-
-  /** True once nothing is running, false if `ms` passed first. */
-  wait(ms: number): Promise<boolean> {
-    if (!this.busy()) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), ms);
-      this.waiters.push(() => {
-        clearTimeout(timer);
-        resolve(true);
-      });
-    });
-  }
-}
 
 /**
  * The process did not run from `from` to `to` (epoch ms). Its own jobs' leases may have expired
