@@ -73,7 +73,7 @@ export function parseConfigReport(raw: unknown): ParseReport {
   if (envFile !== undefined && !stringOrNull(envFile)) {
     problems.push(`env_file must be a string or null, got ${typeName(envFile)}`);
   }
-  const settings = (key: 'runner' | 'export' | 'buffer' | 'alerting' | 'http') => {
+  const settings = (key: 'runner' | 'export' | 'buffer' | 'alerting' | 'http' | 'fleet' | 'remote') => {
     const value = raw[key];
     if (value === undefined || isRecord(value)) return value;
     problems.push(`${key} must be an object, got ${typeName(value)}`);
@@ -103,6 +103,9 @@ export function parseConfigReport(raw: unknown): ParseReport {
     maintenance: named('maintenance') as CheckableConfig['maintenance'],
     alerting: settings('alerting'),
     http: settings('http'),
+    fleet: settings('fleet'),
+    remote: settings('remote'),
+    agent_location: raw['agent_location'],
     services,
   };
   const config =

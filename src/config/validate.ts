@@ -9,6 +9,7 @@ import {
 import { conditionRules } from './condition-rules.js';
 import { checkEnvFile, referenceEnv } from './env-file.js';
 import { expectStatusMessage, tryParseExpectStatus } from './expect-status.js';
+import { agentLocationProblems, fleetProblems, remoteProblems } from './fleet-validate.js';
 import { httpProblems } from './http-validate.js';
 import { checkLimit, type LimitedField } from './limits.js';
 import { windowProblems } from './maintenance-validate.js';
@@ -214,6 +215,10 @@ export interface CheckableConfig {
   maintenance?: MonitorConfig['maintenance'];
   alerting?: MonitorConfig['alerting'];
   http?: MonitorConfig['http'];
+  fleet?: MonitorConfig['fleet'];
+  remote?: MonitorConfig['remote'];
+  /** Unknown until checked: a wrong type is one of its problems. */
+  agent_location?: unknown;
   services: readonly (ServiceConfig | null)[];
 }
 
@@ -247,6 +252,9 @@ export function configProblems(
   }
   problems.push(...settingsProblems(config));
   problems.push(...httpProblems(config.http));
+  problems.push(...agentLocationProblems(config.agent_location));
+  problems.push(...fleetProblems(config.fleet));
+  problems.push(...remoteProblems(config.remote));
   problems.push(...alertSectionProblems(config));
   const channels = Object.keys(config.alerts ?? {});
   const seen = new Map<string, number>();
