@@ -63,6 +63,11 @@ export interface Exporter {
    */
   exportOnce(): Promise<ExportOutcome>;
   state(): ConnectionStatus;
+  /**
+   * Runs `fn` on a client of the exporter's pool, after the remote tables are migrated: the fleet's
+   * jobs (heartbeat, leases, upkeep) reach PostgreSQL the way the export does. Rejects as `fn` does.
+   */
+  withRemote<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -270,6 +275,10 @@ export function createExporter(options: ExporterOptions): Exporter {
     migrate,
     exportOnce,
     state: () => connection.state,
+    withRemote: async (fn) => {
+      if (!migrated) await migrate();
+      return withClient(pool, logger, fn);
+    },
     close: async () => {
       if (closed) return;
       closed = true;

@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import type { MonitorConfig } from '../config/types.js';
 import { registerUriSecrets } from '../config/uri.js';
 import type { IncidentExportSource } from '../db/local/incident-export-source.js';
@@ -19,6 +20,13 @@ const MIGRATE_FAILURE: Record<RemoteFailureKind, string> = {
   row: 'refused by PostgreSQL',
   other: 'unexpected error',
 };
+
+/** What withRemote rejects with when there is no PostgreSQL to reach. */
+export class RemoteOff extends Error {
+  constructor() {
+    super('export to PostgreSQL is off');
+  }
+}
 
 /** How long to wait before retrying a failed schema migration. */
 const MIGRATE_RETRY_MS = 5_000;
@@ -113,6 +121,16 @@ export class RemoteExport {
       this.logger.info({ module: 'export' }, `Exported ${outcome.exported} records.`);
     }
     return outcome;
+  }
+
+  /**
+   * `fn` on a PostgreSQL client of the exporter (src/export/exporter.ts withRemote). Rejects with
+   * RemoteOff when export is off (no URI, or --no-export), else as `fn` does.
+   */
+  withRemote<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const exporter = this.exporter;
+    if (!exporter) return Promise.reject(new RemoteOff());
+    return exporter.withRemote(fn);
   }
 
   /** Export runs that failed (PostgreSQL unreachable, refused, timed out) since the start. */

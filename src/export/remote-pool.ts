@@ -21,8 +21,9 @@ export function createRemotePool(options: RemotePoolOptions, logger: Logger): pg
   const { statementTimeoutMs } = options;
   const pool = new pg.Pool({
     connectionString: options.uri,
-    // One connection exports; a second lets migrate or a probe of the server overlap.
-    max: 2,
+    // One connection exports; the others let migrate and the fleet's jobs (heartbeat, leases,
+    // upkeep) overlap with it.
+    max: 3,
     connectionTimeoutMillis: options.connectTimeoutMs,
     idleTimeoutMillis: 30_000,
     keepAlive: true,
