@@ -67,6 +67,9 @@ export function maskUri(uri: string): string;
 export function maskUri(uri: string | null | undefined): string;
 export function maskUri(uri: string | null | undefined): string {
   if (!uri) return 'None';
+  // Nothing to mask without userinfo or a query, and parsing a URL costs microseconds that add up
+  // at 10,000 services (the labels of /metrics, the live view).
+  if (!uri.includes('@') && !uri.includes('?') && !uri.includes('&')) return uri;
   let u: URL;
   try {
     u = new URL(uri);
