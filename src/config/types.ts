@@ -5,7 +5,10 @@
  * Unknown keys are carried through untouched (index signatures) and written back.
  */
 
+import type { FleetSettings, RemoteSettings } from './fleet-types.js';
 import { LIMITS } from './limits.js';
+
+export * from './fleet-types.js';
 
 export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 export type HttpMethod = (typeof HTTP_METHODS)[number];
@@ -173,51 +176,6 @@ export interface HttpSettings {
   [unknownKey: string]: unknown;
 }
 
-export const FLEET_MODES = ['replicate', 'share'] as const;
-export type FleetMode = (typeof FLEET_MODES)[number];
-
-/**
- * How agents that share a config (or configs with the same services) and one PostgreSQL divide
- * the work (docs/fleet.md).
- */
-export interface FleetSettings {
-  /**
-   * "replicate": every agent probes every service from its location. "share": the agents of a
-   * pool divide the services through leases in PostgreSQL. Default "replicate".
-   */
-  mode?: FleetMode;
-  /** share: agents with the same pool name divide that pool's services. Default "default". */
-  pool?: string;
-  /** share: a lease not renewed for this long is free for another agent, seconds. Default 30. */
-  lease_seconds?: number;
-  /**
-   * replicate: how many locations must see a service down for it to be down across the fleet
-   * (fewer is "partial"). Default: a majority of the locations that reported it.
-   */
-  quorum?: number | null;
-  [unknownKey: string]: unknown;
-}
-
-export const REMOTE_PARTITIONS = ['day', 'week', 'month', 'none'] as const;
-export type RemotePartition = (typeof REMOTE_PARTITIONS)[number];
-
-/** The remote tables at scale (docs/scale-out.md). */
-export interface RemoteSettings {
-  /**
-   * A results table that monitor creates is range-partitioned by request_timestamp, one partition
-   * per day/week/month; "none" creates a plain table. An existing table is never changed (see
-   * `monitor db partition`). Default "day".
-   */
-  partition?: RemotePartition;
-  /** Partitions created ahead of the current one. Default 3. */
-  partitions_ahead?: number;
-  /** Raw results older than this many days are dropped, a whole partition at a time. Default none (kept). */
-  retention_days?: number | null;
-  /** Rollup rows older than this many days are deleted. Default none (kept). */
-  rollup_retention_days?: number | null;
-  [unknownKey: string]: unknown;
-}
-
 export interface MonitorConfig {
   local_database_path: string;
   /** postgres:// URI, or null/absent to monitor without export. */
@@ -299,13 +257,6 @@ export const HTTP_DEFAULTS = {
   listen: '127.0.0.1:9464',
   public: false,
 } as const;
-
-/** Fleet and remote-table defaults, one copy (docs/fleet.md, docs/scale-out.md). */
-export const FLEET_DEFAULTS = {
-  mode: 'replicate',
-  pool: 'default',
-  partition: 'day',
-} as const satisfies { mode: FleetMode; pool: string; partition: RemotePartition };
 
 /** The request options whose value is a file path (may hold `${NAME}`; relative to the config). */
 export const SERVICE_PATH_FIELDS = ['body_file', 'client_cert', 'client_key', 'ca_file'] as const;
