@@ -13,6 +13,8 @@ export interface StatusWorkerData {
   public: boolean;
   /** A fixed clock, epoch ms (tests comparing with the synchronous source); null = Date.now. */
   fixedNow: number | null;
+  /** One computed list serves the answers asked for within this many ms. */
+  listReuseMs: number;
 }
 
 export type StatusRequest =

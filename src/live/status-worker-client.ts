@@ -25,6 +25,11 @@ export interface StatusWorkerOptions {
   schedule?: (restart: () => void, ms: number) => { cancel(): void };
   /** Tests only: a fixed clock for the worker's computation. Default: the real clock. */
   fixedNow?: number;
+  /**
+   * One computed list serves the answers asked for within this (a page load and its first
+   * /api/status poll); the bytes themselves are cached by cached-status.ts. Default 1,000 ms.
+   */
+  listReuseMs?: number;
 }
 
 /** The live view cannot answer now (worker restarting, failed or stopped): the routes send 503. */
@@ -136,6 +141,7 @@ export class StatusWorker {
       services: this.services,
       public: this.opts.public,
       fixedNow: this.opts.fixedNow ?? null,
+      listReuseMs: this.opts.listReuseMs ?? 1_000,
     };
     const w = new Worker(WORKER_URL, { workerData: data });
     w.unref();

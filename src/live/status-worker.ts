@@ -6,17 +6,11 @@
  * the probe results, only writes the bytes out.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import Database from 'better-sqlite3';
+import { openLocalReadOnly } from '../db/local/read-only.js';
 import { renderPage } from './page.js';
 import type { FromStatusWorker, StatusRequest, StatusWorkerData, ToStatusWorker } from './status-protocol.js';
 import { createStatusSource, type LiveService } from './status-source.js';
 import type { ServiceStatus } from './types.js';
-
-/**
- * The list computed for one answer serves the other kind asked for within this (a page load and
- * its first /api/status poll). The main thread caches the bytes themselves (cached-status.ts).
- */
-const LIST_REUSE_MS = 1_000;
 
 const data = workerData as StatusWorkerData;
 const port = parentPort;
@@ -24,14 +18,15 @@ if (port === null) throw new Error('status-worker.ts runs as a worker thread');
 
 const now = data.fixedNow === null ? Date.now : () => data.fixedNow as number;
 let services: readonly LiveService[] = data.services;
-const sqlite = new Database(data.path, { readonly: true, fileMustExist: true });
-sqlite.pragma('busy_timeout = 5000');
+const sqlite = openLocalReadOnly(data.path);
+// Thrown as a plain Error: it reaches the main thread's 'error' event with its message.
+if (sqlite === null) throw new Error(`no local database at ${data.path}`);
 const source = createStatusSource({ sqlite, services: () => services, now });
 let list: { at: number; value: ServiceStatus[] } | null = null;
 
 function statusList(): ServiceStatus[] {
   const t = Date.now();
-  if (list === null || t - list.at >= LIST_REUSE_MS) list = { at: t, value: source.status() };
+  if (list === null || t - list.at >= data.listReuseMs) list = { at: t, value: source.status() };
   return list.value;
 }
 
