@@ -22,6 +22,10 @@ export type StatusRequest =
   | { type: 'page'; id: number }
   | { type: 'history'; id: number; key: string; from: number; to: number; step: number };
 
+/** A request as the caller makes it; the client adds the id. */
+export type StatusAsk = WithoutId<StatusRequest>;
+type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
+
 export type ToStatusWorker =
   | StatusRequest
   | { type: 'services'; services: LiveService[] }

@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { toError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { Backoff, type BackoffOptions } from '../util/backoff.js';
-import type { FromStatusWorker, StatusRequest, StatusWorkerData, ToStatusWorker } from './status-protocol.js';
+import type { FromStatusWorker, StatusAsk, StatusWorkerData, ToStatusWorker } from './status-protocol.js';
 import type { LiveService } from './status-source.js';
 
 export interface StatusWorkerOptions {
@@ -41,8 +41,6 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
-type Ask = StatusRequest extends infer R ? (R extends StatusRequest ? Omit<R, 'id'> : never) : never;
-
 const WORKER_URL = new URL('./status-worker.js', import.meta.url);
 
 const defaultSchedule = (restart: () => void, ms: number) => {
@@ -67,6 +65,7 @@ export class StatusWorker {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private stopped = false;
+  private stopping: Promise<void> | null = null;
   /** Between a failure being logged and the next answer: further failures are not logged again. */
   private failing = false;
 
@@ -90,7 +89,7 @@ export class StatusWorker {
   }
 
   /** The answer's bytes; null only for the history of an unknown service. */
-  ask(request: Ask): Promise<Buffer | null> {
+  ask(request: StatusAsk): Promise<Buffer | null> {
     const w = this.worker;
     if (this.stopped) return Promise.reject(new LiveUnavailableError('the live view is stopping'));
     if (w === null) return Promise.reject(new LiveUnavailableError('the live view worker is restarting'));
@@ -108,28 +107,30 @@ export class StatusWorker {
 
   /**
    * Two phases: ask the worker to close its connection and end (answers already asked for come
-   * first), then terminate it if it has not ended within stopWaitMs. Safe to call twice.
+   * first), then terminate it if it has not ended within stopWaitMs. A second call gets the first
+   * one's promise.
    */
-  async stop(): Promise<void> {
-    if (this.stopped) return;
+  stop(): Promise<void> {
+    this.stopping ??= this.stopNow();
+    return this.stopping;
+  }
+
+  private async stopNow(): Promise<void> {
     this.stopped = true;
     const w = this.worker;
+    let timer: NodeJS.Timeout | undefined;
     try {
       this.restart?.cancel();
       this.restart = null;
       if (w === null) return;
       const ended = new Promise<void>((resolve) => w.once('exit', () => resolve()));
       w.postMessage({ type: 'close' } satisfies ToStatusWorker);
-      let timer: NodeJS.Timeout | undefined;
       const late = new Promise<'late'>((resolve) => {
         timer = setTimeout(() => resolve('late'), this.opts.stopWaitMs ?? 2_000);
       });
-      try {
-        if ((await Promise.race([ended, late])) === 'late') await w.terminate();
-      } finally {
-        clearTimeout(timer);
-      }
+      if ((await Promise.race([ended, late])) === 'late') await w.terminate();
     } finally {
+      clearTimeout(timer);
       this.worker = null;
       this.rejectAll('the live view is stopping');
     }
