@@ -1,6 +1,7 @@
 /**
  * The daemon's live view: the HTTP server (src/live/server.ts) over the last results, the
- * monitor's health and a status source, started after the engine and closed before the drain.
+ * monitor's health and the status worker (the page and /api, computed and serialised off this
+ * thread), started after the engine and closed before the drain.
  */
 import type { ResolvedHttp } from '../config/http-settings.js';
 import type { ResolvedService } from '../config/resolve.js';
@@ -8,7 +9,7 @@ import { oldestUnexportedAt, takesWrites } from '../db/local/export-backlog.js';
 import { COUNTER, type LocalDatabase, type LocalJobStore, readCounters } from '../db/local/index.js';
 import type { RemoteExport } from '../export/remote-export.js';
 import type { Agent } from '../jobs/agent.js';
-import { cachedStatus } from '../live/cached-status.js';
+import { cachedAnswers } from '../live/cached-status.js';
 import type { HealthSource, MonitorHealth } from '../live/health.js';
 import { START_LAG_BOUNDS_MS } from '../live/health-metrics.js';
 import { MetricsText } from '../live/metrics.js';
@@ -18,8 +19,7 @@ import { healthRoutes } from '../live/routes-health.js';
 import { metricsRoutes } from '../live/routes-metrics.js';
 import { pageRoutes } from '../live/routes-page.js';
 import { startLiveServer } from '../live/server.js';
-import { createStatusSource } from '../live/status-source.js';
-import type { StatusSource } from '../live/types.js';
+import { StatusWorker } from '../live/status-worker-client.js';
 import type { Logger } from '../log/logger.js';
 import type { ExportSource } from '../queue/store.js';
 import type { Closers } from './closers.js';
@@ -28,6 +28,8 @@ import type { Closers } from './closers.js';
 const DB_FIGURES_MS = 2_000;
 /** How long requests in progress may finish at shutdown before their sockets are destroyed. */
 const CLOSE_GRACE_MS = 1_000;
+/** How long the status worker may take to close its connection before it is terminated. */
+const WORKER_STOP_MS = 2_000;
 
 export interface HttpParts {
   agent: Agent;
@@ -37,13 +39,11 @@ export interface HttpParts {
   source: ExportSource;
   last: LastResults;
   services: () => readonly ResolvedService[];
-  /** Default: the local rollups joined with the configured services (src/live/status-source.ts). */
-  status?: StatusSource;
   logger: Logger;
 }
 
 export interface LiveView {
-  /** Reload: removed services lose their series. */
+  /** Reload: removed services lose their series; the page and /api show the new list at once. */
   setServices(services: readonly ResolvedService[]): void;
 }
 
@@ -54,9 +54,20 @@ export async function startHttp(
 ): Promise<LiveView> {
   const health = healthSource(parts);
   const metrics = new MetricsText(parts.last, health, { hideUrls: http.public });
-  const status = cachedStatus(
-    parts.status ?? createStatusSource({ sqlite: parts.ldb.sqlite, services: parts.services }),
+  // Registered before the server, so closed after it: requests in their grace still get answers.
+  const worker = closers.add(
+    new StatusWorker({
+      path: parts.ldb.path,
+      services: parts.services(),
+      public: http.public,
+      logger: parts.logger,
+      stopWaitMs: WORKER_STOP_MS,
+    }),
+    'status worker',
+    (w) => w.stop(),
+    WORKER_STOP_MS + 1_000,
   );
+  const answers = cachedAnswers(worker);
   const server = await startLiveServer({
     host: http.host,
     port: http.port,
@@ -65,8 +76,8 @@ export async function startHttp(
     routes: [
       ...healthRoutes(health),
       ...metricsRoutes(metrics),
-      ...apiRoutes(() => status, { hideUrls: http.public }),
-      ...pageRoutes(() => status, { public: http.public }),
+      ...apiRoutes(answers),
+      ...pageRoutes(answers),
     ],
   });
   closers.add(server, 'HTTP server', (s) => s.close(CLOSE_GRACE_MS), CLOSE_GRACE_MS + 1_000);
@@ -77,6 +88,7 @@ export async function startHttp(
   return {
     setServices(services) {
       metrics.retain(new Set(services.map((s) => s.key)));
+      answers.setServices(services);
     },
   };
 }

@@ -1,7 +1,8 @@
 import { parseDurationField } from '../config/alert-rules.js';
-import { sendJson } from './respond.js';
+import type { LiveAnswers } from './cached-status.js';
+import { send, sendJson } from './respond.js';
+import { JSON_TYPE, sendUnavailable } from './respond-unavailable.js';
 import type { Route } from './server.js';
-import type { StatusSource } from './types.js';
 
 /** Most buckets one history request may ask for. */
 export const HISTORY_MAX_BUCKETS = 5_000;
@@ -11,24 +12,28 @@ const DAY_MS = 86_400_000;
  * The JSON API: GET /api/status (every service, config order) and
  * GET /api/services/:key/history?from&to&step (from/to: epoch ms or ISO 8601, default the last
  * 24 h; step: ms or a duration such as 5m, default 1h). Bad parameters → 400, unknown key → 404.
- * `hideUrls` (public mode) blanks URLs and origins.
+ * The bodies are made by the status worker (public mode: URLs and origins blanked there); while it
+ * cannot answer, 503 with a one-line JSON error.
  */
-export function apiRoutes(
-  source: () => StatusSource,
-  options: { hideUrls: boolean; now?: () => number },
-): Route[] {
+export function apiRoutes(answers: LiveAnswers, options: { now?: () => number } = {}): Route[] {
   const now = options.now ?? Date.now;
   return [
     {
       path: '/api/status',
-      handler(_ctx, res) {
-        const list = source().status();
-        sendJson(res, 200, options.hideUrls ? list.map((s) => ({ ...s, url: '', origin: '' })) : list);
+      async handler(_ctx, res) {
+        let body: Buffer;
+        try {
+          body = await answers.status();
+        } catch (e) {
+          sendUnavailable(res, e);
+          return;
+        }
+        send(res, 200, body, JSON_TYPE);
       },
     },
     {
       path: /^\/api\/services\/([A-Za-z0-9_-]{1,64})\/history$/,
-      handler({ params, query }, res) {
+      async handler({ params, query }, res) {
         const key = params[0] as string;
         const to = instant(query.get('to'), now());
         const from = instant(query.get('from'), typeof to === 'number' ? to - DAY_MS : 0);
@@ -54,9 +59,15 @@ export function apiRoutes(
           sendJson(res, 400, { error: problem });
           return;
         }
-        const buckets = source().history(key, from, to, step);
-        if (buckets === null) sendJson(res, 404, { error: 'no such service' });
-        else sendJson(res, 200, { key, from, to, step, buckets });
+        let body: Buffer | null;
+        try {
+          body = await answers.history(key, from, to, step);
+        } catch (e) {
+          sendUnavailable(res, e);
+          return;
+        }
+        if (body === null) sendJson(res, 404, { error: 'no such service' });
+        else send(res, 200, body, JSON_TYPE);
       },
     },
   ];
