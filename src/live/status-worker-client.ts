@@ -33,6 +33,13 @@ export interface StatusWorkerOptions {
 }
 
 /** The live view cannot answer now (worker restarting, failed or stopped): the routes send 503. */
+/**
+ * The worker's heap, bounded: an answer at 10,000 services is a few MB of objects and text. The
+ * small young generation keeps V8 from growing 16 MB semi-spaces for them (RSS); a worker over the
+ * old-generation cap dies with ERR_WORKER_OUT_OF_MEMORY and is replaced like any dead worker.
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 256 } as const;
+
 export class LiveUnavailableError extends Error {}
 
 interface Pending {
@@ -144,7 +151,7 @@ export class StatusWorker {
       fixedNow: this.opts.fixedNow ?? null,
       listReuseMs: this.opts.listReuseMs ?? 1_000,
     };
-    const w = new Worker(WORKER_URL, { workerData: data });
+    const w = new Worker(WORKER_URL, { workerData: data, resourceLimits: WORKER_LIMITS });
     w.unref();
     let why = '';
     w.on('message', (m: FromStatusWorker) => this.received(m));
