@@ -21,6 +21,8 @@ export interface StatusWorkerOptions {
   answerTimeoutMs?: number;
   /** How long stop() lets the worker close its connection before terminating it. Default 2,000 ms. */
   stopWaitMs?: number;
+  /** A worker without requests for this long ends; the next request starts another. Default 300,000 ms (5 min). */
+  idleMs?: number;
   /** Runs the delayed restart; tests hold it. Default: an unref'd setTimeout. */
   schedule?: (restart: () => void, ms: number) => { cancel(): void };
   /** Tests only: a fixed clock for the worker's computation. Default: the real clock. */
@@ -73,6 +75,7 @@ export class StatusWorker {
   private nextId = 1;
   private stopped = false;
   private stopping: Promise<void> | null = null;
+  private idle: NodeJS.Timeout | undefined;
   /** Between a failure being logged and the next answer: further failures are not logged again. */
   private failing = false;
 
@@ -81,7 +84,6 @@ export class StatusWorker {
     this.backoff = new Backoff({ baseMs: 500, capMs: 30_000, ...opts.backoff });
     this.schedule = opts.schedule ?? defaultSchedule;
     this.services = plain(opts.services);
-    this.worker = this.spawn();
   }
 
   /** The running thread, null while restarting or stopped. For tests (terminate it to kill it). */
@@ -97,9 +99,19 @@ export class StatusWorker {
 
   /** The answer's bytes; null only for the history of an unknown service. */
   ask(request: StatusAsk): Promise<Buffer | null> {
-    const w = this.worker;
     if (this.stopped) return Promise.reject(new LiveUnavailableError('the live view is stopping'));
+    if (this.worker === null && this.restart === null) {
+      // Nobody asked yet, or the worker was retired when idle: start one now.
+      try {
+        this.worker = this.spawn();
+      } catch (e) {
+        this.logOnce(`the live view worker cannot start: ${toError(e).message}`);
+        this.scheduleRestart();
+      }
+    }
+    const w = this.worker;
     if (w === null) return Promise.reject(new LiveUnavailableError('the live view worker is restarting'));
+    this.retireWhenIdle();
     const id = this.nextId++;
     return new Promise<Buffer | null>((resolve, reject) => {
       const ms = this.opts.answerTimeoutMs ?? 30_000;
@@ -122,8 +134,27 @@ export class StatusWorker {
     return this.stopping;
   }
 
+  /**
+   * The worker (an isolate, its heap and a connection: tens of MB) lives only while someone looks:
+   * idleMs after the last request it is asked to end, and the next request starts a fresh one.
+   */
+  private retireWhenIdle(): void {
+    clearTimeout(this.idle);
+    this.idle = setTimeout(() => {
+      const w = this.worker;
+      if (w === null || this.pending.size > 0) {
+        if (w !== null) this.retireWhenIdle();
+        return;
+      }
+      this.worker = null;
+      w.postMessage({ type: 'close' } satisfies ToStatusWorker);
+    }, this.opts.idleMs ?? 300_000);
+    this.idle.unref();
+  }
+
   private async stopNow(): Promise<void> {
     this.stopped = true;
+    clearTimeout(this.idle);
     const w = this.worker;
     let timer: NodeJS.Timeout | undefined;
     try {

@@ -228,3 +228,31 @@ test('stop: answers asked for before it still come; then nothing is left — no 
     s.cleanup();
   }
 });
+
+test('the worker starts at the first request and ends when nobody asked for idleMs; the next request starts another', async () => {
+  const s = smallStore();
+  try {
+    const w = new StatusWorker({
+      path: s.path,
+      services: [svc('a')],
+      public: false,
+      logger: silentLogger(),
+      idleMs: 200,
+    });
+    const thread = () => w.thread;
+    assert.equal(thread(), null, 'no thread before anyone asks');
+    assert.deepEqual(keys((await w.ask({ type: 'status' })) as Buffer), ['a']);
+    const first = thread();
+    assert.ok(first !== null);
+    const ended = new Promise<void>((resolve) => first.once('exit', () => resolve()));
+    await ended;
+    assert.equal(thread(), null, 'retired after idleMs without requests');
+    w.setServices([svc('a'), svc('b')]);
+    assert.deepEqual(keys((await w.ask({ type: 'status' })) as Buffer), ['a', 'b']);
+    assert.ok(thread() !== null && thread() !== first, 'a fresh worker');
+    await w.stop();
+    assert.equal(thread(), null);
+  } finally {
+    s.cleanup();
+  }
+});
