@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { ConfigError } from '../../errors.js';
-import { incidentsTable, qualifiedName, type RemoteTable } from './table.js';
+import { incidentsTable, leasesTable, poolMembersTable, qualifiedName, type RemoteTable } from './table.js';
 
 /**
  * Our own small migrator for the remote schema, instead of drizzle's: the table's schema and name
@@ -80,6 +80,8 @@ function tablesOf(target: RemoteTable): ReadonlyMap<string, RemoteTable> {
   return new Map([
     ['"monitoring"', target],
     ['"monitoring_incidents"', incidentsTable(target)],
+    ['"monitoring_leases"', leasesTable(target)],
+    ['"monitoring_pool_members"', poolMembersTable(target)],
   ]);
 }
 
