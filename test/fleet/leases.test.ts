@@ -194,3 +194,36 @@ test('a service gone from the config: its lease ends at the next round', async (
   assert.equal(out.renewed.length, 10);
   assert.deepEqual((await live(pool)).get('a'), KEYS.slice(0, 10));
 });
+
+test('the lease tables are named after the results table, in its schema, and come back when dropped by hand', async () => {
+  const c = await client();
+  const ops = { schema: 'ops', table: 'checks' };
+  await migrateRemote(c, ops);
+  const names = async () =>
+    (
+      await c.query<{ t: string }>(
+        `SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'ops' ORDER BY 1`,
+      )
+    ).rows.map((r) => r.t);
+  assert.deepEqual(await names(), [
+    'checks',
+    'checks_incidents',
+    'checks_leases',
+    'checks_pool_members',
+    'monitor_migrations',
+  ]);
+  const tables = leaseTablesFor(ops);
+  assert.equal(tables.leases, '"ops"."checks_leases"');
+  await c.query('DROP TABLE ops.checks_leases');
+  const again = await migrateRemote(c, ops);
+  assert.ok(again.includes('applied migration 0005_leases to "ops"."checks"'), again.join('\n'));
+  assert.ok((await names()).includes('checks_leases'));
+  const out = await leaseRound(c, tables, {
+    pool: 'p',
+    agent: 'a',
+    configured: KEYS,
+    ttlMs: LONG,
+    beforeRelease: () => {},
+  });
+  assert.equal(out.acquired.length, 12);
+});
