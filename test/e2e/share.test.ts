@@ -147,7 +147,23 @@ test('share mode: three agents, one SIGKILLed, a fourth joins: every slot at mos
       'd probes',
     );
 
-    for (const name of ['a', 'b', 'd']) {
+    // SIGTERM hands over at once: a's leases are ended when it exits (unreleased, they would be live
+    // for ttl = 4 s more), and b and d hold all 12 at their next rounds.
+    const aStop = await daemons.get('a')?.stop('SIGTERM', 30_000);
+    assert.equal(aStop?.code, 0, 'a exits 0');
+    assert.equal((await leases(uri)).get('a'), undefined, "a's leases ended at its exit");
+    assert.ok(
+      await until(
+        async () => {
+          const l = await leases(uri);
+          return (l.get('b')?.length ?? 0) + (l.get('d')?.length ?? 0) === SERVICES;
+        },
+        20_000,
+        200,
+      ),
+      `b and d took a's services over: ${JSON.stringify([...(await leases(uri))])}`,
+    );
+    for (const name of ['b', 'd']) {
       const stop = await daemons.get(name)?.stop('SIGTERM', 30_000);
       assert.equal(stop?.code, 0, `${name} exits 0`);
     }
