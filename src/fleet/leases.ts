@@ -94,14 +94,14 @@ export async function leaseRound(
     const share = fairShare(configured.length, members);
     // Only live leases are renewed: one that lapsed may already be someone else's, and if it is not,
     // the acquisition below takes it again (and reports the gap).
-    const { rows: mine } = await client.query<{ service_key: string }>(
+    const { rows: mine } = await client.query<{ service_key: string; acquired_at: Date }>(
       `UPDATE ${t.leases} SET expires_at = ${ttl}
         WHERE pool = $1 AND agent = $2 AND expires_at >= now() AND service_key = ANY($4::text[])
         RETURNING service_key, acquired_at`,
       [pool, agent, ttlMs, configured],
     );
     // The most recently acquired go first: the long-held ones stay where they are.
-    const held = (mine as Array<{ service_key: string; acquired_at: Date }>)
+    const held = mine
       .sort(
         (a, b) =>
           a.acquired_at.getTime() - b.acquired_at.getTime() || (a.service_key < b.service_key ? -1 : 1),
