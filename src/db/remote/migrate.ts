@@ -14,7 +14,8 @@ import { incidentsTable, leasesTable, poolMembersTable, qualifiedName, type Remo
  * - Reads drizzle-kit's journal (drizzle/remote/meta/_journal.json) and its SQL files, in journal
  *   order, split at `--> statement-breakpoint`.
  * - In each statement, the identifier "monitoring" becomes "<schema>"."<table>",
- *   "monitoring_incidents" becomes "<schema>"."<table>_incidents", and other identifiers that start
+ *   "monitoring_incidents" becomes "<schema>"."<table>_incidents" (likewise "monitoring_leases" and
+ *   "monitoring_pool_members": every table in tablesOf), and other identifiers that start
  *   with "monitoring_ (index names) start with "<table>_ instead.
  * - Applied migrations are recorded per table in "<schema>".monitor_migrations (table_name, tag,
  *   hash), so two tables in one schema migrate independently.
