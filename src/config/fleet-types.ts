@@ -18,7 +18,10 @@ export interface FleetSettings {
   mode?: FleetMode;
   /** share: agents with the same pool name divide that pool's services. Default "default". */
   pool?: string;
-  /** share: a lease not renewed for this long is free for another agent, seconds. Default 30. */
+  /**
+   * share: a dead agent's services are probed by another agent within this long, seconds (leases
+   * last 2/3 of it and are renewed every 1/6: docs/fleet.md). Default 30.
+   */
   lease_seconds?: number;
   /**
    * replicate: how many locations must see a service down for it to be down across the fleet

@@ -42,7 +42,7 @@ export const LIMITS = {
   success_threshold: limit(1, 100, 2, 'results'),
   /** Deadline of one delivery attempt of a channel, seconds. */
   'alerts.timeout': limit(0.1, 300, 10, 'seconds', false),
-  /** share mode: lease period; renewed every third of it. */
+  /** share mode: the takeover bound; leases are renewed every sixth of it (docs/fleet.md). */
   'fleet.lease_seconds': limit(5, 3600, 30, 'seconds'),
   /** Partitions created ahead of the current one. */
   'remote.partitions_ahead': limit(1, 366, 3, 'partitions'),

@@ -110,7 +110,7 @@ async function run(options: DaemonOptions, closers: Closers): Promise<number> {
   );
   const { ldb, store, source } = openStorage(config.local_database_path, options, closers);
   logWorkers(config, exportEnabled, collectEnabled, log);
-  const { remote, agent, alerting, last } = await startEngine(
+  const { remote, agent, alerting, last, share } = await startEngine(
     config,
     services,
     env,
@@ -157,7 +157,9 @@ async function run(options: DaemonOptions, closers: Closers): Promise<number> {
       const next = readForReload(configPath, config, env, reason, log);
       config = next.config;
       services = next.services;
-      agent.setServices(services);
+      // share mode: the policy hands the agent the services it holds among them.
+      if (share) share.policy.setConfigured(services);
+      else agent.setServices(services);
       alerting?.reload(config, services);
       live?.setServices(services);
       remote.configure(config, exportEnabled);
@@ -279,6 +281,12 @@ function readForReload(
     log.warn(
       { module: 'config' },
       'http settings changed: they take effect at the next start, not on reload.',
+    );
+  }
+  if (JSON.stringify(next.fleet ?? null) !== JSON.stringify(current.fleet ?? null)) {
+    log.warn(
+      { module: 'config' },
+      'fleet settings changed: they take effect at the next start, not on reload.',
     );
   }
   if (next.local_database_path !== current.local_database_path) {

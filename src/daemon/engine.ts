@@ -23,6 +23,7 @@ import type { DaemonOptions } from './daemon.js';
 import { countDiskFullDrops } from './local-buffer.js';
 import { warnOnRegexTimeout } from './regex-timeout-warning.js';
 import type { ProbeEnvironment } from './service-env.js';
+import { type Share, startShare } from './share.js';
 import { withTimeout } from './stop-latch.js';
 
 /** How long closing the remote pool or the HTTP pools may take at shutdown. */
@@ -41,7 +42,13 @@ export async function startEngine(
   { ldb, store, source }: Storage,
   options: DaemonOptions,
   closers: Closers,
-): Promise<{ remote: RemoteExport; agent: Agent; alerting: Alerting | null; last: LastResults }> {
+): Promise<{
+  remote: RemoteExport;
+  agent: Agent;
+  alerting: Alerting | null;
+  last: LastResults;
+  share: Share | null;
+}> {
   const log = options.logger;
   const exportEnabled = options.exportEnabled ?? true;
   const collectEnabled = options.collectEnabled ?? true;
@@ -77,12 +84,17 @@ export async function startEngine(
   closers.add(store, 'record hooks', (s) => s.setRecordHook(null));
   const collectLog = log.child({ module: 'cleanup' });
   const { step } = hooks;
+  const agentName = config.agent_name ?? (await import('node:os')).hostname();
+  // share mode: the agent starts with no service and probes those it holds a lease for.
+  const share = startShare(config, services, remote, store, agentName, log);
   const agent = createAgent({
     store: hooks.jobStore?.(store) ?? store,
     prober: hooks.prober?.(prober) ?? prober,
-    services,
-    agentName: config.agent_name ?? (await import('node:os')).hostname(),
+    services: share ? [] : services,
+    agentName,
     logger: log,
+    leaseHandler: share ? () => share.policy.round() : undefined,
+    leaseEveryMs: share?.leaseEveryMs,
     // The handler always exists so that a reload that adds an external database needs no restart.
     exportHandler: exportEnabled ? () => remote.run() : undefined,
     collectHandler: collectEnabled
@@ -97,6 +109,8 @@ export async function startEngine(
   // The drain: closed before the exporter, the prober and the database it still uses.
   closers.add(agent, 'the drain', async (a) => {
     await a.stop({ graceMs: options.drainMs ?? 10_000 });
+    // Probing has stopped: the other agents of the pool may take this one's services now.
+    await share?.release();
     countDiskFullDrops(store, log);
     // Everything after the drain is bounded: a PostgreSQL that hangs mid-batch must not hold the
     // exit. Leaving a remote transaction unfinished is safe: it either committed (the rows are
@@ -104,5 +118,6 @@ export async function startEngine(
     if (remote.enabled) await withTimeout(remote.run(), options.finalExportMs ?? 5_000);
   });
 
-  return { remote, agent, alerting, last };
+  share?.attach(agent);
+  return { remote, agent, alerting, last, share };
 }

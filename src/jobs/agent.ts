@@ -30,6 +30,14 @@ export interface AgentOptions {
   collectHandler?: (signal: AbortSignal) => Promise<void> | void;
   /** The alerts job (src/alerts/tracker.ts sweep); without it no alerts jobs are scheduled. */
   alertsHandler?: () => void;
+  /**
+   * share mode's lease round (src/fleet/share.ts), run every `leaseEveryMs`; without it no lease
+   * jobs are scheduled. It should not throw (a failed round is the policy's to log); if it does,
+   * the job is retried with backoff like the others.
+   */
+  leaseHandler?: () => Promise<void>;
+  /** Period of lease jobs, ms (fleet.lease_seconds / 6). Required with leaseHandler. */
+  leaseEveryMs?: number;
   /** Delivers notify jobs (see RunnerOptions.notify). */
   notify?: NotifyLaneOptions;
   /** Log the original's two RPM lines at start and on reload. Default true. */
@@ -66,11 +74,18 @@ export function createAgent(options: AgentOptions): Agent {
   const now = options.now ?? Date.now;
   let exportSeq = 0;
 
-  const handlers: Partial<Record<'export' | 'collect' | 'alerts', JobHandler>> = {};
+  const handlers: Partial<Record<'export' | 'collect' | 'alerts' | 'lease', JobHandler>> = {};
   const { alertsHandler } = options;
   if (alertsHandler) {
     handlers.alerts = () => {
       alertsHandler();
+      return null;
+    };
+  }
+  const { leaseHandler } = options;
+  if (leaseHandler) {
+    handlers.lease = async () => {
+      await leaseHandler();
       return null;
     };
   }
@@ -104,6 +119,7 @@ export function createAgent(options: AgentOptions): Agent {
     collectEnabled: collectHandler !== undefined,
     alertsEnabled: alertsHandler !== undefined,
     collectEveryMs: options.collectEveryMs,
+    leaseEveryMs: leaseHandler ? options.leaseEveryMs : undefined,
     now,
   });
   const runner = createRunner({

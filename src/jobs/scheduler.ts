@@ -30,6 +30,8 @@ export interface SchedulerOptions {
   collectEnabled?: boolean;
   /** Default 2000 ms (the original's collector period; short runs keep each delete small). */
   collectEveryMs?: number;
+  /** Enqueue a `lease` job (share mode's lease round) every this many ms. Default none. */
+  leaseEveryMs?: number;
   /** Most probe jobs per insert transaction on the timer path. Default 500. */
   chunkRows?: number;
   /** Clock, epoch ms. Default Date.now. */
@@ -62,7 +64,7 @@ export { probeDedupeKey } from './service-slots.js';
 /** Period of the `alerts` job (reminders, held events, removed services): a reminder is at most this late. */
 const ALERTS_EVERY_MS = 5000;
 
-/** The `export`, `collect` and `alerts` jobs of the period `t` is in, those that are on. */
+/** The `export`, `collect`, `alerts` and `lease` jobs of the period `t` is in, those that are on. */
 function periodicJobs(options: SchedulerOptions, collectEveryMs: number, t: number): NewJob[] {
   const periodic: NewJob[] = [];
   const second = Math.floor(t / 1000);
@@ -76,6 +78,11 @@ function periodicJobs(options: SchedulerOptions, collectEveryMs: number, t: numb
   if (options.alertsEnabled) {
     const n = Math.floor(t / ALERTS_EVERY_MS);
     periodic.push({ kind: 'alerts', payload: {}, runAt: n * ALERTS_EVERY_MS, dedupeKey: `alerts:${n}` });
+  }
+  const leaseEvery = options.leaseEveryMs;
+  if (leaseEvery !== undefined && leaseEvery > 0) {
+    const n = Math.floor(t / leaseEvery);
+    periodic.push({ kind: 'lease', payload: {}, runAt: n * leaseEvery, dedupeKey: `lease:${n}` });
   }
   return periodic;
 }

@@ -14,6 +14,8 @@ const LAYERS: Record<string, number> = {
   cli: 8,
   daemon: 7,
   demo: 7,
+  // Fleet coordination (share mode's leases) sits on the exporter's pool and the jobs' slot grid.
+  fleet: 6.5,
   jobs: 6,
   export: 6,
   collect: 6,

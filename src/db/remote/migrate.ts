@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { ConfigError } from '../../errors.js';
-import { incidentsTable, qualifiedName, type RemoteTable } from './table.js';
+import { incidentsTable, leasesTable, poolMembersTable, qualifiedName, type RemoteTable } from './table.js';
 
 /**
  * Our own small migrator for the remote schema, instead of drizzle's: the table's schema and name
@@ -14,7 +14,8 @@ import { incidentsTable, qualifiedName, type RemoteTable } from './table.js';
  * - Reads drizzle-kit's journal (drizzle/remote/meta/_journal.json) and its SQL files, in journal
  *   order, split at `--> statement-breakpoint`.
  * - In each statement, the identifier "monitoring" becomes "<schema>"."<table>",
- *   "monitoring_incidents" becomes "<schema>"."<table>_incidents", and other identifiers that start
+ *   "monitoring_incidents" becomes "<schema>"."<table>_incidents" (likewise "monitoring_leases" and
+ *   "monitoring_pool_members": every table in tablesOf), and other identifiers that start
  *   with "monitoring_ (index names) start with "<table>_ instead.
  * - Applied migrations are recorded per table in "<schema>".monitor_migrations (table_name, tag,
  *   hash), so two tables in one schema migrate independently.
@@ -80,6 +81,8 @@ function tablesOf(target: RemoteTable): ReadonlyMap<string, RemoteTable> {
   return new Map([
     ['"monitoring"', target],
     ['"monitoring_incidents"', incidentsTable(target)],
+    ['"monitoring_leases"', leasesTable(target)],
+    ['"monitoring_pool_members"', poolMembersTable(target)],
   ]);
 }
 

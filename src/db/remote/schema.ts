@@ -6,6 +6,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   serial,
   text,
   timestamp,
@@ -100,4 +101,36 @@ export const monitoringIncidents = pgTable(
     index('monitoring_incidents_service_key_opened_at_idx').on(t.serviceKey, t.openedAt),
     index('monitoring_incidents_open_idx').on(t.serviceKey, t.kind).where(sql`${t.resolvedAt} IS NULL`),
   ],
+);
+
+/**
+ * share mode (src/fleet/leases.ts): which agent of a pool probes which service. A lease is live
+ * while expires_at (PostgreSQL's clock) is not past; a released or lapsed lease keeps its row, so
+ * the next holder knows who held the service until when (the gap it reports).
+ */
+export const monitoringLeases = pgTable(
+  'monitoring_leases',
+  {
+    pool: text('pool').notNull(),
+    serviceKey: text('service_key').notNull(),
+    agent: text('agent').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    acquiredAt: timestamp('acquired_at', { withTimezone: true }).notNull().default(sql`now()`),
+  },
+  (t) => [
+    primaryKey({ columns: [t.pool, t.serviceKey] }),
+    index('monitoring_leases_agent_idx').on(t.pool, t.agent),
+  ],
+);
+
+/** share mode: the agents of a pool, live while expires_at is not past (the fair share counts them). */
+export const monitoringPoolMembers = pgTable(
+  'monitoring_pool_members',
+  {
+    pool: text('pool').notNull(),
+    agent: text('agent').notNull(),
+    seenAt: timestamp('seen_at', { withTimezone: true }).notNull().default(sql`now()`),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.pool, t.agent] })],
 );

@@ -21,3 +21,13 @@ export function qualifiedName(target: RemoteTable): string {
 export function incidentsTable(target: RemoteTable): RemoteTable {
   return { schema: target.schema, table: `${target.table}_incidents` };
 }
+
+/** share mode's leases beside `target`: same schema, "<table>_leases". */
+export function leasesTable(target: RemoteTable): RemoteTable {
+  return { schema: target.schema, table: `${target.table}_leases` };
+}
+
+/** share mode's pool members beside `target`: same schema, "<table>_pool_members". */
+export function poolMembersTable(target: RemoteTable): RemoteTable {
+  return { schema: target.schema, table: `${target.table}_pool_members` };
+}
