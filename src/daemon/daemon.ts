@@ -110,7 +110,7 @@ async function run(options: DaemonOptions, closers: Closers): Promise<number> {
   );
   const { ldb, store, source } = openStorage(config.local_database_path, options, closers);
   logWorkers(config, exportEnabled, collectEnabled, log);
-  const { remote, agent, alerting, last } = await startEngine(
+  const { remote, agent, alerting, last, fleet } = await startEngine(
     config,
     services,
     env,
@@ -159,6 +159,7 @@ async function run(options: DaemonOptions, closers: Closers): Promise<number> {
       services = next.services;
       agent.setServices(services);
       alerting?.reload(config, services);
+      fleet?.reload(config, services);
       live?.setServices(services);
       remote.configure(config, exportEnabled);
       log.info({ module: 'config', reason, services: services.length }, 'Configuration reloaded.');

@@ -20,6 +20,7 @@ import { composeHooks } from '../queue/record-hooks.js';
 import { type Alerting, startAlerting } from './alerting.js';
 import type { Closers } from './closers.js';
 import type { DaemonOptions } from './daemon.js';
+import { type Fleet, startFleet } from './fleet.js';
 import { countDiskFullDrops } from './local-buffer.js';
 import { warnOnRegexTimeout } from './regex-timeout-warning.js';
 import type { ProbeEnvironment } from './service-env.js';
@@ -41,7 +42,13 @@ export async function startEngine(
   { ldb, store, source }: Storage,
   options: DaemonOptions,
   closers: Closers,
-): Promise<{ remote: RemoteExport; agent: Agent; alerting: Alerting | null; last: LastResults }> {
+): Promise<{
+  remote: RemoteExport;
+  agent: Agent;
+  alerting: Alerting | null;
+  last: LastResults;
+  fleet: Fleet | null;
+}> {
   const log = options.logger;
   const exportEnabled = options.exportEnabled ?? true;
   const collectEnabled = options.collectEnabled ?? true;
@@ -77,11 +84,17 @@ export async function startEngine(
   closers.add(store, 'record hooks', (s) => s.setRecordHook(null));
   const collectLog = log.child({ module: 'cleanup' });
   const { step } = hooks;
+  const agentName = config.agent_name ?? (await import('node:os')).hostname();
+  const fleet = startFleet(
+    { config, services, agentName },
+    { ldb, source, remote, exportEnabled },
+    log.child({ module: 'fleet' }),
+  );
   const agent = createAgent({
     store: hooks.jobStore?.(store) ?? store,
     prober: hooks.prober?.(prober) ?? prober,
     services,
-    agentName: config.agent_name ?? (await import('node:os')).hostname(),
+    agentName,
     logger: log,
     // The handler always exists so that a reload that adds an external database needs no restart.
     exportHandler: exportEnabled ? () => remote.run() : undefined,
@@ -93,6 +106,12 @@ export async function startEngine(
       : undefined,
     alertsHandler: alerting ? () => alerting.tracker.sweep() : undefined,
     notify: alerting?.notify,
+    heartbeatHandler: fleet
+      ? async () => {
+          await fleet.heartbeat.run();
+        }
+      : undefined,
+    heartbeatEveryMs: fleet?.everyMs,
   });
   // The drain: closed before the exporter, the prober and the database it still uses.
   closers.add(agent, 'the drain', async (a) => {
@@ -104,5 +123,5 @@ export async function startEngine(
     if (remote.enabled) await withTimeout(remote.run(), options.finalExportMs ?? 5_000);
   });
 
-  return { remote, agent, alerting, last };
+  return { remote, agent, alerting, last, fleet };
 }

@@ -30,6 +30,13 @@ export interface AgentOptions {
   collectHandler?: (signal: AbortSignal) => Promise<void> | void;
   /** The alerts job (src/alerts/tracker.ts sweep); without it no alerts jobs are scheduled. */
   alertsHandler?: () => void;
+  /**
+   * The fleet heartbeat (src/fleet/heartbeat.ts); without it no heartbeat jobs are scheduled. It
+   * must not throw for a remote failure (it logs and waits for the next one).
+   */
+  heartbeatHandler?: () => Promise<void>;
+  /** Period of heartbeat jobs, ms (at most 5000 are used). Default 5000. */
+  heartbeatEveryMs?: number;
   /** Delivers notify jobs (see RunnerOptions.notify). */
   notify?: NotifyLaneOptions;
   /** Log the original's two RPM lines at start and on reload. Default true. */
@@ -66,8 +73,14 @@ export function createAgent(options: AgentOptions): Agent {
   const now = options.now ?? Date.now;
   let exportSeq = 0;
 
-  const handlers: Partial<Record<'export' | 'collect' | 'alerts', JobHandler>> = {};
-  const { alertsHandler } = options;
+  const handlers: Partial<Record<'export' | 'collect' | 'alerts' | 'heartbeat', JobHandler>> = {};
+  const { alertsHandler, heartbeatHandler } = options;
+  if (heartbeatHandler) {
+    handlers.heartbeat = async () => {
+      await heartbeatHandler();
+      return null;
+    };
+  }
   if (alertsHandler) {
     handlers.alerts = () => {
       alertsHandler();
@@ -103,6 +116,7 @@ export function createAgent(options: AgentOptions): Agent {
     exportEnabled: exportHandler !== undefined,
     collectEnabled: collectHandler !== undefined,
     alertsEnabled: alertsHandler !== undefined,
+    heartbeatEveryMs: heartbeatHandler ? (options.heartbeatEveryMs ?? 5000) : undefined,
     collectEveryMs: options.collectEveryMs,
     now,
   });

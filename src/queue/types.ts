@@ -2,7 +2,7 @@ import type { NotifyEvent } from '../results/incident.js';
 
 /** Job kinds and their payloads, typed once; the jobs table stores the payload as JSON. */
 
-export type JobKind = 'probe' | 'export' | 'collect' | 'notify' | 'alerts';
+export type JobKind = 'probe' | 'export' | 'collect' | 'notify' | 'alerts' | 'heartbeat';
 
 export interface ProbePayload {
   serviceKey: string;
@@ -41,6 +41,9 @@ export interface NotifyPayload {
 /** The periodic alerts job: reminders due, notifications a maintenance window held back. */
 export type AlertsPayload = Record<string, never>;
 
+/** The periodic fleet heartbeat: the agent's row and its services' states in PostgreSQL (docs/fleet.md). */
+export type HeartbeatPayload = Record<string, never>;
+
 /** How one delivery attempt ended, typed once: the notifier returns it, the notify lane acts on it. */
 export interface DeliveryOutcome {
   /** accepted: done. retry: try again later. failed: the receiver refused it for good (4xx other than 408/429). */
@@ -60,6 +63,7 @@ export interface JobPayloads {
   collect: CollectPayload;
   notify: NotifyPayload;
   alerts: AlertsPayload;
+  heartbeat: HeartbeatPayload;
 }
 
 export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'dead';

@@ -16,6 +16,7 @@ const LAYERS: Record<string, number> = {
   demo: 7,
   jobs: 6,
   export: 6,
+  fleet: 6,
   collect: 6,
   probe: 5,
   alerts: 5,

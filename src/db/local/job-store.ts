@@ -38,6 +38,8 @@ const DEFAULT_MAX_ATTEMPTS: Record<JobKind, number> = {
   collect: 10,
   notify: 1_000_000,
   alerts: 10,
+  // The handler never throws for a remote failure; the next period's job tries again anyway.
+  heartbeat: 1,
 };
 
 const INSERT_JOB_SQL = `INSERT INTO jobs (kind, payload, run_at, state, attempts, max_attempts, dedupe_key, created_at, updated_at)
