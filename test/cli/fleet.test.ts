@@ -109,7 +109,7 @@ test('monitor fleet shows ok / behind / lost (exit 1 with a lost agent); status 
   const row = (name: string) => fleet.stdout.split('\n').find((l) => l.includes(` ${name} `)) ?? '';
   assert.match(row('a1'), /\| +ok +\|/);
   assert.match(row('a2'), /\| +lost +\|/);
-  assert.match(row('a2'), /1 min( 0 s)? ago/);
+  assert.match(row('a2'), / \d+ min( \d+ s)? ago /);
   assert.match(row('a3'), /\| +behind +\|/);
   assert.match(row('a3'), /\| +4000 +\| +2 min +\|/);
   const json = await runMonitor(['fleet', '--json', '--config-path', cfg], { home: dir });
