@@ -16,7 +16,8 @@ CREATE TABLE IF NOT EXISTS "monitoring_agents" (
 	"services" integer NOT NULL,
 	"unexported_rows" bigint NOT NULL,
 	"export_lag_ms" bigint NOT NULL,
-	"held" integer
+	"held" integer,
+	"stopped_at" timestamp with time zone
 );
 --> statement-breakpoint
 CREATE TABLE IF NOT EXISTS "monitoring_service_state" (

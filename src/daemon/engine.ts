@@ -90,6 +90,10 @@ export async function startEngine(
     { ldb, source, remote, exportEnabled },
     log.child({ module: 'fleet' }),
   );
+  if (fleet) {
+    // Closed after the drain (closers run in reverse), before the exporter's pool it needs.
+    closers.add(fleet, 'fleet heartbeat', (f) => f.heartbeat.stop(), CLOSE_BOUND_MS);
+  }
   const agent = createAgent({
     store: hooks.jobStore?.(store) ?? store,
     prober: hooks.prober?.(prober) ?? prober,

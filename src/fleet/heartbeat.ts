@@ -71,6 +71,11 @@ export interface HeartbeatOptions {
 export interface Heartbeat {
   /** Sends a heartbeat when one is due; never rejects. Resolves true when one was sent now. */
   run(): Promise<boolean>;
+  /**
+   * At a clean stop (after the drain): marks the agent's row stopped, so that `monitor fleet` shows
+   * it stopped rather than lost. Never rejects; the caller bounds how long it may take.
+   */
+  stop(): Promise<void>;
   /** Heartbeats that succeeded and failed since the start. */
   stats(): { sent: number; failed: number };
 }
@@ -99,7 +104,13 @@ export function upsertAgentSql(table: RemoteTable): string {
   const set = AGENT_COLUMNS.filter((c) => c !== 'name').map((c) => `${c} = EXCLUDED.${c}`);
   return `INSERT INTO ${qualifiedName(agentsTable(table))} (${AGENT_COLUMNS.join(', ')}, last_seen)
   VALUES ($1, $2, $3, $4, $5, $6, $7, to_timestamp($8::float8 / 1000), $9, $10, $11, $12, now())
-  ON CONFLICT (name) DO UPDATE SET ${set.join(', ')}, last_seen = now()`;
+  ON CONFLICT (name) DO UPDATE SET ${set.join(', ')}, last_seen = now(), stopped_at = NULL`;
+}
+
+/** A clean stop: the row says so (stopped, not lost), if it is still this process's row. */
+export function markStoppedSql(table: RemoteTable): string {
+  return `UPDATE ${qualifiedName(agentsTable(table))} SET stopped_at = now(), last_seen = now()
+  WHERE name = $1 AND host = $2 AND pid = $3`;
 }
 
 /** The changed rows in one statement, ordered by key (two transactions never lock in opposite orders). */
@@ -243,6 +254,19 @@ export function createHeartbeat(options: HeartbeatOptions): Heartbeat {
         logger.error({ module: 'fleet' }, `Fleet heartbeat skipped: ${toError(err).message}`);
         return false;
       }),
+    async stop() {
+      // Nothing was ever written (or export is off now): there is no row of ours to mark.
+      if (!wrote || !options.enabled()) return;
+      const me = options.identity();
+      try {
+        await options.withRemote((c) => c.query(markStoppedSql(options.table()), [me.name, me.host, me.pid]));
+      } catch (err) {
+        logger.debug(
+          { module: 'fleet' },
+          `Could not mark the agent stopped: ${describeRemoteError(toError(err))}`,
+        );
+      }
+    },
     stats: () => ({ ...counts }),
   };
 }

@@ -28,7 +28,7 @@ export interface AgentServiceRow {
   since: number;
   lastResultAt: number;
   url: string;
-  /** The agent's heartbeat is recent (not lost). */
+  /** The agent's heartbeat is recent (not lost) and it did not stop cleanly. */
   live: boolean;
 }
 
@@ -38,7 +38,7 @@ export interface LocationView {
   state: LocationState;
   /** When the location entered `state`, as far as its agents know; null when unknown. */
   since: number | null;
-  /** Every live agent here has a row; no live one: the location is shown, not counted. */
+  /** No live agent here (all lost or stopped): the location is shown, not counted. */
   lost: boolean;
   agents: Array<{ agent: string; state: string; since: number; lastResultAt: number; live: boolean }>;
 }

@@ -40,6 +40,22 @@ after(
 
 const AGENTS = ['agent-a', 'agent-b', 'agent-c'] as const;
 
+/** Wait until `agent` has exported at least `n` rows of each of the 3 services. */
+async function exportedAtLeast(uri: string, agent: string, n: number): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const rows = await query<{ c: string }>(
+      uri,
+      'SELECT count(*) AS c FROM monitoring WHERE agent = $1 GROUP BY service_key',
+      [agent],
+    );
+    if (rows.length === 3 && rows.every((r) => Number(r.c) >= n)) return;
+    if (Date.now() > deadline)
+      throw new Error(`${agent} never exported ${n} rows per service: ${JSON.stringify(rows)}`);
+    await new Promise((res) => setTimeout(res, 500));
+  }
+}
+
 interface FleetJson {
   agents: Array<{ name: string; location: string; health: string; services: number; version: string }>;
 }
@@ -134,7 +150,9 @@ test('replicate: three agents, every slot once per agent, quorum partial then do
     assert.deepEqual([a2.down, a2.reporting, a2.shown], [2, 3, 'down 2/3']);
     assert.equal(down.code, 1);
 
-    // SIGKILL agent-c: lost after 3 missed heartbeats; its rows are shown, not counted.
+    // SIGKILL agent-c (once it has a few slots in PostgreSQL): lost after 3 missed heartbeats; its
+    // rows are shown, not counted.
+    await exportedAtLeast(uri, 'agent-c', 2);
     daemons[2]!.child.kill('SIGKILL');
     await daemons[2]!.exited;
     const lost = await until<FleetJson>(['fleet', ...cfg], (o) =>
@@ -164,7 +182,19 @@ test('replicate: three agents, every slot once per agent, quorum partial then do
       ],
     );
 
+    for (const a of ['agent-a', 'agent-b']) await exportedAtLeast(uri, a, 3);
     for (const d of daemons.slice(0, 2)) assert.equal((await d.stop('SIGTERM')).code, 0);
+    // A clean stop says so: stopped, not lost. The killed one is still lost (exit 1).
+    const stopped = await runMonitor(['fleet', '--json', ...cfg]);
+    assert.equal(stopped.code, 1, stopped.stderr);
+    assert.deepEqual(
+      (JSON.parse(stopped.stdout) as FleetJson).agents.map((a) => [a.name, a.health]),
+      [
+        ['agent-a', 'stopped'],
+        ['agent-b', 'stopped'],
+        ['agent-c', 'lost'],
+      ],
+    );
 
     // Every (agent, service, slot) once; every agent has every slot of its run, on the same grid.
     const dupes = await query(
@@ -188,7 +218,7 @@ test('replicate: three agents, every slot once per agent, quorum partial then do
         span,
         `${r.agent} ${r.service_key}: a row for every slot from its first to its last`,
       );
-      assert.ok(Number(r.n) >= 3, `${r.agent} ${r.service_key} probed at least 3 slots`);
+      assert.ok(Number(r.n) >= (r.agent === 'agent-c' ? 2 : 3), `${r.agent} ${r.service_key}: ${r.n} slots`);
     }
     // The three agents' grids coincide (same key, same phase): the first slots differ by whole periods.
     for (const key of new Set(runs.map((r) => r.service_key))) {

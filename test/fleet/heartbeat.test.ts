@@ -235,3 +235,23 @@ test("a new location replaces the agent's rows of the old one", async () => {
     await r.close();
   }
 });
+
+test('a clean stop marks the row stopped (not lost, its states not live); the next heartbeat clears it', async () => {
+  const r = await rig(await getTestDatabaseUrl());
+  try {
+    await r.hb.stop();
+    assert.deepEqual((await r.read()).agents, [], 'nothing written yet: nothing to mark');
+    await r.hb.run();
+    await r.hb.stop();
+    const stopped = await r.read();
+    assert.equal(stopped.agents[0]!.health, 'stopped');
+    assert.ok(stopped.states.every((s) => !s.live));
+    r.advance(15_000);
+    await r.hb.run();
+    const again = await r.read();
+    assert.equal(again.agents[0]!.health, 'ok');
+    assert.ok(again.states.every((s) => s.live));
+  } finally {
+    await r.close();
+  }
+});

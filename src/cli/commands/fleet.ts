@@ -10,7 +10,8 @@ import { strictCommand } from './config-common.js';
 
 /**
  * `monitor fleet`: every agent that ever sent a heartbeat to this PostgreSQL (docs/fleet.md), read
- * only. Exit 0 when every agent is ok or behind, 1 when any is lost, 5 when PostgreSQL cannot be read.
+ * only. Exit 0 when every agent is ok, behind or stopped, 1 when any is lost, 5 when PostgreSQL
+ * cannot be read.
  */
 async function handler(args: ArgumentsCamelCase<ConfigPathArgs & JsonArgs>): Promise<void> {
   const config = readConfig(args['config-path'], { validate: false });
@@ -47,7 +48,7 @@ async function handler(args: ArgumentsCamelCase<ConfigPathArgs & JsonArgs>): Pro
 export const fleetCommand: CommandModule<object, ConfigPathArgs & JsonArgs> = {
   command: 'fleet',
   describe:
-    'Show the agents that export to this PostgreSQL: location, version, mode, health (ok / behind / lost), backlog. Exit 0 all ok, 1 any lost, 5 PostgreSQL unreadable.',
+    'Show the agents that export to this PostgreSQL: location, version, mode, health (ok / behind / lost / stopped), backlog. Exit 0 none lost, 1 any lost, 5 PostgreSQL unreadable.',
   builder: (y: Argv) =>
     withJson(withConfigPath(strictCommand(y))) as unknown as Argv<ConfigPathArgs & JsonArgs>,
   handler,

@@ -125,6 +125,8 @@ export const monitoringAgents = pgTable('monitoring_agents', {
   exportLagMs: bigint('export_lag_ms', { mode: 'number' }).notNull(),
   /** share mode: leases held (written by the lease job); null in replicate mode. */
   held: integer('held'),
+  /** Set by a clean stop (SIGTERM), cleared by the next heartbeat: stopped, not lost. */
+  stoppedAt: timestamp('stopped_at', { withTimezone: true }),
 });
 
 /**
