@@ -1,8 +1,15 @@
 import type pg from 'pg';
 import { describeRemoteError } from '../db/remote/sqlstate.js';
-import { agentsTable, qualifiedName, type RemoteTable, serviceStateTable } from '../db/remote/table.js';
+import { qualifiedName, type RemoteTable } from '../db/remote/table.js';
 import { toError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
+import {
+  deleteGoneSql,
+  lockAgentSql,
+  markStoppedSql,
+  upsertAgentSql,
+  upsertStatesSql,
+} from './heartbeat-sql.js';
 
 /**
  * The fleet heartbeat (docs/fleet.md): at most every `everyMs`, ONE transaction that upserts this
@@ -84,52 +91,6 @@ export interface Heartbeat {
 const signature = (s: LocalServiceState, location: string): string =>
   `${location}\n${s.state}\n${s.since}\n${s.lastResultAt}\n${s.url}`;
 
-const AGENT_COLUMNS = [
-  'name',
-  'location',
-  'version',
-  'mode',
-  'pool',
-  'host',
-  'pid',
-  'started_at',
-  'heartbeat_ms',
-  'services',
-  'unexported_rows',
-  'export_lag_ms',
-] as const;
-
-/** The agent's row; last_seen is PostgreSQL's clock, so agents with skewed clocks compare fairly. */
-export function upsertAgentSql(table: RemoteTable): string {
-  const set = AGENT_COLUMNS.filter((c) => c !== 'name').map((c) => `${c} = EXCLUDED.${c}`);
-  return `INSERT INTO ${qualifiedName(agentsTable(table))} (${AGENT_COLUMNS.join(', ')}, last_seen)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, to_timestamp($8::float8 / 1000), $9, $10, $11, $12, now())
-  ON CONFLICT (name) DO UPDATE SET ${set.join(', ')}, last_seen = now(), stopped_at = NULL`;
-}
-
-/** A clean stop: the row says so (stopped, not lost), if it is still this process's row. */
-export function markStoppedSql(table: RemoteTable): string {
-  return `UPDATE ${qualifiedName(agentsTable(table))} SET stopped_at = now(), last_seen = now()
-  WHERE name = $1 AND host = $2 AND pid = $3`;
-}
-
-/** The changed rows in one statement, ordered by key (two transactions never lock in opposite orders). */
-export function upsertStatesSql(table: RemoteTable): string {
-  return `INSERT INTO ${qualifiedName(serviceStateTable(table))}
-    (service_key, location, agent, state, since, last_result_at, url, updated_at)
-  SELECT k, $1, $2, s, to_timestamp(si / 1000), to_timestamp(l / 1000), u, now()
-  FROM unnest($3::text[], $4::text[], $5::float8[], $6::float8[], $7::text[]) AS r(k, s, si, l, u)
-  ORDER BY k
-  ON CONFLICT (service_key, location, agent) DO UPDATE SET state = EXCLUDED.state,
-    since = EXCLUDED.since, last_result_at = EXCLUDED.last_result_at, url = EXCLUDED.url, updated_at = now()`;
-}
-
-/** This agent's rows of services it no longer has, or of a location it no longer is in. */
-export function deleteGoneSql(table: RemoteTable): string {
-  return `DELETE FROM ${qualifiedName(serviceStateTable(table))}
-  WHERE agent = $1 AND (location <> $2 OR NOT (service_key = ANY($3::text[])))`;
-}
-
 export function createHeartbeat(options: HeartbeatOptions): Heartbeat {
   const { logger } = options;
   const now = options.now ?? Date.now;
@@ -150,8 +111,7 @@ export function createHeartbeat(options: HeartbeatOptions): Heartbeat {
     await client.query('BEGIN');
     try {
       const { rows: prev } = await client.query<{ host: string; pid: number; started: number }>(
-        `SELECT host, pid, (extract(epoch FROM started_at) * 1000)::float8 AS started
-           FROM ${qualifiedName(agentsTable(table))} WHERE name = $1 FOR UPDATE`,
+        lockAgentSql(table),
         [me.name],
       );
       const p = prev[0];
