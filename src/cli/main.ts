@@ -6,6 +6,7 @@ import { alertsCommand } from './commands/alerts.js';
 import { configCommand } from './commands/config.js';
 import { dbCommand } from './commands/db.js';
 import { demoCommand } from './commands/demo.js';
+import { fleetCommand } from './commands/fleet.js';
 import { probeCommand, wantsNagios } from './commands/probe.js';
 import { startCommand } from './commands/start.js';
 import { statusCommand } from './commands/status.js';
@@ -48,6 +49,7 @@ export function buildCli(argv: string[]): Argv {
       .command(configCommand)
       .command(startCommand)
       .command(statusCommand)
+      .command(fleetCommand)
       .command(probeCommand)
       .command(dbCommand)
       .command(alertsCommand)

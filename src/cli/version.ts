@@ -1,7 +1,2 @@
-import { readFileSync } from 'node:fs';
-
-/** The version in package.json, resolved from this file so it works from any cwd. */
-export function packageVersion(): string {
-  const url = new URL('../../../package.json', import.meta.url);
-  return (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version;
-}
+// One copy, in util: the daemon's heartbeat reports the version too.
+export { packageVersion } from '../util/package-version.js';

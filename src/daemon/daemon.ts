@@ -110,7 +110,7 @@ async function run(options: DaemonOptions, closers: Closers): Promise<number> {
   );
   const { ldb, store, source } = openStorage(config.local_database_path, options, closers);
   logWorkers(config, exportEnabled, collectEnabled, log);
-  const { remote, agent, alerting, last, share } = await startEngine(
+  const { remote, agent, alerting, last, share, fleet } = await startEngine(
     config,
     services,
     env,
@@ -161,6 +161,7 @@ async function run(options: DaemonOptions, closers: Closers): Promise<number> {
       if (share) share.policy.setConfigured(services);
       else agent.setServices(services);
       alerting?.reload(config, services);
+      fleet?.reload(config, services);
       live?.setServices(services);
       remote.configure(config, exportEnabled);
       log.info({ module: 'config', reason, services: services.length }, 'Configuration reloaded.');

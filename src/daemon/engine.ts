@@ -20,6 +20,7 @@ import { composeHooks } from '../queue/record-hooks.js';
 import { type Alerting, startAlerting } from './alerting.js';
 import type { Closers } from './closers.js';
 import type { DaemonOptions } from './daemon.js';
+import { type Fleet, startFleet } from './fleet.js';
 import { countDiskFullDrops } from './local-buffer.js';
 import { warnOnRegexTimeout } from './regex-timeout-warning.js';
 import type { ProbeEnvironment } from './service-env.js';
@@ -48,6 +49,7 @@ export async function startEngine(
   alerting: Alerting | null;
   last: LastResults;
   share: Share | null;
+  fleet: Fleet | null;
 }> {
   const log = options.logger;
   const exportEnabled = options.exportEnabled ?? true;
@@ -87,6 +89,15 @@ export async function startEngine(
   const agentName = config.agent_name ?? (await import('node:os')).hostname();
   // share mode: the agent starts with no service and probes those it holds a lease for.
   const share = startShare(config, services, remote, store, agentName, log);
+  const fleet = startFleet(
+    { config, services, agentName },
+    { ldb, source, remote, exportEnabled },
+    log.child({ module: 'fleet' }),
+  );
+  if (fleet) {
+    // Closed after the drain (closers run in reverse), before the exporter's pool it needs.
+    closers.add(fleet, 'fleet heartbeat', (f) => f.heartbeat.stop(), CLOSE_BOUND_MS);
+  }
   const agent = createAgent({
     store: hooks.jobStore?.(store) ?? store,
     prober: hooks.prober?.(prober) ?? prober,
@@ -105,6 +116,12 @@ export async function startEngine(
       : undefined,
     alertsHandler: alerting ? () => alerting.tracker.sweep() : undefined,
     notify: alerting?.notify,
+    heartbeatHandler: fleet
+      ? async () => {
+          await fleet.heartbeat.run();
+        }
+      : undefined,
+    heartbeatEveryMs: fleet?.everyMs,
   });
   // The drain: closed before the exporter, the prober and the database it still uses.
   closers.add(agent, 'the drain', async (a) => {
@@ -119,5 +136,5 @@ export async function startEngine(
   });
 
   share?.attach(agent);
-  return { remote, agent, alerting, last, share };
+  return { remote, agent, alerting, last, share, fleet };
 }

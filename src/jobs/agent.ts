@@ -38,6 +38,13 @@ export interface AgentOptions {
   leaseHandler?: () => Promise<void>;
   /** Period of lease jobs, ms (fleet.lease_seconds / 6). Required with leaseHandler. */
   leaseEveryMs?: number;
+  /**
+   * The fleet heartbeat (src/fleet/heartbeat.ts); without it no heartbeat jobs are scheduled. It
+   * must not throw for a remote failure (it logs and waits for the next one).
+   */
+  heartbeatHandler?: () => Promise<void>;
+  /** Period of heartbeat jobs, ms (at most 5000 are used). Default 5000. */
+  heartbeatEveryMs?: number;
   /** Delivers notify jobs (see RunnerOptions.notify). */
   notify?: NotifyLaneOptions;
   /** Log the original's two RPM lines at start and on reload. Default true. */
@@ -74,8 +81,14 @@ export function createAgent(options: AgentOptions): Agent {
   const now = options.now ?? Date.now;
   let exportSeq = 0;
 
-  const handlers: Partial<Record<'export' | 'collect' | 'alerts' | 'lease', JobHandler>> = {};
-  const { alertsHandler } = options;
+  const handlers: Partial<Record<'export' | 'collect' | 'alerts' | 'lease' | 'heartbeat', JobHandler>> = {};
+  const { alertsHandler, heartbeatHandler } = options;
+  if (heartbeatHandler) {
+    handlers.heartbeat = async () => {
+      await heartbeatHandler();
+      return null;
+    };
+  }
   if (alertsHandler) {
     handlers.alerts = () => {
       alertsHandler();
@@ -118,6 +131,7 @@ export function createAgent(options: AgentOptions): Agent {
     exportEnabled: exportHandler !== undefined,
     collectEnabled: collectHandler !== undefined,
     alertsEnabled: alertsHandler !== undefined,
+    heartbeatEveryMs: heartbeatHandler ? (options.heartbeatEveryMs ?? 5000) : undefined,
     collectEveryMs: options.collectEveryMs,
     leaseEveryMs: leaseHandler ? options.leaseEveryMs : undefined,
     now,

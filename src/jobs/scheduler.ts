@@ -9,7 +9,7 @@ import { type Entry, ServiceSlots } from './service-slots.js';
  * Turns schedules into queued jobs. Every second (croner) it enqueues, for each service, the
  * slots that fall in the next `lookaheadMs`, with dedupe key `probe:<scheduledAt>:<serviceKey>`:
  * a double tick or a restart re-offers the same keys and the store ignores them, so one slot is
- * never two jobs. It also enqueues the periodic `export` and `collect` jobs when they are on.
+ * never two jobs. It also enqueues the periodic `export`, `collect`, `alerts` and `heartbeat` jobs when they are on.
  *
  * A tick only touches the services that have a slot in the lookahead: each service's next slot is
  * computed once (when added, then after each of its slots) and kept in a min-heap, so 100,000 cron
@@ -26,6 +26,8 @@ export interface SchedulerOptions {
   exportEnabled?: boolean;
   /** Enqueue an `alerts` job every 5 s. Default false. */
   alertsEnabled?: boolean;
+  /** Enqueue a `heartbeat` job every this many ms (at most 5000). Default undefined: none. */
+  heartbeatEveryMs?: number;
   /** Enqueue a `collect` job every `collectEveryMs`. Default false. */
   collectEnabled?: boolean;
   /** Default 2000 ms (the original's collector period; short runs keep each delete small). */
@@ -64,7 +66,10 @@ export { probeDedupeKey } from './service-slots.js';
 /** Period of the `alerts` job (reminders, held events, removed services): a reminder is at most this late. */
 const ALERTS_EVERY_MS = 5000;
 
-/** The `export`, `collect`, `alerts` and `lease` jobs of the period `t` is in, those that are on. */
+/** Longest period of the `heartbeat` job: its handler decides when one is due (src/fleet/heartbeat.ts). */
+export const HEARTBEAT_JOB_EVERY_MS = 5000;
+
+/** The `export`, `collect`, `alerts`, `lease` and `heartbeat` jobs of the period `t` is in, those that are on. */
 function periodicJobs(options: SchedulerOptions, collectEveryMs: number, t: number): NewJob[] {
   const periodic: NewJob[] = [];
   const second = Math.floor(t / 1000);
@@ -83,6 +88,11 @@ function periodicJobs(options: SchedulerOptions, collectEveryMs: number, t: numb
   if (leaseEvery !== undefined && leaseEvery > 0) {
     const n = Math.floor(t / leaseEvery);
     periodic.push({ kind: 'lease', payload: {}, runAt: n * leaseEvery, dedupeKey: `lease:${n}` });
+  }
+  if (options.heartbeatEveryMs !== undefined) {
+    const every = Math.min(HEARTBEAT_JOB_EVERY_MS, Math.max(1, options.heartbeatEveryMs));
+    const n = Math.floor(t / every);
+    periodic.push({ kind: 'heartbeat', payload: {}, runAt: n * every, dedupeKey: `heartbeat:${every}:${n}` });
   }
   return periodic;
 }

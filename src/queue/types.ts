@@ -2,7 +2,7 @@ import type { NotifyEvent } from '../results/incident.js';
 
 /** Job kinds and their payloads, typed once; the jobs table stores the payload as JSON. */
 
-export type JobKind = 'probe' | 'export' | 'collect' | 'notify' | 'alerts' | 'lease';
+export type JobKind = 'probe' | 'export' | 'collect' | 'notify' | 'alerts' | 'lease' | 'heartbeat';
 
 export interface ProbePayload {
   serviceKey: string;
@@ -43,6 +43,8 @@ export type AlertsPayload = Record<string, never>;
 
 /** share mode's periodic lease round (src/fleet/share.ts). */
 export type LeasePayload = Record<string, never>;
+/** The periodic fleet heartbeat: the agent's row and its services' states in PostgreSQL (docs/fleet.md). */
+export type HeartbeatPayload = Record<string, never>;
 
 /** How one delivery attempt ended, typed once: the notifier returns it, the notify lane acts on it. */
 export interface DeliveryOutcome {
@@ -64,6 +66,7 @@ export interface JobPayloads {
   notify: NotifyPayload;
   alerts: AlertsPayload;
   lease: LeasePayload;
+  heartbeat: HeartbeatPayload;
 }
 
 export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'dead';

@@ -78,6 +78,47 @@ test('export every second and collect every N seconds, only when enabled', (t) =
   assert.equal(jobRows(off.ldb).length, 0);
 });
 
+test('heartbeat jobs: one per period (at most 5 s), none when the fleet is off', (t) => {
+  const db = tempStore();
+  t.after(() => db.cleanup());
+  let clock = T0;
+  const s = createScheduler({
+    store: db.store,
+    services: [],
+    logger: silentLogger(),
+    heartbeatEveryMs: 15_000,
+    now: () => clock,
+  });
+  for (let i = 0; i < 20; i++) {
+    s.tick();
+    s.tick();
+    clock += 1000;
+  }
+  // 20 s at a 5 s period (the handler decides when one is due): 4 jobs, a double tick adds none.
+  assert.equal(jobRows(db.ldb, 'heartbeat').length, 4);
+  const fast = tempStore();
+  t.after(() => fast.cleanup());
+  const f = createScheduler({
+    store: fast.store,
+    services: [],
+    logger: silentLogger(),
+    heartbeatEveryMs: 1000,
+    now: () => clock,
+  });
+  for (let i = 0; i < 5; i++, clock += 1000) f.tick();
+  assert.equal(jobRows(fast.ldb, 'heartbeat').length, 5);
+  const off = tempStore();
+  t.after(() => off.cleanup());
+  createScheduler({
+    store: off.store,
+    services: [],
+    logger: silentLogger(),
+    exportEnabled: true,
+    now: () => clock,
+  }).tick();
+  assert.equal(jobRows(off.ldb, 'heartbeat').length, 0);
+});
+
 test('reload: added services start, removed stop, unchanged keep their slots, changed move after the queued ones', (t) => {
   const db = tempStore();
   t.after(() => db.cleanup());

@@ -6,6 +6,7 @@ import { serviceByNumber } from '../../config/services.js';
 import type { MonitorConfig } from '../../config/types.js';
 import { registerUriSecrets } from '../../config/uri.js';
 import { hasRollupTables, openLocalReadOnly } from '../../db/local/read-only.js';
+import { UsageError } from '../../errors.js';
 import { createStatusSource, type LiveService } from '../../live/status-source.js';
 import type { ServiceStatus } from '../../live/types.js';
 import { type ConfigPathArgs, type JsonArgs, withConfigPath, withJson } from '../options.js';
@@ -13,6 +14,7 @@ import { statusExitCode, statusTable } from '../output/status-table.js';
 import { printJson, printLine } from '../output/write.js';
 import { statusFromDaemon } from '../status-api.js';
 import { strictCommand } from './config-common.js';
+import { globalStatus } from './status-global.js';
 
 /**
  * `monitor status`: every service's state, since when, its last check, latency and uptime, from
@@ -24,6 +26,7 @@ import { strictCommand } from './config-common.js';
 interface StatusArgs extends ConfigPathArgs, JsonArgs {
   service?: string;
   watch: boolean;
+  global: boolean;
 }
 
 /** How often --watch redraws. */
@@ -85,6 +88,11 @@ function draw(list: readonly ServiceStatus[], json: boolean, note: string | null
 async function handler(args: ArgumentsCamelCase<StatusArgs>): Promise<void> {
   const config = readConfig(args['config-path'], { validate: false });
   registerUriSecrets(config.external_database_uri);
+  if (args.global) {
+    if (args.watch) throw new UsageError('--global does not take --watch; run it under watch(1) instead');
+    process.exitCode = await globalStatus(config, args['config-path'], args.service, args.json);
+    return;
+  }
   const services = servicesOf(config, args.service);
   const path = config.local_database_path;
   const sqlite = openLocalReadOnly(path);
@@ -146,6 +154,12 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
         type: 'boolean',
         default: false,
         describe: 'Redraw every 2 s until Ctrl-C.',
+      })
+      .option('global', {
+        type: 'boolean',
+        default: false,
+        describe:
+          "Every service across the fleet's locations, from PostgreSQL (docs/fleet.md): exit 4 when partial (down from fewer locations than the quorum), 5 when PostgreSQL cannot be read.",
       }) as unknown as Argv<StatusArgs>,
   handler,
 };

@@ -40,6 +40,8 @@ const DEFAULT_MAX_ATTEMPTS: Record<JobKind, number> = {
   alerts: 10,
   // The next period's round comes in seconds: a failed one is not worth retrying.
   lease: 1,
+  // The handler never throws for a remote failure; the next period's job tries again anyway.
+  heartbeat: 1,
 };
 
 const INSERT_JOB_SQL = `INSERT INTO jobs (kind, payload, run_at, state, attempts, max_attempts, dedupe_key, created_at, updated_at)

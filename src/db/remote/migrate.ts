@@ -4,7 +4,15 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { ConfigError } from '../../errors.js';
-import { incidentsTable, leasesTable, poolMembersTable, qualifiedName, type RemoteTable } from './table.js';
+import {
+  agentsTable,
+  incidentsTable,
+  leasesTable,
+  poolMembersTable,
+  qualifiedName,
+  type RemoteTable,
+  serviceStateTable,
+} from './table.js';
 
 /**
  * Our own small migrator for the remote schema, instead of drizzle's: the table's schema and name
@@ -14,8 +22,8 @@ import { incidentsTable, leasesTable, poolMembersTable, qualifiedName, type Remo
  * - Reads drizzle-kit's journal (drizzle/remote/meta/_journal.json) and its SQL files, in journal
  *   order, split at `--> statement-breakpoint`.
  * - In each statement, the identifier "monitoring" becomes "<schema>"."<table>",
- *   "monitoring_incidents" becomes "<schema>"."<table>_incidents" (likewise "monitoring_leases" and
- *   "monitoring_pool_members": every table in tablesOf), and other identifiers that start
+ *   "monitoring_incidents" becomes "<schema>"."<table>_incidents" (and so on for each table of
+ *   tablesOf: _leases, _pool_members, _agents, _service_state), and other identifiers that start
  *   with "monitoring_ (index names) start with "<table>_ instead.
  * - Applied migrations are recorded per table in "<schema>".monitor_migrations (table_name, tag,
  *   hash), so two tables in one schema migrate independently.
@@ -83,6 +91,8 @@ function tablesOf(target: RemoteTable): ReadonlyMap<string, RemoteTable> {
     ['"monitoring_incidents"', incidentsTable(target)],
     ['"monitoring_leases"', leasesTable(target)],
     ['"monitoring_pool_members"', poolMembersTable(target)],
+    ['"monitoring_agents"', agentsTable(target)],
+    ['"monitoring_service_state"', serviceStateTable(target)],
   ]);
 }
 
@@ -179,8 +189,10 @@ export async function migrateRemote(
     const pending = migrations.filter((m) => !appliedTags.has(m.tag));
     if (pending.length > 0) {
       const before = await columnsOf(client, target);
-      const incidents = incidentsTable(target);
-      const incidentsBefore = await columnsOf(client, incidents);
+      // The tables beside the results table (incidents, agents …) that do not exist yet.
+      const besides = [...tablesOf(target).values()].filter((t) => t !== target);
+      const missingBefore: RemoteTable[] = [];
+      for (const t of besides) if ((await columnsOf(client, t)).length === 0) missingBefore.push(t);
       for (const m of pending) {
         for (const statement of m.statements) {
           // pg's client-side timeout (the exporter's pool sets one) would cut a long index build.
@@ -208,8 +220,8 @@ export async function migrateRemote(
             : `existing table ${name} already had every column`,
         );
       }
-      if (incidentsBefore.length === 0 && (await columnsOf(client, incidents)).length > 0) {
-        done.push(`created table ${qualifiedName(incidents)}`);
+      for (const t of missingBefore) {
+        if ((await columnsOf(client, t)).length > 0) done.push(`created table ${qualifiedName(t)}`);
       }
     }
     await client.query('COMMIT');

@@ -134,3 +134,53 @@ export const monitoringPoolMembers = pgTable(
   },
   (t) => [primaryKey({ columns: [t.pool, t.agent] })],
 );
+
+/**
+ * The fleet's agents ("<table>_agents"), one row per agent name: each agent upserts its own row
+ * with every heartbeat (src/fleet/heartbeat.ts). `last_seen` is PostgreSQL's clock, so agents with
+ * skewed clocks are still compared fairly; an agent is lost when it is older than 3 × `heartbeat_ms`.
+ */
+export const monitoringAgents = pgTable('monitoring_agents', {
+  name: text('name').primaryKey(),
+  location: text('location').notNull(),
+  version: text('version').notNull(),
+  mode: text('mode').notNull(),
+  pool: text('pool').notNull(),
+  host: text('host').notNull(),
+  pid: integer('pid').notNull(),
+  startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
+  lastSeen: timestamp('last_seen', { withTimezone: true }).notNull().default(sql`now()`),
+  /** The agent's heartbeat period: readers judge "lost" by it (3 missed). */
+  heartbeatMs: integer('heartbeat_ms').notNull(),
+  services: integer('services').notNull(),
+  unexportedRows: bigint('unexported_rows', { mode: 'number' }).notNull(),
+  exportLagMs: bigint('export_lag_ms', { mode: 'number' }).notNull(),
+  /** share mode: leases held (written by the lease job); null in replicate mode. */
+  held: integer('held'),
+  /** Set by a clean stop (SIGTERM), cleared by the next heartbeat: stopped, not lost. */
+  stoppedAt: timestamp('stopped_at', { withTimezone: true }),
+});
+
+/**
+ * Each agent's current state of each of its services ("<table>_service_state"), upserted by the
+ * heartbeat when it changed; `monitor status --global` computes the quorum from the rows of live
+ * agents (src/fleet/quorum.ts).
+ */
+export const monitoringServiceState = pgTable(
+  'monitoring_service_state',
+  {
+    serviceKey: text('service_key').notNull(),
+    location: text('location').notNull(),
+    agent: text('agent').notNull(),
+    state: text('state').notNull(),
+    since: timestamp('since', { withTimezone: true }).notNull(),
+    lastResultAt: timestamp('last_result_at', { withTimezone: true }).notNull(),
+    /** As shown (password masked). */
+    url: text('url').notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().default(sql`now()`),
+  },
+  (t) => [
+    primaryKey({ columns: [t.serviceKey, t.location, t.agent] }),
+    index('monitoring_service_state_agent_idx').on(t.agent),
+  ],
+);

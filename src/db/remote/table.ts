@@ -31,3 +31,13 @@ export function leasesTable(target: RemoteTable): RemoteTable {
 export function poolMembersTable(target: RemoteTable): RemoteTable {
   return { schema: target.schema, table: `${target.table}_pool_members` };
 }
+
+/** The fleet's agents beside `target`: "<table>_agents" (docs/fleet.md). */
+export function agentsTable(target: RemoteTable): RemoteTable {
+  return { schema: target.schema, table: `${target.table}_agents` };
+}
+
+/** Each agent's state of its services beside `target`: "<table>_service_state" (docs/fleet.md). */
+export function serviceStateTable(target: RemoteTable): RemoteTable {
+  return { schema: target.schema, table: `${target.table}_service_state` };
+}

@@ -169,6 +169,7 @@ test('migrate on an empty database creates the table and indexes; a second run d
     { table_name: 'monitoring', tag: '0000_monitoring_table' },
     { table_name: 'monitoring', tag: '0001_result_details' },
     { table_name: 'monitoring', tag: '0002_incidents' },
+    { table_name: 'monitoring', tag: '0004_agents' },
     { table_name: 'monitoring', tag: '0005_leases' },
   ]);
 });
@@ -268,9 +269,12 @@ test('a table made by the previous release gains the detail columns and keeps it
   assert.deepEqual(done, [
     'applied migration 0001_result_details to "public"."monitoring"',
     'applied migration 0002_incidents to "public"."monitoring"',
+    'applied migration 0004_agents to "public"."monitoring"',
     'applied migration 0005_leases to "public"."monitoring"',
     `adopted existing table "public"."monitoring": added columns ${DETAIL_COLUMNS.join(', ')}, maintenance; existing rows untouched`,
     'created table "public"."monitoring_incidents"',
+    'created table "public"."monitoring_agents"',
+    'created table "public"."monitoring_service_state"',
   ]);
   assert.deepEqual(await columns(url, DEFAULT), ALL_COLUMNS);
   const after = await query<Record<string, unknown>>(url, 'SELECT * FROM monitoring ORDER BY id');
