@@ -40,7 +40,11 @@ async function migrateHandler(argv: ArgumentsCamelCase<ConfigPathArgs>): Promise
   client.on('error', () => {});
   try {
     await client.connect();
-    const done = await migrateRemote(client, target);
+    // A table created here is laid out as the daemon would lay it out (remote.partition …).
+    const done = await migrateRemote(client, target, undefined, {
+      partition: config.remote?.partition,
+      partitionsAhead: config.remote?.partitions_ahead,
+    });
     if (done.length === 0) out.write('Already up to date: nothing to apply.\n');
     for (const line of done) out.write(`${line}\n`);
   } catch (err) {
