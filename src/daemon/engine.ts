@@ -24,6 +24,7 @@ import { countDiskFullDrops } from './local-buffer.js';
 import { warnOnRegexTimeout } from './regex-timeout-warning.js';
 import type { ProbeEnvironment } from './service-env.js';
 import { withTimeout } from './stop-latch.js';
+import { createUpkeep, type Upkeep } from './upkeep.js';
 
 /** How long closing the remote pool or the HTTP pools may take at shutdown. */
 export const CLOSE_BOUND_MS = 2_000;
@@ -41,7 +42,13 @@ export async function startEngine(
   { ldb, store, source }: Storage,
   options: DaemonOptions,
   closers: Closers,
-): Promise<{ remote: RemoteExport; agent: Agent; alerting: Alerting | null; last: LastResults }> {
+): Promise<{
+  remote: RemoteExport;
+  agent: Agent;
+  alerting: Alerting | null;
+  last: LastResults;
+  upkeep: Upkeep;
+}> {
   const log = options.logger;
   const exportEnabled = options.exportEnabled ?? true;
   const collectEnabled = options.collectEnabled ?? true;
@@ -67,6 +74,8 @@ export async function startEngine(
     CLOSE_BOUND_MS,
   );
   remote.configure(config, exportEnabled);
+  // Partitions ahead and retention, by one agent of the fleet at a time (src/daemon/upkeep.ts).
+  const upkeep = createUpkeep(config, remote, log);
 
   // Before the agent: its closers (the notifier) then close after the drain.
   const alerting = startAlerting(config, services, env, { ldb, store }, log, closers, CLOSE_BOUND_MS);
@@ -92,6 +101,7 @@ export async function startEngine(
         })
       : undefined,
     alertsHandler: alerting ? () => alerting.tracker.sweep() : undefined,
+    upkeepHandler: exportEnabled ? () => upkeep.run() : undefined,
     notify: alerting?.notify,
   });
   // The drain: closed before the exporter, the prober and the database it still uses.
@@ -104,5 +114,5 @@ export async function startEngine(
     if (remote.enabled) await withTimeout(remote.run(), options.finalExportMs ?? 5_000);
   });
 
-  return { remote, agent, alerting, last };
+  return { remote, agent, alerting, last, upkeep };
 }

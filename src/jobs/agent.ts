@@ -30,6 +30,11 @@ export interface AgentOptions {
   collectHandler?: (signal: AbortSignal) => Promise<void> | void;
   /** The alerts job (src/alerts/tracker.ts sweep); without it no alerts jobs are scheduled. */
   alertsHandler?: () => void;
+  /**
+   * The upkeep job (src/daemon/upkeep.ts): enqueued at start and every hour; without it none is
+   * scheduled. Throwing fails the job (retried with backoff).
+   */
+  upkeepHandler?: (signal: AbortSignal) => Promise<void>;
   /** Delivers notify jobs (see RunnerOptions.notify). */
   notify?: NotifyLaneOptions;
   /** Log the original's two RPM lines at start and on reload. Default true. */
@@ -66,7 +71,7 @@ export function createAgent(options: AgentOptions): Agent {
   const now = options.now ?? Date.now;
   let exportSeq = 0;
 
-  const handlers: Partial<Record<'export' | 'collect' | 'alerts', JobHandler>> = {};
+  const handlers: Partial<Record<'export' | 'collect' | 'alerts' | 'upkeep', JobHandler>> = {};
   const { alertsHandler } = options;
   if (alertsHandler) {
     handlers.alerts = () => {
@@ -96,6 +101,14 @@ export function createAgent(options: AgentOptions): Agent {
     };
   }
 
+  const { upkeepHandler } = options;
+  if (upkeepHandler) {
+    handlers.upkeep = async (signal) => {
+      await upkeepHandler(signal);
+      return null;
+    };
+  }
+
   const scheduler = createScheduler({
     store,
     services: options.services,
@@ -103,6 +116,7 @@ export function createAgent(options: AgentOptions): Agent {
     exportEnabled: exportHandler !== undefined,
     collectEnabled: collectHandler !== undefined,
     alertsEnabled: alertsHandler !== undefined,
+    upkeepEnabled: upkeepHandler !== undefined,
     collectEveryMs: options.collectEveryMs,
     now,
   });
@@ -142,6 +156,11 @@ export function createAgent(options: AgentOptions): Agent {
       started = true;
       logRates(options.services);
       runner.start();
+      if (upkeepHandler) {
+        // At start, not only at the next hour: this hour's job may have run before a restart.
+        const t = now();
+        store.enqueue([{ kind: 'upkeep', payload: {}, runAt: t, dedupeKey: `upkeep:start:${t}` }]);
+      }
       scheduler.start();
     },
     setServices(services) {

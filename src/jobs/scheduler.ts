@@ -26,6 +26,8 @@ export interface SchedulerOptions {
   exportEnabled?: boolean;
   /** Enqueue an `alerts` job every 5 s. Default false. */
   alertsEnabled?: boolean;
+  /** Enqueue an `upkeep` job every hour (its dedupe key is the hour). Default false. */
+  upkeepEnabled?: boolean;
   /** Enqueue a `collect` job every `collectEveryMs`. Default false. */
   collectEnabled?: boolean;
   /** Default 2000 ms (the original's collector period; short runs keep each delete small). */
@@ -62,7 +64,10 @@ export { probeDedupeKey } from './service-slots.js';
 /** Period of the `alerts` job (reminders, held events, removed services): a reminder is at most this late. */
 const ALERTS_EVERY_MS = 5000;
 
-/** The `export`, `collect` and `alerts` jobs of the period `t` is in, those that are on. */
+/** Period of the `upkeep` job (partitions ahead, retention): an hour; partitions are days or longer. */
+export const UPKEEP_EVERY_MS = 3_600_000;
+
+/** The `export`, `collect`, `alerts` and `upkeep` jobs of the period `t` is in, those that are on. */
 function periodicJobs(options: SchedulerOptions, collectEveryMs: number, t: number): NewJob[] {
   const periodic: NewJob[] = [];
   const second = Math.floor(t / 1000);
@@ -76,6 +81,10 @@ function periodicJobs(options: SchedulerOptions, collectEveryMs: number, t: numb
   if (options.alertsEnabled) {
     const n = Math.floor(t / ALERTS_EVERY_MS);
     periodic.push({ kind: 'alerts', payload: {}, runAt: n * ALERTS_EVERY_MS, dedupeKey: `alerts:${n}` });
+  }
+  if (options.upkeepEnabled) {
+    const n = Math.floor(t / UPKEEP_EVERY_MS);
+    periodic.push({ kind: 'upkeep', payload: {}, runAt: n * UPKEEP_EVERY_MS, dedupeKey: `upkeep:${n}` });
   }
   return periodic;
 }

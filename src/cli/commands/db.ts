@@ -9,6 +9,7 @@ import { DEFAULT_REMOTE_TABLE, qualifiedName } from '../../db/remote/table.js';
 import { ConfigError, MonitorError, toError } from '../../errors.js';
 import { type ConfigPathArgs, withConfigPath } from '../options.js';
 import { strictCommand } from './config-common.js';
+import { dbPartitionCommand } from './db-partition.js';
 import { dbRejectedCommand } from './db-rejected.js';
 
 /** `monitor db migrate`: create, adopt or update the remote table, and say what was done. */
@@ -73,6 +74,7 @@ export const dbCommand: CommandModule = {
   builder: (y) =>
     strictCommand(y)
       .command(migrateCommand)
+      .command(dbPartitionCommand)
       .command(dbRejectedCommand)
       .demandCommand(1, 'Name a db command; see monitor db --help.'),
   handler: () => {},
