@@ -60,7 +60,8 @@ export async function addPartition(
     }
     const def = sibling(target, defaultPartitionName(target.table));
     await client.query(`LOCK TABLE ${def} IN EXCLUSIVE MODE`);
-    await client.query(`CREATE TABLE ${part} (LIKE ${parent} INCLUDING DEFAULTS)`);
+    // ATTACH wants the parent's CHECK constraints on the table too (NOT NULLs come with LIKE).
+    await client.query(`CREATE TABLE ${part} (LIKE ${parent} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`);
     const cols = await columnList(client, target);
     const inRange = `request_timestamp >= ${naiveLiteral(range.from)} AND request_timestamp < ${naiveLiteral(range.to)}`;
     const moved = await client.query(

@@ -66,6 +66,8 @@ test('a late row waits in the default partition and moves when upkeep creates it
   await addRows(url, 'late', '2026-11-25 23:58:00', 2);
   await addRows(url, 'today', '2026-12-04 00:00:00', 4);
   assert.equal(await inDefault(url), 7, 'the days without a partition are in the default one');
+  // A CHECK of the user's on the table: a partition is attached only with it (LIKE … INCLUDING CONSTRAINTS).
+  await query(url, `ALTER TABLE monitoring ADD CONSTRAINT users_check CHECK (url <> '')`);
   const days = await perDay(url);
   const sum = await checksum(url);
 
