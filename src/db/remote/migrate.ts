@@ -3,11 +3,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
-import { LIMITS } from '../../config/limits.js';
-import { FLEET_DEFAULTS, type RemotePartition } from '../../config/types.js';
 import { ConfigError } from '../../errors.js';
-import { createPartitionedTable, serverNow } from './partitions.js';
+import { createLaidOut, type RemoteLayout } from './partitions.js';
 import { incidentsTable, qualifiedName, type RemoteTable } from './table.js';
+
+export type { RemoteLayout } from './partitions.js';
 
 /**
  * Our own small migrator for the remote schema, instead of drizzle's: the table's schema and name
@@ -25,6 +25,8 @@ import { incidentsTable, qualifiedName, type RemoteTable } from './table.js';
  *   start together do not race, and a failure leaves nothing half-applied.
  * - The SQL is written to be idempotent over a table the original tool created (IF NOT EXISTS
  *   everywhere), which is how such a table is adopted.
+ * - A results table that does not exist yet is first created range-partitioned (config
+ *   `remote.partition`, partitions.ts createLaidOut); the SQL then runs over it unchanged.
  */
 
 /** Longest a migration statement may run, ms (10 minutes). */
@@ -132,19 +134,6 @@ async function columnsOf(client: pg.ClientBase, target: RemoteTable): Promise<st
   return rows.map((r) => r.column_name);
 }
 
-/** How a results table that migrate creates is laid out (config `remote`, docs/scale-out.md). */
-export interface RemoteLayout {
-  /**
-   * A table created here is range-partitioned by request_timestamp per day/week/month, or plain
-   * with "none". An existing table is never changed. Default "day" (FLEET_DEFAULTS.partition).
-   */
-  partition?: RemotePartition | undefined;
-  /** Partitions created ahead of the current one. Default 3 (LIMITS['remote.partitions_ahead']). */
-  partitionsAhead?: number | undefined;
-  /** The clock partitions are planned by, epoch ms. Default PostgreSQL's now(). */
-  now?: number | undefined;
-}
-
 /**
  * Bring the remote table up to date. Returns one human-readable line per thing done (empty when
  * everything was already applied). Rejects with the driver's error on failure (nothing applied).
@@ -195,13 +184,8 @@ export async function migrateRemote(
       const before = await columnsOf(client, target);
       const incidents = incidentsTable(target);
       const incidentsBefore = await columnsOf(client, incidents);
-      const partition = layout.partition ?? FLEET_DEFAULTS.partition;
       // Only a table made here: the migrations below then run over it as over a plain one.
-      if (before.length === 0 && partition !== 'none') {
-        const ahead = layout.partitionsAhead ?? LIMITS['remote.partitions_ahead'].default;
-        const now = layout.now ?? (await serverNow(client));
-        done.push(...(await createPartitionedTable(client, target, partition, ahead, now)));
-      }
+      if (before.length === 0) done.push(...(await createLaidOut(client, target, layout)));
       for (const m of pending) {
         for (const statement of m.statements) {
           // pg's client-side timeout (the exporter's pool sets one) would cut a long index build.

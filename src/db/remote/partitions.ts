@@ -1,4 +1,6 @@
 import type pg from 'pg';
+import { LIMITS } from '../../config/limits.js';
+import { FLEET_DEFAULTS, type RemotePartition } from '../../config/types.js';
 import { qualifiedName, type RemoteTable } from './table.js';
 
 /**
@@ -220,4 +222,29 @@ export async function createPartitionedTable(
   return [
     `created ${qualifiedName(target)} partitioned by ${unit} on request_timestamp: partitions ${names.join(', ')} and ${def}`,
   ];
+}
+
+/** How a results table that migrate creates is laid out (config `remote`, docs/scale-out.md). */
+export interface RemoteLayout {
+  /**
+   * A table created here is range-partitioned by request_timestamp per day/week/month, or plain
+   * with "none". An existing table is never changed. Default "day" (FLEET_DEFAULTS.partition).
+   */
+  partition?: RemotePartition | undefined;
+  /** Partitions created ahead of the current one. Default 3 (LIMITS['remote.partitions_ahead']). */
+  partitionsAhead?: number | undefined;
+  /** The clock partitions are planned by, epoch ms. Default PostgreSQL's now(). */
+  now?: number | undefined;
+}
+
+/** migrate's first step for a table that does not exist yet: partitioned, unless the layout says "none". */
+export async function createLaidOut(
+  client: pg.ClientBase,
+  target: RemoteTable,
+  layout: RemoteLayout,
+): Promise<string[]> {
+  const partition = layout.partition ?? FLEET_DEFAULTS.partition;
+  if (partition === 'none') return [];
+  const ahead = layout.partitionsAhead ?? LIMITS['remote.partitions_ahead'].default;
+  return createPartitionedTable(client, target, partition, ahead, layout.now ?? (await serverNow(client)));
 }

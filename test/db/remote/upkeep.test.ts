@@ -136,7 +136,8 @@ test('two upkeeps at once: the one that holds the lock works, the other skips', 
     for (;;) {
       const [w] = await query<{ n: number }>(
         url,
-        `SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND relation = 'monitoring_default'::regclass`,
+        `SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND relation = 'monitoring_default'::regclass
+          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
       );
       if (w!.n > 0) break;
       await sleep(20);
@@ -152,7 +153,11 @@ test('two upkeeps at once: the one that holds the lock works, the other skips', 
   }
   // The lock was given back: the next upkeep runs.
   assert.equal((await upkeep(url, { now: at(2026, 12, 8) })).ran, true);
-  const held = await query(url, `SELECT 1 FROM pg_locks WHERE locktype = 'advisory'`);
+  const held = await query(
+    url,
+    `SELECT 1 FROM pg_locks WHERE locktype = 'advisory'
+       AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+  );
   assert.equal(held.length, 0, 'no advisory lock left behind');
   assert.ok(upkeepLockKey(T).includes('public.monitoring'));
 });
