@@ -26,6 +26,7 @@ import { warnOnRegexTimeout } from './regex-timeout-warning.js';
 import type { ProbeEnvironment } from './service-env.js';
 import { type Share, startShare } from './share.js';
 import { withTimeout } from './stop-latch.js';
+import { createUpkeep, type Upkeep } from './upkeep.js';
 
 /** How long closing the remote pool or the HTTP pools may take at shutdown. */
 export const CLOSE_BOUND_MS = 2_000;
@@ -50,6 +51,7 @@ export async function startEngine(
   last: LastResults;
   share: Share | null;
   fleet: Fleet | null;
+  upkeep: Upkeep;
 }> {
   const log = options.logger;
   const exportEnabled = options.exportEnabled ?? true;
@@ -76,6 +78,8 @@ export async function startEngine(
     CLOSE_BOUND_MS,
   );
   remote.configure(config, exportEnabled);
+  // Partitions ahead and retention, by one agent of the fleet at a time (src/daemon/upkeep.ts).
+  const upkeep = createUpkeep(config, remote, log);
 
   // Before the agent: its closers (the notifier) then close after the drain.
   const alerting = startAlerting(config, services, env, { ldb, store }, log, closers, CLOSE_BOUND_MS);
@@ -115,6 +119,7 @@ export async function startEngine(
         })
       : undefined,
     alertsHandler: alerting ? () => alerting.tracker.sweep() : undefined,
+    upkeepHandler: exportEnabled ? () => upkeep.run() : undefined,
     notify: alerting?.notify,
     heartbeatHandler: fleet
       ? async () => {
@@ -136,5 +141,5 @@ export async function startEngine(
   });
 
   share?.attach(agent);
-  return { remote, agent, alerting, last, share, fleet };
+  return { remote, agent, alerting, last, share, fleet, upkeep };
 }

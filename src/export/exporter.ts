@@ -3,7 +3,7 @@ import { LIMITS } from '../config/limits.js';
 import { registerUriSecrets } from '../config/uri.js';
 import type { IncidentExportSource } from '../db/local/incident-export-source.js';
 import { insertParams, insertSql } from '../db/remote/insert.js';
-import { checkRemoteTable, migrateRemote } from '../db/remote/migrate.js';
+import { checkRemoteTable, migrateRemote, type RemoteLayout } from '../db/remote/migrate.js';
 import { classifyRemoteError, describeRemoteError, isRowLevel } from '../db/remote/sqlstate.js';
 import { DEFAULT_REMOTE_TABLE, type RemoteTable } from '../db/remote/table.js';
 import { toError } from '../errors.js';
@@ -26,6 +26,12 @@ export interface ExporterOptions {
   schema?: string | undefined;
   /** Default "monitoring". */
   table?: string | undefined;
+  /**
+   * How a results table that the migration creates is laid out: partitioned per "day" (default),
+   * "week" or "month" with `partitionsAhead` (default 3) partitions ahead, or "none" (plain). An
+   * existing table is never changed (RemoteLayout in src/db/remote/migrate.ts).
+   */
+  layout?: RemoteLayout | undefined;
   /** Most rows per transaction. Default DEFAULT_EXPORT_BATCH (2000). */
   batchSize?: number | undefined;
   source: ExportSource;
@@ -195,7 +201,7 @@ export function createExporter(options: ExporterOptions): Exporter {
   let closed = false;
 
   async function migrate(): Promise<string[]> {
-    const done = await withClient(pool, logger, (c) => migrateRemote(c, target));
+    const done = await withClient(pool, logger, (c) => migrateRemote(c, target, undefined, options.layout));
     migrated = true;
     return done;
   }

@@ -58,6 +58,7 @@ export class RemoteExport {
   configure(config: MonitorConfig, exportEnabled: boolean): void {
     const uri = exportEnabled ? config.external_database_uri : null;
     const settings = config.export ?? {};
+    const layout = { partition: config.remote?.partition, partitionsAhead: config.remote?.partitions_ahead };
     const key = uri
       ? JSON.stringify([
           uri,
@@ -65,6 +66,7 @@ export class RemoteExport {
           settings.table,
           settings.batch_size,
           settings.statement_timeout_ms,
+          layout,
         ])
       : null;
     if (key === this.key) return;
@@ -82,6 +84,8 @@ export class RemoteExport {
       table: settings.table,
       batchSize: settings.batch_size,
       statementTimeoutMs: settings.statement_timeout_ms,
+      // remote.partition (default "day") and remote.partitions_ahead (default 3): a new table only.
+      layout,
       source: this.source,
       incidents: this.incidents,
       logger: this.logger,

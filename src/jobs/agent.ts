@@ -45,6 +45,11 @@ export interface AgentOptions {
   heartbeatHandler?: () => Promise<void>;
   /** Period of heartbeat jobs, ms (at most 5000 are used). Default 5000. */
   heartbeatEveryMs?: number;
+  /**
+   * The upkeep job (src/daemon/upkeep.ts): enqueued at start and every hour; without it none is
+   * scheduled. Throwing fails the job (retried with backoff).
+   */
+  upkeepHandler?: (signal: AbortSignal) => Promise<void>;
   /** Delivers notify jobs (see RunnerOptions.notify). */
   notify?: NotifyLaneOptions;
   /** Log the original's two RPM lines at start and on reload. Default true. */
@@ -81,7 +86,9 @@ export function createAgent(options: AgentOptions): Agent {
   const now = options.now ?? Date.now;
   let exportSeq = 0;
 
-  const handlers: Partial<Record<'export' | 'collect' | 'alerts' | 'lease' | 'heartbeat', JobHandler>> = {};
+  const handlers: Partial<
+    Record<'export' | 'collect' | 'alerts' | 'lease' | 'heartbeat' | 'upkeep', JobHandler>
+  > = {};
   const { alertsHandler, heartbeatHandler } = options;
   if (heartbeatHandler) {
     handlers.heartbeat = async () => {
@@ -124,6 +131,14 @@ export function createAgent(options: AgentOptions): Agent {
     };
   }
 
+  const { upkeepHandler } = options;
+  if (upkeepHandler) {
+    handlers.upkeep = async (signal) => {
+      await upkeepHandler(signal);
+      return null;
+    };
+  }
+
   const scheduler = createScheduler({
     store,
     services: options.services,
@@ -132,6 +147,7 @@ export function createAgent(options: AgentOptions): Agent {
     collectEnabled: collectHandler !== undefined,
     alertsEnabled: alertsHandler !== undefined,
     heartbeatEveryMs: heartbeatHandler ? (options.heartbeatEveryMs ?? 5000) : undefined,
+    upkeepEnabled: upkeepHandler !== undefined,
     collectEveryMs: options.collectEveryMs,
     leaseEveryMs: leaseHandler ? options.leaseEveryMs : undefined,
     now,
@@ -172,6 +188,11 @@ export function createAgent(options: AgentOptions): Agent {
       started = true;
       logRates(options.services);
       runner.start();
+      if (upkeepHandler) {
+        // At start, not only at the next hour: this hour's job may have run before a restart.
+        const t = now();
+        store.enqueue([{ kind: 'upkeep', payload: {}, runAt: t, dedupeKey: `upkeep:start:${t}` }]);
+      }
       scheduler.start();
     },
     setServices(services) {

@@ -28,6 +28,8 @@ export interface SchedulerOptions {
   alertsEnabled?: boolean;
   /** Enqueue a `heartbeat` job every this many ms (at most 5000). Default undefined: none. */
   heartbeatEveryMs?: number;
+  /** Enqueue an `upkeep` job every hour (its dedupe key is the hour). Default false. */
+  upkeepEnabled?: boolean;
   /** Enqueue a `collect` job every `collectEveryMs`. Default false. */
   collectEnabled?: boolean;
   /** Default 2000 ms (the original's collector period; short runs keep each delete small). */
@@ -69,7 +71,10 @@ const ALERTS_EVERY_MS = 5000;
 /** Longest period of the `heartbeat` job: its handler decides when one is due (src/fleet/heartbeat.ts). */
 export const HEARTBEAT_JOB_EVERY_MS = 5000;
 
-/** The `export`, `collect`, `alerts`, `lease` and `heartbeat` jobs of the period `t` is in, those that are on. */
+/** Period of the `upkeep` job (partitions ahead, retention): an hour; partitions are days or longer. */
+export const UPKEEP_EVERY_MS = 3_600_000;
+
+/** The `export`, `collect`, `alerts`, `lease`, `heartbeat` and `upkeep` jobs of the period `t` is in, those that are on. */
 function periodicJobs(options: SchedulerOptions, collectEveryMs: number, t: number): NewJob[] {
   const periodic: NewJob[] = [];
   const second = Math.floor(t / 1000);
@@ -93,6 +98,10 @@ function periodicJobs(options: SchedulerOptions, collectEveryMs: number, t: numb
     const every = Math.min(HEARTBEAT_JOB_EVERY_MS, Math.max(1, options.heartbeatEveryMs));
     const n = Math.floor(t / every);
     periodic.push({ kind: 'heartbeat', payload: {}, runAt: n * every, dedupeKey: `heartbeat:${every}:${n}` });
+  }
+  if (options.upkeepEnabled) {
+    const n = Math.floor(t / UPKEEP_EVERY_MS);
+    periodic.push({ kind: 'upkeep', payload: {}, runAt: n * UPKEEP_EVERY_MS, dedupeKey: `upkeep:${n}` });
   }
   return periodic;
 }

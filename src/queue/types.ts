@@ -2,7 +2,7 @@ import type { NotifyEvent } from '../results/incident.js';
 
 /** Job kinds and their payloads, typed once; the jobs table stores the payload as JSON. */
 
-export type JobKind = 'probe' | 'export' | 'collect' | 'notify' | 'alerts' | 'lease' | 'heartbeat';
+export type JobKind = 'probe' | 'export' | 'collect' | 'notify' | 'alerts' | 'lease' | 'heartbeat' | 'upkeep';
 
 export interface ProbePayload {
   serviceKey: string;
@@ -45,6 +45,11 @@ export type AlertsPayload = Record<string, never>;
 export type LeasePayload = Record<string, never>;
 /** The periodic fleet heartbeat: the agent's row and its services' states in PostgreSQL (docs/fleet.md). */
 export type HeartbeatPayload = Record<string, never>;
+/**
+ * The hourly `upkeep` job (and one at start): partitions ahead, late rows out of the default
+ * partition, retention (src/db/remote/upkeep.ts); one agent of the fleet at a time.
+ */
+export type UpkeepPayload = Record<string, never>;
 
 /** How one delivery attempt ended, typed once: the notifier returns it, the notify lane acts on it. */
 export interface DeliveryOutcome {
@@ -67,6 +72,7 @@ export interface JobPayloads {
   alerts: AlertsPayload;
   lease: LeasePayload;
   heartbeat: HeartbeatPayload;
+  upkeep: UpkeepPayload;
 }
 
 export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'dead';

@@ -9,6 +9,7 @@ import { DEFAULT_REMOTE_TABLE, qualifiedName } from '../../db/remote/table.js';
 import { ConfigError, MonitorError, toError } from '../../errors.js';
 import { type ConfigPathArgs, withConfigPath } from '../options.js';
 import { strictCommand } from './config-common.js';
+import { dbPartitionCommand } from './db-partition.js';
 import { dbRejectedCommand } from './db-rejected.js';
 
 /** `monitor db migrate`: create, adopt or update the remote table, and say what was done. */
@@ -40,7 +41,11 @@ async function migrateHandler(argv: ArgumentsCamelCase<ConfigPathArgs>): Promise
   client.on('error', () => {});
   try {
     await client.connect();
-    const done = await migrateRemote(client, target);
+    // A table created here is laid out as the daemon would lay it out (remote.partition …).
+    const done = await migrateRemote(client, target, undefined, {
+      partition: config.remote?.partition,
+      partitionsAhead: config.remote?.partitions_ahead,
+    });
     if (done.length === 0) out.write('Already up to date: nothing to apply.\n');
     for (const line of done) out.write(`${line}\n`);
   } catch (err) {
@@ -69,6 +74,7 @@ export const dbCommand: CommandModule = {
   builder: (y) =>
     strictCommand(y)
       .command(migrateCommand)
+      .command(dbPartitionCommand)
       .command(dbRejectedCommand)
       .demandCommand(1, 'Name a db command; see monitor db --help.'),
   handler: () => {},

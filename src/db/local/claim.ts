@@ -13,6 +13,7 @@ export const KINDS: readonly JobKind[] = [
   'alerts',
   'lease',
   'heartbeat',
+  'upkeep',
 ];
 
 /** `AND kind IN (…)` with literals (checked against the known kinds), cheaper than a json_each per row. */

@@ -124,7 +124,7 @@ export function insertSql(target: RemoteTable): string {
   return (
     `INSERT INTO ${qualifiedName(target)} (${COLUMNS.map((c) => c.name).join(', ')}) ` +
     `SELECT ${values.join(', ')} FROM unnest(${params.join(', ')}) AS u(${SENT.map((c) => c.name).join(', ')}) ` +
-    'ON CONFLICT (local_id) DO NOTHING'
+    'ON CONFLICT DO NOTHING'
   );
 }
 

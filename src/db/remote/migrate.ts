@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { ConfigError } from '../../errors.js';
+import { createLaidOut, type RemoteLayout } from './partitions.js';
 import {
   agentsTable,
   incidentsTable,
@@ -13,6 +14,8 @@ import {
   type RemoteTable,
   serviceStateTable,
 } from './table.js';
+
+export type { RemoteLayout } from './partitions.js';
 
 /**
  * Our own small migrator for the remote schema, instead of drizzle's: the table's schema and name
@@ -31,6 +34,8 @@ import {
  *   start together do not race, and a failure leaves nothing half-applied.
  * - The SQL is written to be idempotent over a table the original tool created (IF NOT EXISTS
  *   everywhere), which is how such a table is adopted.
+ * - A results table that does not exist yet is first created range-partitioned (config
+ *   `remote.partition`, partitions.ts createLaidOut); the SQL then runs over it unchanged.
  */
 
 /** Longest a migration statement may run, ms (10 minutes). */
@@ -150,6 +155,7 @@ export async function migrateRemote(
   client: pg.ClientBase,
   target: RemoteTable,
   migrations: readonly Migration[] = readMigrations(),
+  layout: RemoteLayout = {},
 ): Promise<string[]> {
   const name = qualifiedName(target);
   const schema = `"${target.schema.replaceAll('"', '""')}"`;
@@ -193,6 +199,8 @@ export async function migrateRemote(
       const besides = [...tablesOf(target).values()].filter((t) => t !== target);
       const missingBefore: RemoteTable[] = [];
       for (const t of besides) if ((await columnsOf(client, t)).length === 0) missingBefore.push(t);
+      // Only a table made here: the migrations below then run over it as over a plain one.
+      if (before.length === 0) done.push(...(await createLaidOut(client, target, layout)));
       for (const m of pending) {
         for (const statement of m.statements) {
           // pg's client-side timeout (the exporter's pool sets one) would cut a long index build.

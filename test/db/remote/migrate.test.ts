@@ -141,9 +141,9 @@ test('retarget qualifies the table and renames its indexes', () => {
   assert.throws(() => checkRemoteTable({ schema: '', table: 'monitoring' }), /export.schema/);
 });
 
-test('migrate on an empty database creates the table and indexes; a second run does nothing', async () => {
+test('migrate on an empty database creates the (plain) table and indexes; a second run does nothing', async () => {
   const url = await getTestDatabaseUrl();
-  const first = await withClient(url, (c) => migrateRemote(c, DEFAULT));
+  const first = await withClient(url, (c) => migrateRemote(c, DEFAULT, undefined, { partition: 'none' }));
   assert.ok(first.some((l) => l.includes('applied migration 0000_monitoring_table')));
   assert.ok(first.some((l) => l.startsWith('created table "public"."monitoring"')));
   assert.deepEqual(await columns(url, DEFAULT), ALL_COLUMNS);
@@ -160,7 +160,10 @@ test('migrate on an empty database creates the table and indexes; a second run d
     'monitoring_incidents_pkey',
     'monitoring_incidents_service_key_opened_at_idx',
   ]);
-  assert.deepEqual(await withClient(url, (c) => migrateRemote(c, DEFAULT)), []);
+  assert.deepEqual(
+    await withClient(url, (c) => migrateRemote(c, DEFAULT, undefined, { partition: 'none' })),
+    [],
+  );
   const book = await query<{ table_name: string; tag: string }>(
     url,
     'SELECT table_name, tag FROM monitor_migrations',
