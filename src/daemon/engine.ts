@@ -3,6 +3,7 @@
  * runner) over the local database, each registered with the closers, the drain included.
  */
 import { createCollector } from '../collect/collector.js';
+import { agentName } from '../config/agent-identity.js';
 import type { ResolvedService } from '../config/resolve.js';
 import type { MonitorConfig } from '../config/types.js';
 import {
@@ -81,7 +82,7 @@ export async function startEngine(
     store: hooks.jobStore?.(store) ?? store,
     prober: hooks.prober?.(prober) ?? prober,
     services,
-    agentName: config.agent_name ?? (await import('node:os')).hostname(),
+    agentName: agentName(config),
     logger: log,
     // The handler always exists so that a reload that adds an external database needs no restart.
     exportHandler: exportEnabled ? () => remote.run() : undefined,

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { agentLocation } from '../config/agent-identity.js';
 import type { MonitorConfig } from '../config/types.js';
 import { registerUriSecrets } from '../config/uri.js';
 import type { IncidentExportSource } from '../db/local/incident-export-source.js';
@@ -58,6 +59,7 @@ export class RemoteExport {
   configure(config: MonitorConfig, exportEnabled: boolean): void {
     const uri = exportEnabled ? config.external_database_uri : null;
     const settings = config.export ?? {};
+    const location = agentLocation(config);
     const key = uri
       ? JSON.stringify([
           uri,
@@ -65,6 +67,7 @@ export class RemoteExport {
           settings.table,
           settings.batch_size,
           settings.statement_timeout_ms,
+          location,
         ])
       : null;
     if (key === this.key) return;
@@ -82,6 +85,7 @@ export class RemoteExport {
       table: settings.table,
       batchSize: settings.batch_size,
       statementTimeoutMs: settings.statement_timeout_ms,
+      location,
       source: this.source,
       incidents: this.incidents,
       logger: this.logger,

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { ConfigError } from '../../errors.js';
-import { incidentsTable, qualifiedName, type RemoteTable } from './table.js';
+import { incidentsTable, qualifiedName, type RemoteTable, rollupTables } from './table.js';
 
 /**
  * Our own small migrator for the remote schema, instead of drizzle's: the table's schema and name
@@ -13,9 +13,10 @@ import { incidentsTable, qualifiedName, type RemoteTable } from './table.js';
  *
  * - Reads drizzle-kit's journal (drizzle/remote/meta/_journal.json) and its SQL files, in journal
  *   order, split at `--> statement-breakpoint`.
- * - In each statement, the identifier "monitoring" becomes "<schema>"."<table>",
- *   "monitoring_incidents" becomes "<schema>"."<table>_incidents", and other identifiers that start
- *   with "monitoring_ (index names) start with "<table>_ instead.
+ * - In each statement, the identifier "monitoring" becomes "<schema>"."<table>", the other tables
+ *   ("monitoring_incidents", "monitoring_rollup_minute", "monitoring_rollup_hour") become
+ *   "<schema>"."<table>_…", and other identifiers that start with "monitoring_ (index names) start
+ *   with "<table>_ instead.
  * - Applied migrations are recorded per table in "<schema>".monitor_migrations (table_name, tag,
  *   hash), so two tables in one schema migrate independently.
  * - Everything runs in one transaction under an advisory lock on the table's name: two agents that
@@ -77,9 +78,12 @@ export function readMigrations(folder: string = remoteMigrationsFolder()): Migra
 
 /** The tables a migration may write, by the name the SQL gives them. */
 function tablesOf(target: RemoteTable): ReadonlyMap<string, RemoteTable> {
+  const rollups = rollupTables(target);
   return new Map([
     ['"monitoring"', target],
     ['"monitoring_incidents"', incidentsTable(target)],
+    ['"monitoring_rollup_minute"', rollups.minute],
+    ['"monitoring_rollup_hour"', rollups.hour],
   ]);
 }
 
@@ -176,8 +180,10 @@ export async function migrateRemote(
     const pending = migrations.filter((m) => !appliedTags.has(m.tag));
     if (pending.length > 0) {
       const before = await columnsOf(client, target);
-      const incidents = incidentsTable(target);
-      const incidentsBefore = await columnsOf(client, incidents);
+      // The tables beside it, to say which ones this run created.
+      const beside = [...tablesOf(target).values()].filter((t) => t !== target);
+      const missingBefore: RemoteTable[] = [];
+      for (const t of beside) if ((await columnsOf(client, t)).length === 0) missingBefore.push(t);
       for (const m of pending) {
         for (const statement of m.statements) {
           // pg's client-side timeout (the exporter's pool sets one) would cut a long index build.
@@ -205,8 +211,8 @@ export async function migrateRemote(
             : `existing table ${name} already had every column`,
         );
       }
-      if (incidentsBefore.length === 0 && (await columnsOf(client, incidents)).length > 0) {
-        done.push(`created table ${qualifiedName(incidents)}`);
+      for (const t of missingBefore) {
+        if ((await columnsOf(client, t)).length > 0) done.push(`created table ${qualifiedName(t)}`);
       }
     }
     await client.query('COMMIT');

@@ -21,3 +21,11 @@ export function qualifiedName(target: RemoteTable): string {
 export function incidentsTable(target: RemoteTable): RemoteTable {
   return { schema: target.schema, table: `${target.table}_incidents` };
 }
+
+/** The rollup tables beside `target` (0003): "<table>_rollup_minute" and "<table>_rollup_hour". */
+export function rollupTables(target: RemoteTable): { minute: RemoteTable; hour: RemoteTable } {
+  return {
+    minute: { schema: target.schema, table: `${target.table}_rollup_minute` },
+    hour: { schema: target.schema, table: `${target.table}_rollup_hour` },
+  };
+}
