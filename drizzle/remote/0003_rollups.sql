@@ -4,6 +4,10 @@
 -- the exporter keeps in the statement that inserts the rows (src/db/remote/insert.ts).
 -- "monitoring_rollup_minute" / "monitoring_rollup_hour" become "<schema>"."<table>_rollup_…" when
 -- applied (src/db/remote/migrate.ts); the bucket indexes serve retention (delete by age).
+-- fillfactor 80 (not in drizzle's schema: it has no table storage parameters): a rollup row is
+-- updated by every batch that has a result of its bucket, and room on its page lets PostgreSQL
+-- update it in place (HOT, no index entry); the export statement measured 0.37 of the plain insert's
+-- speed without it, 0.52 with it (10,000 services at 5 s, batches of 2000).
 CREATE TABLE IF NOT EXISTS "monitoring_rollup_hour" (
 	"service_key" text NOT NULL,
 	"location" text NOT NULL,
@@ -63,4 +67,6 @@ CREATE TABLE IF NOT EXISTS "monitoring_rollup_minute" (
 ALTER TABLE "monitoring" ADD COLUMN IF NOT EXISTS "location" text;--> statement-breakpoint
 ALTER TABLE "monitoring_incidents" ADD COLUMN IF NOT EXISTS "location" text;--> statement-breakpoint
 CREATE INDEX IF NOT EXISTS "monitoring_rollup_hour_bucket_idx" ON "monitoring_rollup_hour" USING btree ("bucket");--> statement-breakpoint
-CREATE INDEX IF NOT EXISTS "monitoring_rollup_minute_bucket_idx" ON "monitoring_rollup_minute" USING btree ("bucket");
+CREATE INDEX IF NOT EXISTS "monitoring_rollup_minute_bucket_idx" ON "monitoring_rollup_minute" USING btree ("bucket");--> statement-breakpoint
+ALTER TABLE "monitoring_rollup_minute" SET (fillfactor = 80);--> statement-breakpoint
+ALTER TABLE "monitoring_rollup_hour" SET (fillfactor = 80);
