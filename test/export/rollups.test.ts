@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { test } from 'node:test';
 import pg from 'pg';
@@ -298,4 +299,90 @@ test('incidents carry the exporting agent location, moved by a newer version fro
   assert.deepEqual(await query(url, 'SELECT id, location, version FROM monitoring_incidents'), [
     { id: 'inc-1', location: 'fra-2', version: 2 },
   ]);
+});
+
+/** The ```sql blocks of docs/results.md's "Querying them" paragraph, in order. */
+function documentedQueries(): string[] {
+  const doc = readFileSync(new URL('../../../docs/results.md', import.meta.url), 'utf8');
+  const from = doc.indexOf('**Querying them.**');
+  const to = doc.indexOf('\n## ', from);
+  assert.ok(from > 0 && to > from, 'docs/results.md has the rollup query examples');
+  return [...doc.slice(from, to).matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1]!);
+}
+
+test('the documented dashboard queries run on the rollups and give the right uptime, latency and p95', async (t) => {
+  const { url, local, exporter } = await exporterRig(t, { location: 'fra-office' });
+  const key = 'svc-q';
+  const at = (s: number) => T0 + s * 1000;
+  const fra = [5, 15, 30, 60, 120, 300, 700, 1500].map((d, s) => makeResult(key, at(s), { durationMs: d }));
+  fra.push(
+    makeResult(key, at(20), {
+      statusCode: 503,
+      ok: false,
+      errorClass: 'http_status',
+      state: 'down',
+      durationMs: 4000,
+    }),
+  );
+  fra.push(
+    makeResult(key, at(30), {
+      startedAt: null,
+      durationMs: null,
+      statusCode: null,
+      ok: false,
+      errorClass: 'missed',
+      state: 'unknown',
+    }),
+  );
+  local.add(fra);
+  await assertExportOnce(exporter, 10);
+  const other = openLocal();
+  t.after(() => other.close());
+  other.add([makeResult(key, at(40), { durationMs: 20 }), makeResult(key, at(50), { durationMs: 20 })]);
+  const sfo = createExporter({ uri: url, source: other.source, logger: silentLogger(), location: 'sfo' });
+  t.after(() => sfo.close());
+  await assertExportOnce(sfo, 2);
+  await assertRollupsMatchRaw(url);
+
+  const queries = documentedQueries();
+  assert.equal(queries.length, 3);
+  // Grafana's macros written out: the service, and the dashboard's time range.
+  const run = (sql: string) =>
+    query<Record<string, unknown>>(
+      url,
+      sql
+        .replaceAll("'$service'", '$1')
+        // In the replacement, $1 is the column; $2 and $3 (no such groups) stay as written.
+        .replace(
+          /\$__timeFilter\(([\w.]+)\)/g,
+          '$1 >= to_timestamp($2 / 1000.0) AND $1 < to_timestamp($3 / 1000.0)',
+        ),
+      [key, T0 - HOUR, T0 + HOUR],
+    );
+  const round = (v: unknown) => Math.round(Number(v) * 100) / 100;
+  const perLocation = await run(queries[0]!);
+  assert.deepEqual(
+    perLocation
+      .map((r) => [(r['time'] as Date).getTime(), r['metric'], round(r['uptime_pct'])])
+      .sort((a, b) => String(a[1]).localeCompare(String(b[1]))),
+    [
+      [T0, 'fra-office', 88.89],
+      [T0, 'sfo', 100],
+    ],
+  );
+  const fleet = await run(queries[1]!);
+  assert.deepEqual(
+    fleet.map((r) => [
+      (r['time'] as Date).getTime(),
+      round(r['uptime_pct']),
+      round(r['mean_latency_ms']),
+      r['max_latency_ms'],
+    ]),
+    [[T0, 90.91, 615.45, 4000]],
+  );
+  const p95 = await run(queries[2]!);
+  assert.deepEqual(
+    p95.map((r) => [(r['time'] as Date).getTime(), r['p95_le_ms']]),
+    [[T0, 5000]],
+  );
 });
