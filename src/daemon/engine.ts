@@ -3,6 +3,7 @@
  * runner) over the local database, each registered with the closers, the drain included.
  */
 import { createCollector } from '../collect/collector.js';
+import { agentName as agentNameOf } from '../config/agent-identity.js';
 import type { ResolvedService } from '../config/resolve.js';
 import type { MonitorConfig } from '../config/types.js';
 import {
@@ -90,7 +91,7 @@ export async function startEngine(
   closers.add(store, 'record hooks', (s) => s.setRecordHook(null));
   const collectLog = log.child({ module: 'cleanup' });
   const { step } = hooks;
-  const agentName = config.agent_name ?? (await import('node:os')).hostname();
+  const agentName = agentNameOf(config);
   // share mode: the agent starts with no service and probes those it holds a lease for.
   const share = startShare(config, services, remote, store, agentName, log);
   const fleet = startFleet(

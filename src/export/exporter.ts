@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { agentName } from '../config/agent-identity.js';
 import { LIMITS } from '../config/limits.js';
 import { registerUriSecrets } from '../config/uri.js';
 import type { IncidentExportSource } from '../db/local/incident-export-source.js';
@@ -32,6 +33,12 @@ export interface ExporterOptions {
    * existing table is never changed (RemoteLayout in src/db/remote/migrate.ts).
    */
   layout?: RemoteLayout | undefined;
+  /**
+   * Where this agent probes from, written with every result and incident it exports (one value
+   * per statement) and keying its rollups. Default: the agent's default name (the host name);
+   * the daemon passes config `agent_location ?? agent_name ?? hostname()`.
+   */
+  location?: string | undefined;
   /** Most rows per transaction. Default DEFAULT_EXPORT_BATCH (2000). */
   batchSize?: number | undefined;
   source: ExportSource;
@@ -101,8 +108,10 @@ interface Progress {
 interface SendTarget {
   options: ExporterOptions;
   pool: pg.Pool;
-  /** The remote table's insert statement. */
+  /** The remote table's insert statement (rows and rollups). */
   statement: string;
+  /** Its last parameter. */
+  location: string;
 }
 
 /**
@@ -115,10 +124,11 @@ async function send(
   progress: Progress,
   params?: string[],
 ): Promise<void> {
-  const { options, pool, statement } = target;
+  const { options, pool, statement, location } = target;
   if (rows.length === 0) return;
   try {
-    await withClient(pool, options.logger, (c) => c.query(statement, params ?? insertParams(rows)));
+    const values: string[] = params ?? insertParams(rows);
+    await withClient(pool, options.logger, (c) => c.query(statement, [...values, location]));
   } catch (err) {
     const e = toError(err);
     const failure = classifyRemoteError(e);
@@ -184,13 +194,15 @@ export function createExporter(options: ExporterOptions): Exporter {
 
   const connection = new ConnectionState(logger);
   const backoff = new Backoff(options.backoff);
-  const sendTarget: SendTarget = { options, pool, statement: insertSql(target) };
+  const location = options.location ?? agentName({});
+  const sendTarget: SendTarget = { options, pool, statement: insertSql(target), location };
   const reader = new BatchReader(source, batchSize);
   const incidentExport = options.incidents
     ? createIncidentExport({
         source: options.incidents,
         pool,
         target,
+        location,
         logger,
         batchSize: options.incidentBatchSize,
         signal: options.signal,

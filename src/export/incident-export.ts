@@ -26,6 +26,8 @@ export interface IncidentExportOptions {
   source: IncidentExportSource;
   pool: pg.Pool;
   target: RemoteTable;
+  /** The agent's location, written on every incident upserted (exporter.ts `location`). */
+  location: string;
   logger: Logger;
   /** Most incidents per step. Default DEFAULT_INCIDENT_BATCH (500). */
   batchSize?: number | undefined;
@@ -65,7 +67,7 @@ export function createIncidentExport(options: IncidentExportOptions): IncidentEx
   const statement = incidentUpsertSql(options.target);
 
   async function upsert(incidents: readonly Incident[]): Promise<void> {
-    await withClient(pool, logger, (c) => c.query(statement, incidentParams(incidents)));
+    await withClient(pool, logger, (c) => c.query(statement, incidentParams(incidents, options.location)));
   }
 
   /** After the COMMIT: the fault hook, then the local mark at the versions sent. */

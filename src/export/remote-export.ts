@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { agentLocation } from '../config/agent-identity.js';
 import type { MonitorConfig } from '../config/types.js';
 import { registerUriSecrets } from '../config/uri.js';
 import type { IncidentExportSource } from '../db/local/incident-export-source.js';
@@ -59,6 +60,7 @@ export class RemoteExport {
     const uri = exportEnabled ? config.external_database_uri : null;
     const settings = config.export ?? {};
     const layout = { partition: config.remote?.partition, partitionsAhead: config.remote?.partitions_ahead };
+    const location = agentLocation(config);
     const key = uri
       ? JSON.stringify([
           uri,
@@ -67,6 +69,7 @@ export class RemoteExport {
           settings.batch_size,
           settings.statement_timeout_ms,
           layout,
+          location,
         ])
       : null;
     if (key === this.key) return;
@@ -86,6 +89,7 @@ export class RemoteExport {
       statementTimeoutMs: settings.statement_timeout_ms,
       // remote.partition (default "day") and remote.partitions_ahead (default 3): a new table only.
       layout,
+      location,
       source: this.source,
       incidents: this.incidents,
       logger: this.logger,

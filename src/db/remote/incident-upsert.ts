@@ -8,7 +8,8 @@ import { incidentsTable, qualifiedName, type RemoteTable } from './table.js';
  * `ON CONFLICT (id) DO UPDATE … WHERE <table>.version < EXCLUDED.version` makes it idempotent and
  * monotonic: a resend (a crash between the remote COMMIT and the local mark) changes nothing, and
  * an older version arriving late (an export that raced a change) never overwrites a newer one.
- * `updated_at` moves only when a row is written.
+ * `updated_at` moves only when a row is written. The agent's location is one scalar parameter after
+ * the arrays (the location at export time: a newer version sent from elsewhere moves it).
  */
 
 interface IncidentColumn {
@@ -43,19 +44,20 @@ export function incidentUpsertSql(target: RemoteTable): string {
   const names = INCIDENT_COLUMNS.map((c) => c.name);
   const params = INCIDENT_COLUMNS.map((c, i) => `$${i + 1}::${c.type}`);
   const values = INCIDENT_COLUMNS.map((c) => (c.time ? `to_timestamp(u.${c.name} / 1000)` : `u.${c.name}`));
-  const updates = names.filter((n) => n !== 'id').map((n) => `${n} = EXCLUDED.${n}`);
+  const location = `$${INCIDENT_COLUMNS.length + 1}::text`;
+  const updates = [...names.filter((n) => n !== 'id'), 'location'].map((n) => `${n} = EXCLUDED.${n}`);
   return (
-    `INSERT INTO ${name} AS t (${names.join(', ')}) ` +
-    `SELECT ${values.join(', ')} FROM unnest(${params.join(', ')}) AS u(${names.join(', ')}) ` +
+    `INSERT INTO ${name} AS t (${names.join(', ')}, location) ` +
+    `SELECT ${values.join(', ')}, ${location} FROM unnest(${params.join(', ')}) AS u(${names.join(', ')}) ` +
     `ON CONFLICT (id) DO UPDATE SET ${updates.join(', ')}, updated_at = now() ` +
     'WHERE t.version < EXCLUDED.version'
   );
 }
 
 /**
- * One array per column, in `incidentUpsertSql`'s order. Batches are small (tens of incidents), so
- * pg's own array serialiser is good enough here.
+ * One array per column, in `incidentUpsertSql`'s order, then the location. Batches are small (tens
+ * of incidents), so pg's own array serialiser is good enough here.
  */
-export function incidentParams(incidents: readonly Incident[]): unknown[][] {
-  return INCIDENT_COLUMNS.map((c) => incidents.map((i) => c.value(i) ?? null));
+export function incidentParams(incidents: readonly Incident[], location: string): unknown[] {
+  return [...INCIDENT_COLUMNS.map((c) => incidents.map((i) => c.value(i) ?? null)), location];
 }

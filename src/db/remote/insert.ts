@@ -1,11 +1,18 @@
 import type { ErrorClass, ProbeResult } from '../../results/types.js';
+import { ROLLUP_RETURNING, rollupUpsertSql } from './rollup-upsert.js';
 import { qualifiedName, type RemoteTable } from './table.js';
 
 /**
  * One bulk statement per batch: every column travels as one array parameter and PostgreSQL
  * unnests them into rows, so a batch of thousands costs one round trip and one parse.
- * `ON CONFLICT (local_id) DO NOTHING` absorbs a batch sent twice (a crash between the remote
- * COMMIT and the local mark), which is what makes the export exactly-once in effect.
+ * `ON CONFLICT DO NOTHING` absorbs a batch sent twice (a crash between the remote COMMIT and the
+ * local mark), which is what makes the export exactly-once in effect. It names no conflict target:
+ * the key is `local_id` on a plain table and (`local_id`, `request_timestamp`) on a partitioned one.
+ *
+ * The same statement keeps the rollups (rollup-upsert.ts): the INSERT is a data-modifying CTE whose
+ * RETURNING holds only the rows it inserted, and the minute and hour upserts read those, so the
+ * rollups move exactly with the raw rows, in the same transaction. The agent's location travels
+ * once, as the last parameter, not as a column array.
  *
  * Times travel as epoch milliseconds (float8) and are converted on the server: cheaper than
  * formatting dates in JS. The original's columns are naive UTC timestamps; ours are timestamptz.
@@ -111,9 +118,13 @@ const COLUMNS = INSERT_COLUMNS;
 
 const SENT = INSERT_COLUMNS.filter((c) => c.derived === undefined);
 
-/** The statement for `target`; its parameters come from `insertParams`. */
+/**
+ * The statement for `target`. Its parameters: `insertParams(rows)`, then the location (text). It
+ * returns one row, `inserted`: how many rows were new.
+ */
 export function insertSql(target: RemoteTable): string {
   const params = SENT.map((c, i) => `$${i + 1}::${c.type}`);
+  const location = `$${SENT.length + 1}::text`;
   const values = COLUMNS.map((c) => {
     if (c.derived !== undefined) return c.derived;
     const v = `u.${c.name}`;
@@ -122,9 +133,13 @@ export function insertSql(target: RemoteTable): string {
     return v;
   });
   return (
-    `INSERT INTO ${qualifiedName(target)} (${COLUMNS.map((c) => c.name).join(', ')}) ` +
-    `SELECT ${values.join(', ')} FROM unnest(${params.join(', ')}) AS u(${SENT.map((c) => c.name).join(', ')}) ` +
-    'ON CONFLICT DO NOTHING'
+    `WITH ins AS (INSERT INTO ${qualifiedName(target)} (${COLUMNS.map((c) => c.name).join(', ')}, location) ` +
+    `SELECT ${values.join(', ')}, ${location} ` +
+    `FROM unnest(${params.join(', ')}) AS u(${SENT.map((c) => c.name).join(', ')}) ` +
+    `ON CONFLICT DO NOTHING RETURNING ${ROLLUP_RETURNING}), ` +
+    `m AS (${rollupUpsertSql(target, 'minute', 'ins', location)}), ` +
+    `h AS (${rollupUpsertSql(target, 'hour', 'ins', location)}) ` +
+    'SELECT count(*)::int AS inserted FROM ins'
   );
 }
 
@@ -151,7 +166,7 @@ function arrayLiteral(rows: readonly ProbeResult[], column: InsertColumn): strin
   return `{${parts.join(',')}}`;
 }
 
-/** One array literal per sent column, in `insertSql`'s order. */
+/** One array literal per sent column, in `insertSql`'s order (the location goes after them). */
 export function insertParams(rows: readonly ProbeResult[]): string[] {
   return SENT.map((c) => arrayLiteral(rows, c));
 }

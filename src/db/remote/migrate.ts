@@ -12,6 +12,7 @@ import {
   poolMembersTable,
   qualifiedName,
   type RemoteTable,
+  rollupTables,
   serviceStateTable,
 } from './table.js';
 
@@ -26,8 +27,8 @@ export type { RemoteLayout } from './partitions.js';
  *   order, split at `--> statement-breakpoint`.
  * - In each statement, the identifier "monitoring" becomes "<schema>"."<table>",
  *   "monitoring_incidents" becomes "<schema>"."<table>_incidents" (and so on for each table of
- *   tablesOf: _leases, _pool_members, _agents, _service_state), and other identifiers that start
- *   with "monitoring_ (index names) start with "<table>_ instead.
+ *   tablesOf: _rollup_minute, _rollup_hour, _leases, _pool_members, _agents, _service_state), and
+ *   other identifiers that start with "monitoring_ (index names) start with "<table>_ instead.
  * - Applied migrations are recorded per table in "<schema>".monitor_migrations (table_name, tag,
  *   hash), so two tables in one schema migrate independently.
  * - Everything runs in one transaction under an advisory lock on the table's name: two agents that
@@ -91,9 +92,12 @@ export function readMigrations(folder: string = remoteMigrationsFolder()): Migra
 
 /** The tables a migration may write, by the name the SQL gives them. */
 function tablesOf(target: RemoteTable): ReadonlyMap<string, RemoteTable> {
+  const rollups = rollupTables(target);
   return new Map([
     ['"monitoring"', target],
     ['"monitoring_incidents"', incidentsTable(target)],
+    ['"monitoring_rollup_minute"', rollups.minute],
+    ['"monitoring_rollup_hour"', rollups.hour],
     ['"monitoring_leases"', leasesTable(target)],
     ['"monitoring_pool_members"', poolMembersTable(target)],
     ['"monitoring_agents"', agentsTable(target)],

@@ -66,6 +66,8 @@ export const monitoring = pgTable(
     certChainExpiresAt: timestamp('cert_chain_expires_at', { withTimezone: true }),
     // Added by 0002: the result's slot fell in a maintenance window of its service.
     maintenance: boolean('maintenance').notNull().default(false),
+    // Added by 0003: the exporting agent's location (config agent_location, default its name).
+    location: text('location'),
   },
   (t) => [
     index('monitoring_service_key_scheduled_at_idx').on(t.serviceKey, t.scheduledAt),
@@ -96,6 +98,8 @@ export const monitoringIncidents = pgTable(
     resolvingResultId: text('resolving_result_id'),
     version: integer('version').notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().default(sql`now()`),
+    // Added by 0003: the exporting agent's location.
+    location: text('location'),
   },
   (t) => [
     index('monitoring_incidents_service_key_opened_at_idx').on(t.serviceKey, t.openedAt),
@@ -184,3 +188,47 @@ export const monitoringServiceState = pgTable(
     index('monitoring_service_state_agent_idx').on(t.agent),
   ],
 );
+
+/**
+ * The rollups (0003): per service, location and UTC minute or hour of `scheduled_at`, kept by the
+ * exporter from the rows its INSERT actually inserted (src/db/remote/insert.ts), in the same
+ * statement, so a resend never counts twice. `h_<B>` counts latencies in (previous bound, B] ms.
+ */
+function rollupColumns() {
+  return {
+    serviceKey: text('service_key').notNull(),
+    location: text('location').notNull(),
+    bucket: timestamp('bucket', { withTimezone: true }).notNull(),
+    total: integer('total').notNull(),
+    up: integer('up').notNull(),
+    degraded: integer('degraded').notNull(),
+    down: integer('down').notNull(),
+    missed: integer('missed').notNull(),
+    maintenance: integer('maintenance').notNull(),
+    latencyCount: integer('latency_count').notNull(),
+    latencySumMs: bigint('latency_sum_ms', { mode: 'number' }).notNull(),
+    latencyMinMs: integer('latency_min_ms'),
+    latencyMaxMs: integer('latency_max_ms'),
+    h10: integer('h_10').notNull(),
+    h25: integer('h_25').notNull(),
+    h50: integer('h_50').notNull(),
+    h100: integer('h_100').notNull(),
+    h250: integer('h_250').notNull(),
+    h500: integer('h_500').notNull(),
+    h1000: integer('h_1000').notNull(),
+    h2500: integer('h_2500').notNull(),
+    h5000: integer('h_5000').notNull(),
+    h10000: integer('h_10000').notNull(),
+    hInf: integer('h_inf').notNull(),
+  };
+}
+
+export const monitoringRollupMinute = pgTable('monitoring_rollup_minute', rollupColumns(), (t) => [
+  primaryKey({ name: 'monitoring_rollup_minute_pkey', columns: [t.serviceKey, t.location, t.bucket] }),
+  index('monitoring_rollup_minute_bucket_idx').on(t.bucket),
+]);
+
+export const monitoringRollupHour = pgTable('monitoring_rollup_hour', rollupColumns(), (t) => [
+  primaryKey({ name: 'monitoring_rollup_hour_pkey', columns: [t.serviceKey, t.location, t.bucket] }),
+  index('monitoring_rollup_hour_bucket_idx').on(t.bucket),
+]);

@@ -41,3 +41,11 @@ export function agentsTable(target: RemoteTable): RemoteTable {
 export function serviceStateTable(target: RemoteTable): RemoteTable {
   return { schema: target.schema, table: `${target.table}_service_state` };
 }
+
+/** The rollup tables beside `target` (0003): "<table>_rollup_minute" and "<table>_rollup_hour". */
+export function rollupTables(target: RemoteTable): { minute: RemoteTable; hour: RemoteTable } {
+  return {
+    minute: { schema: target.schema, table: `${target.table}_rollup_minute` },
+    hour: { schema: target.schema, table: `${target.table}_rollup_hour` },
+  };
+}

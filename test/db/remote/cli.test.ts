@@ -39,8 +39,11 @@ test('monitor db migrate (real binary): creates, then reports nothing to do; pas
   assert.match(first.stdout, /^applied migration 0000_monitoring_table to "public"\."monitoring"$/m);
   assert.match(first.stdout, /^applied migration 0001_result_details to "public"\."monitoring"$/m);
   assert.match(first.stdout, /^applied migration 0002_incidents to "public"\."monitoring"$/m);
-  assert.match(first.stdout, /^created table "public"\."monitoring" \(38 columns\)$/m);
+  assert.match(first.stdout, /^applied migration 0003_rollups to "public"\."monitoring"$/m);
+  assert.match(first.stdout, /^created table "public"\."monitoring" \(39 columns\)$/m);
   assert.match(first.stdout, /^created table "public"\."monitoring_incidents"$/m);
+  assert.match(first.stdout, /^created table "public"\."monitoring_rollup_minute"$/m);
+  assert.match(first.stdout, /^created table "public"\."monitoring_rollup_hour"$/m);
 
   const second = await runMonitor(['db', 'migrate', '--config-path', config], { home: dir });
   assert.equal(second.code, 0, second.stderr);

@@ -44,7 +44,7 @@ const ADDED_COLUMNS = [
   'truncated',
   'exported_at',
 ];
-const ALL_COLUMNS = [...ORIGINAL_COLUMNS, ...ADDED_COLUMNS, ...DETAIL_COLUMNS, 'maintenance'];
+const ALL_COLUMNS = [...ORIGINAL_COLUMNS, ...ADDED_COLUMNS, ...DETAIL_COLUMNS, 'maintenance', 'location'];
 
 async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({ connectionString: url });
@@ -93,6 +93,35 @@ const INCIDENT_COLUMNS = [
   'resolving_result_id',
   'version',
   'updated_at',
+  'location',
+];
+const ROLLUP_MINUTE: RemoteTable = { schema: 'public', table: 'monitoring_rollup_minute' };
+const ROLLUP_HOUR: RemoteTable = { schema: 'public', table: 'monitoring_rollup_hour' };
+const ROLLUP_COLUMNS = [
+  'service_key',
+  'location',
+  'bucket',
+  'total',
+  'up',
+  'degraded',
+  'down',
+  'missed',
+  'maintenance',
+  'latency_count',
+  'latency_sum_ms',
+  'latency_min_ms',
+  'latency_max_ms',
+  'h_10',
+  'h_25',
+  'h_50',
+  'h_100',
+  'h_250',
+  'h_500',
+  'h_1000',
+  'h_2500',
+  'h_5000',
+  'h_10000',
+  'h_inf',
 ];
 
 test('the journal is valid: strictly increasing timestamps, a SQL file per entry, a snapshot', () => {
@@ -137,6 +166,12 @@ test('retarget qualifies the table and renames its indexes', () => {
     retarget(inc, { schema: 'ops', table: 'checks' }),
     'CREATE INDEX IF NOT EXISTS "checks_incidents_open_idx" ON "ops"."checks_incidents" USING btree ("kind")',
   );
+  const rollup =
+    'CREATE INDEX IF NOT EXISTS "monitoring_rollup_hour_bucket_idx" ON "monitoring_rollup_hour" USING btree ("bucket")';
+  assert.equal(
+    retarget(rollup, { schema: 'ops', table: 'checks' }),
+    'CREATE INDEX IF NOT EXISTS "checks_rollup_hour_bucket_idx" ON "ops"."checks_rollup_hour" USING btree ("bucket")',
+  );
   assert.throws(() => checkRemoteTable({ schema: 'public', table: 'a"; DROP TABLE x; --' }), /export.table/);
   assert.throws(() => checkRemoteTable({ schema: '', table: 'monitoring' }), /export.schema/);
 });
@@ -160,6 +195,17 @@ test('migrate on an empty database creates the (plain) table and indexes; a seco
     'monitoring_incidents_pkey',
     'monitoring_incidents_service_key_opened_at_idx',
   ]);
+  for (const [t, unit] of [
+    [ROLLUP_MINUTE, 'minute'],
+    [ROLLUP_HOUR, 'hour'],
+  ] as const) {
+    assert.ok(first.includes(`created table "public"."monitoring_rollup_${unit}"`), first.join('\n'));
+    assert.deepEqual(await columns(url, t), ROLLUP_COLUMNS);
+    assert.deepEqual(await indexes(url, t), [
+      `monitoring_rollup_${unit}_bucket_idx`,
+      `monitoring_rollup_${unit}_pkey`,
+    ]);
+  }
   assert.deepEqual(
     await withClient(url, (c) => migrateRemote(c, DEFAULT, undefined, { partition: 'none' })),
     [],
@@ -172,6 +218,7 @@ test('migrate on an empty database creates the (plain) table and indexes; a seco
     { table_name: 'monitoring', tag: '0000_monitoring_table' },
     { table_name: 'monitoring', tag: '0001_result_details' },
     { table_name: 'monitoring', tag: '0002_incidents' },
+    { table_name: 'monitoring', tag: '0003_rollups' },
     { table_name: 'monitoring', tag: '0004_agents' },
     { table_name: 'monitoring', tag: '0005_leases' },
   ]);
@@ -199,7 +246,7 @@ test("an existing table in the original's schema is adopted: columns added, old 
   const after = await query<Record<string, unknown>>(url, 'SELECT * FROM monitoring');
   assert.equal(after.length, 1);
   for (const c of ORIGINAL_COLUMNS) assert.deepEqual(after[0]![c], before[0]![c], c);
-  for (const c of [...ADDED_COLUMNS, ...DETAIL_COLUMNS])
+  for (const c of [...ADDED_COLUMNS, ...DETAIL_COLUMNS, 'location'])
     assert.equal(after[0]![c], null, `${c} is NULL on the old row`);
   assert.equal(
     after[0]!['maintenance'],
@@ -272,10 +319,15 @@ test('a table made by the previous release gains the detail columns and keeps it
   assert.deepEqual(done, [
     'applied migration 0001_result_details to "public"."monitoring"',
     'applied migration 0002_incidents to "public"."monitoring"',
+    'applied migration 0003_rollups to "public"."monitoring"',
     'applied migration 0004_agents to "public"."monitoring"',
     'applied migration 0005_leases to "public"."monitoring"',
-    `adopted existing table "public"."monitoring": added columns ${DETAIL_COLUMNS.join(', ')}, maintenance; existing rows untouched`,
+    `adopted existing table "public"."monitoring": added columns ${DETAIL_COLUMNS.join(', ')}, maintenance, location; existing rows untouched`,
     'created table "public"."monitoring_incidents"',
+    'created table "public"."monitoring_rollup_minute"',
+    'created table "public"."monitoring_rollup_hour"',
+    'created table "public"."monitoring_leases"',
+    'created table "public"."monitoring_pool_members"',
     'created table "public"."monitoring_agents"',
     'created table "public"."monitoring_service_state"',
   ]);
@@ -284,7 +336,8 @@ test('a table made by the previous release gains the detail columns and keeps it
   assert.equal(after.length, 2);
   for (let i = 0; i < 2; i++) {
     for (const c of [...ORIGINAL_COLUMNS, ...ADDED_COLUMNS]) assert.deepEqual(after[i]![c], before[i]![c], c);
-    for (const c of DETAIL_COLUMNS) assert.equal(after[i]![c], null, `${c} is NULL on an older row`);
+    for (const c of [...DETAIL_COLUMNS, 'location'])
+      assert.equal(after[i]![c], null, `${c} is NULL on an older row`);
     assert.equal(after[i]!['maintenance'], false);
   }
   const types = await query<{ column_name: string; data_type: string; is_nullable: string }>(
@@ -310,8 +363,32 @@ test('an incidents table dropped by hand is created again by the next migrate', 
   const done = await withClient(url, (c) => migrateRemote(c, DEFAULT));
   assert.deepEqual(done, [
     'applied migration 0002_incidents to "public"."monitoring"',
+    'applied migration 0003_rollups to "public"."monitoring"',
     'existing table "public"."monitoring" already had every column',
     'created table "public"."monitoring_incidents"',
   ]);
   assert.deepEqual(await columns(url, INCIDENTS), INCIDENT_COLUMNS);
+});
+
+test('rollup tables dropped by hand are created again, schema-qualified, by the next migrate', async () => {
+  const url = await getTestDatabaseUrl();
+  const ops: RemoteTable = { schema: 'ops', table: 'checks' };
+  await withClient(url, (c) => migrateRemote(c, ops));
+  await query(url, 'DROP TABLE ops.checks_rollup_minute, ops.checks_rollup_hour');
+  const done = await withClient(url, (c) => migrateRemote(c, ops));
+  assert.deepEqual(done, [
+    'applied migration 0003_rollups to "ops"."checks"',
+    'existing table "ops"."checks" already had every column',
+    'created table "ops"."checks_rollup_minute"',
+    'created table "ops"."checks_rollup_hour"',
+  ]);
+  for (const unit of ['minute', 'hour']) {
+    const t = { schema: 'ops', table: `checks_rollup_${unit}` };
+    assert.deepEqual(await columns(url, t), ROLLUP_COLUMNS);
+    assert.deepEqual(await indexes(url, t), [
+      `checks_rollup_${unit}_bucket_idx`,
+      `checks_rollup_${unit}_pkey`,
+    ]);
+  }
+  assert.deepEqual(await columns(url, ROLLUP_MINUTE), [], 'nothing in public');
 });
