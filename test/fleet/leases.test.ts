@@ -205,13 +205,11 @@ test('the lease tables are named after the results table, in its schema, and com
         `SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'ops' ORDER BY 1`,
       )
     ).rows.map((r) => r.t);
-  assert.deepEqual(await names(), [
-    'checks',
-    'checks_incidents',
-    'checks_leases',
-    'checks_pool_members',
-    'monitor_migrations',
-  ]);
+  const made = await names();
+  for (const t of ['checks', 'checks_leases', 'checks_pool_members', 'monitor_migrations']) {
+    assert.ok(made.includes(t), `${t} in ${made.join(', ')}`);
+  }
+  assert.ok(!made.some((t) => t.startsWith('monitoring')), 'nothing named after the default table');
   const tables = leaseTablesFor(ops);
   assert.equal(tables.leases, '"ops"."checks_leases"');
   await c.query('DROP TABLE ops.checks_leases');

@@ -82,7 +82,7 @@ test('a new table is partitioned by day, with exactly the columns and types of a
     { relname: 'plain', relkind: 'r' },
   ]);
   const partitioned = await columnsOf(url, 'monitoring');
-  assert.equal(partitioned.length, 38);
+  assert.equal(partitioned.length, 39);
   assert.deepEqual(partitioned, await columnsOf(url, 'plain'));
   const keys = await query<{ def: string }>(
     url,
