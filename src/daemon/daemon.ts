@@ -110,7 +110,7 @@ async function run(options: DaemonOptions, closers: Closers): Promise<number> {
   );
   const { ldb, store, source } = openStorage(config.local_database_path, options, closers);
   logWorkers(config, exportEnabled, collectEnabled, log);
-  const { remote, agent, alerting, last } = await startEngine(
+  const { remote, agent, alerting, last, rollups } = await startEngine(
     config,
     services,
     env,
@@ -161,6 +161,7 @@ async function run(options: DaemonOptions, closers: Closers): Promise<number> {
       alerting?.reload(config, services);
       live?.setServices(services);
       remote.configure(config, exportEnabled);
+      rollups.reload(config);
       log.info({ module: 'config', reason, services: services.length }, 'Configuration reloaded.');
       void notifier.status(statusLine());
     } catch (err) {

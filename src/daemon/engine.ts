@@ -23,6 +23,7 @@ import type { Closers } from './closers.js';
 import type { DaemonOptions } from './daemon.js';
 import { countDiskFullDrops } from './local-buffer.js';
 import { warnOnRegexTimeout } from './regex-timeout-warning.js';
+import { createRollupFold, type RollupFold } from './rollup-fold.js';
 import type { ProbeEnvironment } from './service-env.js';
 import { withTimeout } from './stop-latch.js';
 
@@ -42,7 +43,13 @@ export async function startEngine(
   { ldb, store, source }: Storage,
   options: DaemonOptions,
   closers: Closers,
-): Promise<{ remote: RemoteExport; agent: Agent; alerting: Alerting | null; last: LastResults }> {
+): Promise<{
+  remote: RemoteExport;
+  agent: Agent;
+  alerting: Alerting | null;
+  last: LastResults;
+  rollups: RollupFold;
+}> {
   const log = options.logger;
   const exportEnabled = options.exportEnabled ?? true;
   const collectEnabled = options.collectEnabled ?? true;
@@ -68,6 +75,8 @@ export async function startEngine(
     CLOSE_BOUND_MS,
   );
   remote.configure(config, exportEnabled);
+  // The fold of pending rollup rows, by one agent of the fleet at a time (src/daemon/rollup-fold.ts).
+  const rollups = createRollupFold(config, remote, log);
 
   // Before the agent: its closers (the notifier) then close after the drain.
   const alerting = startAlerting(config, services, env, { ldb, store }, log, closers, CLOSE_BOUND_MS);
@@ -93,6 +102,7 @@ export async function startEngine(
         })
       : undefined,
     alertsHandler: alerting ? () => alerting.tracker.sweep() : undefined,
+    rollupHandler: exportEnabled ? (signal) => rollups.run(signal) : undefined,
     notify: alerting?.notify,
   });
   // The drain: closed before the exporter, the prober and the database it still uses.
@@ -105,5 +115,5 @@ export async function startEngine(
     if (remote.enabled) await withTimeout(remote.run(), options.finalExportMs ?? 5_000);
   });
 
-  return { remote, agent, alerting, last };
+  return { remote, agent, alerting, last, rollups };
 }

@@ -30,6 +30,11 @@ export interface AgentOptions {
   collectHandler?: (signal: AbortSignal) => Promise<void> | void;
   /** The alerts job (src/alerts/tracker.ts sweep); without it no alerts jobs are scheduled. */
   alertsHandler?: () => void;
+  /**
+   * The rollup job (src/daemon/rollup-fold.ts), every 30 s; without it none is scheduled. Resolves
+   * true when rows were left (another is queued at once). Throwing fails the job (retried with backoff).
+   */
+  rollupHandler?: (signal: AbortSignal) => Promise<boolean>;
   /** Delivers notify jobs (see RunnerOptions.notify). */
   notify?: NotifyLaneOptions;
   /** Log the original's two RPM lines at start and on reload. Default true. */
@@ -66,7 +71,7 @@ export function createAgent(options: AgentOptions): Agent {
   const now = options.now ?? Date.now;
   let exportSeq = 0;
 
-  const handlers: Partial<Record<'export' | 'collect' | 'alerts', JobHandler>> = {};
+  const handlers: Partial<Record<'export' | 'collect' | 'alerts' | 'rollup', JobHandler>> = {};
   const { alertsHandler } = options;
   if (alertsHandler) {
     handlers.alerts = () => {
@@ -96,6 +101,21 @@ export function createAgent(options: AgentOptions): Agent {
     };
   }
 
+  const { rollupHandler } = options;
+  let rollupSeq = 0;
+  if (rollupHandler) {
+    handlers.rollup = async (signal) => {
+      if (await rollupHandler(signal)) {
+        // A backlog (the run's time budget ran out): go on without waiting for the next period.
+        const t = now();
+        store.enqueue([
+          { kind: 'rollup', payload: {}, runAt: t, dedupeKey: `rollup:more:${t}:${rollupSeq++}` },
+        ]);
+      }
+      return null;
+    };
+  }
+
   const scheduler = createScheduler({
     store,
     services: options.services,
@@ -103,6 +123,7 @@ export function createAgent(options: AgentOptions): Agent {
     exportEnabled: exportHandler !== undefined,
     collectEnabled: collectHandler !== undefined,
     alertsEnabled: alertsHandler !== undefined,
+    rollupEnabled: rollupHandler !== undefined,
     collectEveryMs: options.collectEveryMs,
     now,
   });

@@ -26,6 +26,8 @@ export interface SchedulerOptions {
   exportEnabled?: boolean;
   /** Enqueue an `alerts` job every 5 s. Default false. */
   alertsEnabled?: boolean;
+  /** Enqueue a `rollup` job every ROLLUP_EVERY_MS (30 s). Default false. */
+  rollupEnabled?: boolean;
   /** Enqueue a `collect` job every `collectEveryMs`. Default false. */
   collectEnabled?: boolean;
   /** Default 2000 ms (the original's collector period; short runs keep each delete small). */
@@ -62,7 +64,13 @@ export { probeDedupeKey } from './service-slots.js';
 /** Period of the `alerts` job (reminders, held events, removed services): a reminder is at most this late. */
 const ALERTS_EVERY_MS = 5000;
 
-/** The `export`, `collect` and `alerts` jobs of the period `t` is in, those that are on. */
+/**
+ * Period of the `rollup` job (the fold of pending rollup rows): the rollup tables lag the raw rows
+ * by about this much; a longer period folds more rows per upserted bucket.
+ */
+export const ROLLUP_EVERY_MS = 30_000;
+
+/** The `export`, `collect`, `alerts` and `rollup` jobs of the period `t` is in, those that are on. */
 function periodicJobs(options: SchedulerOptions, collectEveryMs: number, t: number): NewJob[] {
   const periodic: NewJob[] = [];
   const second = Math.floor(t / 1000);
@@ -76,6 +84,10 @@ function periodicJobs(options: SchedulerOptions, collectEveryMs: number, t: numb
   if (options.alertsEnabled) {
     const n = Math.floor(t / ALERTS_EVERY_MS);
     periodic.push({ kind: 'alerts', payload: {}, runAt: n * ALERTS_EVERY_MS, dedupeKey: `alerts:${n}` });
+  }
+  if (options.rollupEnabled) {
+    const n = Math.floor(t / ROLLUP_EVERY_MS);
+    periodic.push({ kind: 'rollup', payload: {}, runAt: n * ROLLUP_EVERY_MS, dedupeKey: `rollup:${n}` });
   }
   return periodic;
 }

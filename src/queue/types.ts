@@ -2,7 +2,7 @@ import type { NotifyEvent } from '../results/incident.js';
 
 /** Job kinds and their payloads, typed once; the jobs table stores the payload as JSON. */
 
-export type JobKind = 'probe' | 'export' | 'collect' | 'notify' | 'alerts';
+export type JobKind = 'probe' | 'export' | 'collect' | 'notify' | 'alerts' | 'rollup';
 
 export interface ProbePayload {
   serviceKey: string;
@@ -41,6 +41,12 @@ export interface NotifyPayload {
 /** The periodic alerts job: reminders due, notifications a maintenance window held back. */
 export type AlertsPayload = Record<string, never>;
 
+/**
+ * The `rollup` job, every 30 s: folds the rollups' pending rows into the minute and hour tables
+ * (src/db/remote/rollup-fold.ts); one agent of the fleet at a time.
+ */
+export type RollupPayload = Record<string, never>;
+
 /** How one delivery attempt ended, typed once: the notifier returns it, the notify lane acts on it. */
 export interface DeliveryOutcome {
   /** accepted: done. retry: try again later. failed: the receiver refused it for good (4xx other than 408/429). */
@@ -60,6 +66,7 @@ export interface JobPayloads {
   collect: CollectPayload;
   notify: NotifyPayload;
   alerts: AlertsPayload;
+  rollup: RollupPayload;
 }
 
 export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'dead';

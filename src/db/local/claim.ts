@@ -5,7 +5,7 @@ import { prepared } from './statements.js';
 
 /** The claim: the one statement that leases due jobs, and the burial of abandoned last attempts. */
 
-export const KINDS: readonly JobKind[] = ['probe', 'export', 'collect', 'notify', 'alerts'];
+export const KINDS: readonly JobKind[] = ['probe', 'export', 'collect', 'notify', 'alerts', 'rollup'];
 
 /** `AND kind IN (…)` with literals (checked against the known kinds), cheaper than a json_each per row. */
 function kindFilter(kinds: readonly JobKind[] | undefined): string {

@@ -38,6 +38,7 @@ const DEFAULT_MAX_ATTEMPTS: Record<JobKind, number> = {
   collect: 10,
   notify: 1_000_000,
   alerts: 10,
+  rollup: 10,
 };
 
 const INSERT_JOB_SQL = `INSERT INTO jobs (kind, payload, run_at, state, attempts, max_attempts, dedupe_key, created_at, updated_at)

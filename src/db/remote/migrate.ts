@@ -4,7 +4,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { ConfigError } from '../../errors.js';
-import { incidentsTable, qualifiedName, type RemoteTable, rollupTables } from './table.js';
+import {
+  incidentsTable,
+  qualifiedName,
+  type RemoteTable,
+  rollupPendingTable,
+  rollupTables,
+} from './table.js';
 
 /**
  * Our own small migrator for the remote schema, instead of drizzle's: the table's schema and name
@@ -14,7 +20,7 @@ import { incidentsTable, qualifiedName, type RemoteTable, rollupTables } from '.
  * - Reads drizzle-kit's journal (drizzle/remote/meta/_journal.json) and its SQL files, in journal
  *   order, split at `--> statement-breakpoint`.
  * - In each statement, the identifier "monitoring" becomes "<schema>"."<table>", the other tables
- *   ("monitoring_incidents", "monitoring_rollup_minute", "monitoring_rollup_hour") become
+ *   ("monitoring_incidents", "monitoring_rollup_minute", "_hour", "_pending") become
  *   "<schema>"."<table>_…", and other identifiers that start with "monitoring_ (index names) start
  *   with "<table>_ instead.
  * - Applied migrations are recorded per table in "<schema>".monitor_migrations (table_name, tag,
@@ -84,6 +90,7 @@ function tablesOf(target: RemoteTable): ReadonlyMap<string, RemoteTable> {
     ['"monitoring_incidents"', incidentsTable(target)],
     ['"monitoring_rollup_minute"', rollups.minute],
     ['"monitoring_rollup_hour"', rollups.hour],
+    ['"monitoring_rollup_pending"', rollupPendingTable(target)],
   ]);
 }
 
