@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { ROLLUP_MEASURES, rollupFoldSql } from './rollup-upsert.js';
+import { ROLLUP_MEASURES, rollupFoldSql, rollupGroupSql } from './rollup-upsert.js';
 import { qualifiedName, type RemoteTable, rollupPendingTable } from './table.js';
 
 /**
@@ -57,8 +57,9 @@ export function foldSql(target: RemoteTable): string {
   return (
     `WITH d AS (DELETE FROM ${pending} ` +
     `WHERE ctid = ANY (ARRAY(SELECT ctid FROM ${pending} LIMIT $1::int)) RETURNING ${columns}), ` +
-    `m AS (${rollupFoldSql(target, 'minute', 'd')}), ` +
-    `h AS (${rollupFoldSql(target, 'hour', 'd')}) ` +
+    `g AS (${rollupGroupSql('d')}), ` +
+    `m AS (${rollupFoldSql(target, 'minute', 'g')}), ` +
+    `h AS (${rollupFoldSql(target, 'hour', 'g')}) ` +
     'SELECT count(*)::int AS folded FROM d'
   );
 }

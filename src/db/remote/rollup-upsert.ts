@@ -87,11 +87,14 @@ export function rollupPendingSql(target: RemoteTable, from: string, location: st
   );
 }
 
-/** Aggregates of already aggregated rows: counts add up, minima and maxima of minima and maxima. */
+/**
+ * Aggregates of already aggregated rows: counts add up (cast back to the column's type, so that a
+ * second level of sums stays integer arithmetic), minima and maxima of minima and maxima.
+ */
 function reaggregate(m: (typeof MEASURES)[number]): string {
   if (m.merge === 'least') return `min(${m.name})`;
   if (m.merge === 'greatest') return `max(${m.name})`;
-  return `sum(${m.name})`;
+  return `sum(${m.name})::${m.name === 'latency_sum_ms' ? 'bigint' : 'int'}`;
 }
 
 function merged(m: (typeof MEASURES)[number]): string {
@@ -103,17 +106,28 @@ function merged(m: (typeof MEASURES)[number]): string {
 }
 
 /**
- * `INSERT INTO <t>_rollup_<unit> … SELECT … FROM <from> GROUP BY … ON CONFLICT … DO UPDATE`, for use
- * as a CTE of the fold; `from` is the CTE holding the deleted pending rows (minute buckets). Sorted
- * by the key, so that anything else upserting these rows locks them in the same order.
+ * `SELECT … FROM <from> GROUP BY (service_key, location, bucket)`: the fold's pending rows (several
+ * per minute bucket: one per export statement that had results of it) merged into one per key.
+ */
+export function rollupGroupSql(from: string): string {
+  return `SELECT service_key, location, bucket, ${MEASURES.map((m) => `${reaggregate(m)} AS ${m.name}`).join(', ')} FROM ${from} GROUP BY 1, 2, 3`;
+}
+
+/**
+ * `INSERT INTO <t>_rollup_<unit> … ON CONFLICT … DO UPDATE`, for use as a CTE of the fold; `from` is
+ * the CTE of rollupGroupSql (one row per minute bucket): the minutes go in as they are, the hours
+ * are summed from them. Sorted by the key, so that anything else upserting these rows locks them in
+ * the same order.
  */
 export function rollupFoldSql(target: RemoteTable, unit: RollupUnit, from: string): string {
   const table = qualifiedName(rollupTables(target)[unit]);
-  const bucket = unit === 'minute' ? 'bucket' : `date_trunc('hour', bucket, 'UTC')`;
+  const rows =
+    unit === 'minute'
+      ? `SELECT ${NAMES} FROM ${from}`
+      : `SELECT service_key, location, date_trunc('hour', bucket, 'UTC'), ${MEASURES.map(reaggregate).join(', ')} ` +
+        `FROM ${from} GROUP BY 1, 2, 3`;
   return (
-    `INSERT INTO ${table} AS r (${NAMES}) ` +
-    `SELECT service_key, location, ${bucket}, ${MEASURES.map(reaggregate).join(', ')} ` +
-    `FROM ${from} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3 ` +
+    `INSERT INTO ${table} AS r (${NAMES}) ${rows} ORDER BY 1, 2, 3 ` +
     `ON CONFLICT (service_key, location, bucket) DO UPDATE SET ${MEASURES.map(merged).join(', ')}`
   );
 }
