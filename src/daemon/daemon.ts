@@ -110,7 +110,7 @@ async function run(options: DaemonOptions, closers: Closers): Promise<number> {
   );
   const { ldb, store, source } = openStorage(config.local_database_path, options, closers);
   logWorkers(config, exportEnabled, collectEnabled, log);
-  const { remote, agent, alerting, last, share, fleet, upkeep } = await startEngine(
+  const { remote, agent, alerting, last, share, fleet, upkeep, rollups } = await startEngine(
     config,
     services,
     env,
@@ -165,6 +165,7 @@ async function run(options: DaemonOptions, closers: Closers): Promise<number> {
       live?.setServices(services);
       remote.configure(config, exportEnabled);
       upkeep.reload(config);
+      rollups.reload(config);
       log.info({ module: 'config', reason, services: services.length }, 'Configuration reloaded.');
       void notifier.status(statusLine());
     } catch (err) {

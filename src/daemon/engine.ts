@@ -24,6 +24,7 @@ import type { DaemonOptions } from './daemon.js';
 import { type Fleet, startFleet } from './fleet.js';
 import { countDiskFullDrops } from './local-buffer.js';
 import { warnOnRegexTimeout } from './regex-timeout-warning.js';
+import { createRollupFold, type RollupFold } from './rollup-fold.js';
 import type { ProbeEnvironment } from './service-env.js';
 import { type Share, startShare } from './share.js';
 import { withTimeout } from './stop-latch.js';
@@ -53,6 +54,7 @@ export async function startEngine(
   share: Share | null;
   fleet: Fleet | null;
   upkeep: Upkeep;
+  rollups: RollupFold;
 }> {
   const log = options.logger;
   const exportEnabled = options.exportEnabled ?? true;
@@ -81,6 +83,8 @@ export async function startEngine(
   remote.configure(config, exportEnabled);
   // Partitions ahead and retention, by one agent of the fleet at a time (src/daemon/upkeep.ts).
   const upkeep = createUpkeep(config, remote, log);
+  // The fold of pending rollup rows, by one agent of the fleet at a time (src/daemon/rollup-fold.ts).
+  const rollups = createRollupFold(config, remote, log);
 
   // Before the agent: its closers (the notifier) then close after the drain.
   const alerting = startAlerting(config, services, env, { ldb, store }, log, closers, CLOSE_BOUND_MS);
@@ -121,6 +125,7 @@ export async function startEngine(
       : undefined,
     alertsHandler: alerting ? () => alerting.tracker.sweep() : undefined,
     upkeepHandler: exportEnabled ? () => upkeep.run() : undefined,
+    rollupHandler: exportEnabled ? (signal) => rollups.run(signal) : undefined,
     notify: alerting?.notify,
     heartbeatHandler: fleet
       ? async () => {
@@ -142,5 +147,5 @@ export async function startEngine(
   });
 
   share?.attach(agent);
-  return { remote, agent, alerting, last, share, fleet, upkeep };
+  return { remote, agent, alerting, last, share, fleet, upkeep, rollups };
 }

@@ -50,6 +50,11 @@ export interface AgentOptions {
    * scheduled. Throwing fails the job (retried with backoff).
    */
   upkeepHandler?: (signal: AbortSignal) => Promise<void>;
+  /**
+   * The rollup job (src/daemon/rollup-fold.ts), every 30 s; without it none is scheduled. Resolves
+   * true when rows were left (another is queued at once). Throwing fails the job (retried with backoff).
+   */
+  rollupHandler?: (signal: AbortSignal) => Promise<boolean>;
   /** Delivers notify jobs (see RunnerOptions.notify). */
   notify?: NotifyLaneOptions;
   /** Log the original's two RPM lines at start and on reload. Default true. */
@@ -87,7 +92,7 @@ export function createAgent(options: AgentOptions): Agent {
   let exportSeq = 0;
 
   const handlers: Partial<
-    Record<'export' | 'collect' | 'alerts' | 'lease' | 'heartbeat' | 'upkeep', JobHandler>
+    Record<'export' | 'collect' | 'alerts' | 'lease' | 'heartbeat' | 'upkeep' | 'rollup', JobHandler>
   > = {};
   const { alertsHandler, heartbeatHandler } = options;
   if (heartbeatHandler) {
@@ -138,6 +143,20 @@ export function createAgent(options: AgentOptions): Agent {
       return null;
     };
   }
+  const { rollupHandler } = options;
+  let rollupSeq = 0;
+  if (rollupHandler) {
+    handlers.rollup = async (signal) => {
+      if (await rollupHandler(signal)) {
+        // A backlog (the run's time budget ran out): go on without waiting for the next period.
+        const t = now();
+        store.enqueue([
+          { kind: 'rollup', payload: {}, runAt: t, dedupeKey: `rollup:more:${t}:${rollupSeq++}` },
+        ]);
+      }
+      return null;
+    };
+  }
 
   const scheduler = createScheduler({
     store,
@@ -148,6 +167,7 @@ export function createAgent(options: AgentOptions): Agent {
     alertsEnabled: alertsHandler !== undefined,
     heartbeatEveryMs: heartbeatHandler ? (options.heartbeatEveryMs ?? 5000) : undefined,
     upkeepEnabled: upkeepHandler !== undefined,
+    rollupEnabled: rollupHandler !== undefined,
     collectEveryMs: options.collectEveryMs,
     leaseEveryMs: leaseHandler ? options.leaseEveryMs : undefined,
     now,

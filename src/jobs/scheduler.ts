@@ -30,6 +30,8 @@ export interface SchedulerOptions {
   heartbeatEveryMs?: number;
   /** Enqueue an `upkeep` job every hour (its dedupe key is the hour). Default false. */
   upkeepEnabled?: boolean;
+  /** Enqueue a `rollup` job every ROLLUP_EVERY_MS (30 s). Default false. */
+  rollupEnabled?: boolean;
   /** Enqueue a `collect` job every `collectEveryMs`. Default false. */
   collectEnabled?: boolean;
   /** Default 2000 ms (the original's collector period; short runs keep each delete small). */
@@ -74,7 +76,13 @@ export const HEARTBEAT_JOB_EVERY_MS = 5000;
 /** Period of the `upkeep` job (partitions ahead, retention): an hour; partitions are days or longer. */
 export const UPKEEP_EVERY_MS = 3_600_000;
 
-/** The `export`, `collect`, `alerts`, `lease`, `heartbeat` and `upkeep` jobs of the period `t` is in, those that are on. */
+/**
+ * Period of the `rollup` job (the fold of pending rollup rows): the rollup tables lag the raw rows
+ * by about this much; a longer period folds more rows per upserted bucket.
+ */
+export const ROLLUP_EVERY_MS = 30_000;
+
+/** The `export`, `collect`, `alerts`, `lease`, `heartbeat`, `upkeep` and `rollup` jobs of the period `t` is in, those that are on. */
 function periodicJobs(options: SchedulerOptions, collectEveryMs: number, t: number): NewJob[] {
   const periodic: NewJob[] = [];
   const second = Math.floor(t / 1000);
@@ -102,6 +110,10 @@ function periodicJobs(options: SchedulerOptions, collectEveryMs: number, t: numb
   if (options.upkeepEnabled) {
     const n = Math.floor(t / UPKEEP_EVERY_MS);
     periodic.push({ kind: 'upkeep', payload: {}, runAt: n * UPKEEP_EVERY_MS, dedupeKey: `upkeep:${n}` });
+  }
+  if (options.rollupEnabled) {
+    const n = Math.floor(t / ROLLUP_EVERY_MS);
+    periodic.push({ kind: 'rollup', payload: {}, runAt: n * ROLLUP_EVERY_MS, dedupeKey: `rollup:${n}` });
   }
   return periodic;
 }

@@ -2,7 +2,16 @@ import type { NotifyEvent } from '../results/incident.js';
 
 /** Job kinds and their payloads, typed once; the jobs table stores the payload as JSON. */
 
-export type JobKind = 'probe' | 'export' | 'collect' | 'notify' | 'alerts' | 'lease' | 'heartbeat' | 'upkeep';
+export type JobKind =
+  | 'probe'
+  | 'export'
+  | 'collect'
+  | 'notify'
+  | 'alerts'
+  | 'lease'
+  | 'heartbeat'
+  | 'upkeep'
+  | 'rollup';
 
 export interface ProbePayload {
   serviceKey: string;
@@ -50,6 +59,11 @@ export type HeartbeatPayload = Record<string, never>;
  * partition, retention (src/db/remote/upkeep.ts); one agent of the fleet at a time.
  */
 export type UpkeepPayload = Record<string, never>;
+/**
+ * The `rollup` job, every 30 s: folds the rollups' pending rows into the minute and hour tables
+ * (src/db/remote/rollup-fold.ts); one agent of the fleet at a time.
+ */
+export type RollupPayload = Record<string, never>;
 
 /** How one delivery attempt ended, typed once: the notifier returns it, the notify lane acts on it. */
 export interface DeliveryOutcome {
@@ -73,6 +87,7 @@ export interface JobPayloads {
   lease: LeasePayload;
   heartbeat: HeartbeatPayload;
   upkeep: UpkeepPayload;
+  rollup: RollupPayload;
 }
 
 export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'dead';

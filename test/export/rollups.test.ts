@@ -83,6 +83,8 @@ test('the export statement fills the rollups from the rows it inserted: every co
   await assertExportOnce(exporter, 120);
   const first = await assertRollupsMatchRaw(url);
   assert.equal(first.raw, 120);
+  // The export statement appends per-minute aggregates; the rollup tables move at the fold.
+  assert.ok(first.pending >= first.minuteRows, `${first.pending} pending rows before the fold`);
   assert.deepEqual(first.locations, ['fra-office']);
   // 120 results, 7 s apart from 08:00:20, over 3 services: 15 minutes, 2 hours.
   assert.ok(first.minuteRows >= 15 * 3 - 3, String(first.minuteRows));
@@ -116,6 +118,11 @@ test('the export statement fills the rollups from the rows it inserted: every co
     await client.end();
   }
   assert.deepEqual(await query(url, 'SELECT * FROM monitoring_rollup_minute ORDER BY 1, 2, 3'), before);
+  assert.deepEqual(
+    await query(url, 'SELECT count(*)::int AS n FROM monitoring_rollup_pending'),
+    [{ n: 0 }],
+    'nothing appended for a resend',
+  );
   await assertRollupsMatchRaw(url);
   await assertRemoteRows(url, 120);
   const locations = await query<{ location: string; n: string }>(

@@ -14,6 +14,7 @@ export const KINDS: readonly JobKind[] = [
   'lease',
   'heartbeat',
   'upkeep',
+  'rollup',
 ];
 
 /** `AND kind IN (…)` with literals (checked against the known kinds), cheaper than a json_each per row. */

@@ -43,6 +43,7 @@ const DEFAULT_MAX_ATTEMPTS: Record<JobKind, number> = {
   // The handler never throws for a remote failure; the next period's job tries again anyway.
   heartbeat: 1,
   upkeep: 10,
+  rollup: 10,
 };
 
 const INSERT_JOB_SQL = `INSERT INTO jobs (kind, payload, run_at, state, attempts, max_attempts, dedupe_key, created_at, updated_at)

@@ -1,5 +1,5 @@
 import type { ErrorClass, ProbeResult } from '../../results/types.js';
-import { ROLLUP_RETURNING, rollupUpsertSql } from './rollup-upsert.js';
+import { ROLLUP_RETURNING, rollupPendingSql } from './rollup-upsert.js';
 import { qualifiedName, type RemoteTable } from './table.js';
 
 /**
@@ -9,10 +9,11 @@ import { qualifiedName, type RemoteTable } from './table.js';
  * local mark), which is what makes the export exactly-once in effect. It names no conflict target:
  * the key is `local_id` on a plain table and (`local_id`, `request_timestamp`) on a partitioned one.
  *
- * The same statement keeps the rollups (rollup-upsert.ts): the INSERT is a data-modifying CTE whose
- * RETURNING holds only the rows it inserted, and the minute and hour upserts read those, so the
- * rollups move exactly with the raw rows, in the same transaction. The agent's location travels
- * once, as the last parameter, not as a column array.
+ * The same statement feeds the rollups (rollup-upsert.ts): the INSERT is a data-modifying CTE whose
+ * RETURNING holds only the rows it inserted, and a second INSERT appends their per-minute aggregates
+ * to `<t>_rollup_pending`, in the same transaction; the `rollup` job folds those into the rollup
+ * tables (rollup-fold.ts). The agent's location travels once, as the last parameter, not as a
+ * column array.
  *
  * Times travel as epoch milliseconds (float8) and are converted on the server: cheaper than
  * formatting dates in JS. The original's columns are naive UTC timestamps; ours are timestamptz.
@@ -137,8 +138,7 @@ export function insertSql(target: RemoteTable): string {
     `SELECT ${values.join(', ')}, ${location} ` +
     `FROM unnest(${params.join(', ')}) AS u(${SENT.map((c) => c.name).join(', ')}) ` +
     `ON CONFLICT DO NOTHING RETURNING ${ROLLUP_RETURNING}), ` +
-    `m AS (${rollupUpsertSql(target, 'minute', 'ins', location)}), ` +
-    `h AS (${rollupUpsertSql(target, 'hour', 'ins', location)}) ` +
+    `p AS (${rollupPendingSql(target, 'ins', location)}) ` +
     'SELECT count(*)::int AS inserted FROM ins'
   );
 }

@@ -12,6 +12,7 @@ import {
   poolMembersTable,
   qualifiedName,
   type RemoteTable,
+  rollupPendingTable,
   rollupTables,
   serviceStateTable,
 } from './table.js';
@@ -27,7 +28,7 @@ export type { RemoteLayout } from './partitions.js';
  *   order, split at `--> statement-breakpoint`.
  * - In each statement, the identifier "monitoring" becomes "<schema>"."<table>",
  *   "monitoring_incidents" becomes "<schema>"."<table>_incidents" (and so on for each table of
- *   tablesOf: _rollup_minute, _rollup_hour, _leases, _pool_members, _agents, _service_state), and
+ *   tablesOf: _rollup_minute, _rollup_hour, _rollup_pending, _leases, _pool_members, _agents, _service_state), and
  *   other identifiers that start with "monitoring_ (index names) start with "<table>_ instead.
  * - Applied migrations are recorded per table in "<schema>".monitor_migrations (table_name, tag,
  *   hash), so two tables in one schema migrate independently.
@@ -98,6 +99,7 @@ function tablesOf(target: RemoteTable): ReadonlyMap<string, RemoteTable> {
     ['"monitoring_incidents"', incidentsTable(target)],
     ['"monitoring_rollup_minute"', rollups.minute],
     ['"monitoring_rollup_hour"', rollups.hour],
+    ['"monitoring_rollup_pending"', rollupPendingTable(target)],
     ['"monitoring_leases"', leasesTable(target)],
     ['"monitoring_pool_members"', poolMembersTable(target)],
     ['"monitoring_agents"', agentsTable(target)],

@@ -190,9 +190,11 @@ export const monitoringServiceState = pgTable(
 );
 
 /**
- * The rollups (0003): per service, location and UTC minute or hour of `scheduled_at`, kept by the
- * exporter from the rows its INSERT actually inserted (src/db/remote/insert.ts), in the same
- * statement, so a resend never counts twice. `h_<B>` counts latencies in (previous bound, B] ms.
+ * The rollups (0003): per service, location and UTC minute or hour of `scheduled_at`. The exporter
+ * appends the per-minute aggregates of the rows its INSERT actually inserted to the pending table,
+ * in the same statement (src/db/remote/insert.ts), so a resend never counts twice; the `rollup` job
+ * folds pending rows into the minute and hour tables (src/db/remote/rollup-fold.ts).
+ * `h_<B>` counts latencies in (previous bound, B] ms.
  */
 function rollupColumns() {
   return {
@@ -232,3 +234,9 @@ export const monitoringRollupHour = pgTable('monitoring_rollup_hour', rollupColu
   primaryKey({ name: 'monitoring_rollup_hour_pkey', columns: [t.serviceKey, t.location, t.bucket] }),
   index('monitoring_rollup_hour_bucket_idx').on(t.bucket),
 ]);
+
+/**
+ * Aggregates appended by export statements, not yet folded into the rollup tables (bucket: the UTC
+ * minute). No key and no index: appends stay plain heap writes; the fold takes rows by ctid.
+ */
+export const monitoringRollupPending = pgTable('monitoring_rollup_pending', rollupColumns());

@@ -49,3 +49,11 @@ export function rollupTables(target: RemoteTable): { minute: RemoteTable; hour: 
     hour: { schema: target.schema, table: `${target.table}_rollup_hour` },
   };
 }
+
+/**
+ * The rollups' pending table beside `target` (0003): "<table>_rollup_pending", the per-minute
+ * aggregates the export statement appends and the fold moves into the rollup tables.
+ */
+export function rollupPendingTable(target: RemoteTable): RemoteTable {
+  return { schema: target.schema, table: `${target.table}_rollup_pending` };
+}

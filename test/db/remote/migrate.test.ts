@@ -97,6 +97,7 @@ const INCIDENT_COLUMNS = [
 ];
 const ROLLUP_MINUTE: RemoteTable = { schema: 'public', table: 'monitoring_rollup_minute' };
 const ROLLUP_HOUR: RemoteTable = { schema: 'public', table: 'monitoring_rollup_hour' };
+const ROLLUP_PENDING: RemoteTable = { schema: 'public', table: 'monitoring_rollup_pending' };
 const ROLLUP_COLUMNS = [
   'service_key',
   'location',
@@ -206,6 +207,9 @@ test('migrate on an empty database creates the (plain) table and indexes; a seco
       `monitoring_rollup_${unit}_pkey`,
     ]);
   }
+  assert.ok(first.includes('created table "public"."monitoring_rollup_pending"'), first.join('\n'));
+  assert.deepEqual(await columns(url, ROLLUP_PENDING), ROLLUP_COLUMNS);
+  assert.deepEqual(await indexes(url, ROLLUP_PENDING), [], 'appends stay plain heap writes: no index');
   assert.deepEqual(
     await withClient(url, (c) => migrateRemote(c, DEFAULT, undefined, { partition: 'none' })),
     [],
@@ -326,6 +330,7 @@ test('a table made by the previous release gains the detail columns and keeps it
     'created table "public"."monitoring_incidents"',
     'created table "public"."monitoring_rollup_minute"',
     'created table "public"."monitoring_rollup_hour"',
+    'created table "public"."monitoring_rollup_pending"',
     'created table "public"."monitoring_leases"',
     'created table "public"."monitoring_pool_members"',
     'created table "public"."monitoring_agents"',
@@ -374,14 +379,16 @@ test('rollup tables dropped by hand are created again, schema-qualified, by the 
   const url = await getTestDatabaseUrl();
   const ops: RemoteTable = { schema: 'ops', table: 'checks' };
   await withClient(url, (c) => migrateRemote(c, ops));
-  await query(url, 'DROP TABLE ops.checks_rollup_minute, ops.checks_rollup_hour');
+  await query(url, 'DROP TABLE ops.checks_rollup_minute, ops.checks_rollup_hour, ops.checks_rollup_pending');
   const done = await withClient(url, (c) => migrateRemote(c, ops));
   assert.deepEqual(done, [
     'applied migration 0003_rollups to "ops"."checks"',
     'existing table "ops"."checks" already had every column',
     'created table "ops"."checks_rollup_minute"',
     'created table "ops"."checks_rollup_hour"',
+    'created table "ops"."checks_rollup_pending"',
   ]);
+  assert.deepEqual(await columns(url, { schema: 'ops', table: 'checks_rollup_pending' }), ROLLUP_COLUMNS);
   for (const unit of ['minute', 'hour']) {
     const t = { schema: 'ops', table: `checks_rollup_${unit}` };
     assert.deepEqual(await columns(url, t), ROLLUP_COLUMNS);
@@ -391,4 +398,5 @@ test('rollup tables dropped by hand are created again, schema-qualified, by the 
     ]);
   }
   assert.deepEqual(await columns(url, ROLLUP_MINUTE), [], 'nothing in public');
+  assert.deepEqual(await columns(url, ROLLUP_PENDING), [], 'nothing in public');
 });
