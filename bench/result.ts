@@ -43,6 +43,8 @@ export const SECTION_ORDER = [
   'max',
   'overload',
   'export',
+  'fleet-export',
+  'fleet-query',
   'outage',
 ];
 

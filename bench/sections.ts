@@ -8,6 +8,7 @@ import { agentBench } from './agent.js';
 import { alertsBench } from './alerts.js';
 import { conditionsBench } from './conditions.js';
 import { exportBench } from './export.js';
+import { fleetExportSection, fleetQuerySection } from './fleet-sections.js';
 import { liveBench } from './live.js';
 import { maxBench } from './max.js';
 import { outageBench } from './outage.js';
@@ -110,6 +111,14 @@ export const sections: Record<string, Section> = {
       },
     }),
   export: async (o, q) => exportSection(pick(o, 'rows', 1_000_000, 50_000, q), o['batch-size']),
+  'fleet-export': (o, q) =>
+    fleetExportSection(
+      pick(o, 'rows', 1_000_000, 100_000, q),
+      pick(o, 'services', 10_000, 2_000, q),
+      pick(o, 'rounds', 2, 1, q),
+    ),
+  'fleet-query': (o, q) =>
+    fleetQuerySection(pick(o, 'rows', 50_000_000, 1_000_000, q), pick(o, 'services', 1_000, 200, q)),
   outage: (o, q) =>
     outageProcessBench({
       services: pick(o, 'services', 10_000, 500, q),
@@ -169,6 +178,8 @@ export const DEFAULT_SECTIONS = [
   'max',
   'overload',
   'export',
+  'fleet-export',
+  'fleet-query',
   'outage',
 ];
 

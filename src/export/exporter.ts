@@ -50,6 +50,11 @@ export interface ExporterOptions {
    * min(5 s, this) later. Default 30,000.
    */
   statementTimeoutMs?: number | undefined;
+  /**
+   * Keep the rollups (append the pending deltas of the rows inserted). Default true; false only
+   * for the benchmark's baseline (bench/fleet-export.ts): no config key turns rollups off.
+   */
+  rollups?: boolean | undefined;
   /** Stops starting new work (a batch in flight finishes or times out). */
   signal?: AbortSignal | undefined;
   /** Retry timing after a remote failure. Default: base 250 ms, cap 10 s, full jitter. */
@@ -195,7 +200,12 @@ export function createExporter(options: ExporterOptions): Exporter {
   const connection = new ConnectionState(logger);
   const backoff = new Backoff(options.backoff);
   const location = options.location ?? agentName({});
-  const sendTarget: SendTarget = { options, pool, statement: insertSql(target), location };
+  const sendTarget: SendTarget = {
+    options,
+    pool,
+    statement: insertSql(target, { rollups: options.rollups }),
+    location,
+  };
   const reader = new BatchReader(source, batchSize);
   const incidentExport = options.incidents
     ? createIncidentExport({

@@ -121,9 +121,10 @@ const SENT = INSERT_COLUMNS.filter((c) => c.derived === undefined);
 
 /**
  * The statement for `target`. Its parameters: `insertParams(rows)`, then the location (text). It
- * returns one row, `inserted`: how many rows were new.
+ * returns one row, `inserted`: how many rows were new. `rollups: false` (default true) leaves the
+ * rollups' pending deltas out and returns nothing: the benchmark's baseline only.
  */
-export function insertSql(target: RemoteTable): string {
+export function insertSql(target: RemoteTable, options: { rollups?: boolean } = {}): string {
   const params = SENT.map((c, i) => `$${i + 1}::${c.type}`);
   const location = `$${SENT.length + 1}::text`;
   const values = COLUMNS.map((c) => {
@@ -133,6 +134,15 @@ export function insertSql(target: RemoteTable): string {
     if (c.time === 'tz') return `to_timestamp(${v} / 1000)`;
     return v;
   });
+  if (options.rollups === false) {
+    // The export without rollups (issue 17's benchmark baseline): the same rows, no pending deltas.
+    return (
+      `INSERT INTO ${qualifiedName(target)} (${COLUMNS.map((c) => c.name).join(', ')}, location) ` +
+      `SELECT ${values.join(', ')}, ${location} ` +
+      `FROM unnest(${params.join(', ')}) AS u(${SENT.map((c) => c.name).join(', ')}) ` +
+      'ON CONFLICT DO NOTHING'
+    );
+  }
   return (
     `WITH ins AS (INSERT INTO ${qualifiedName(target)} (${COLUMNS.map((c) => c.name).join(', ')}, location) ` +
     `SELECT ${values.join(', ')}, ${location} ` +
