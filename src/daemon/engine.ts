@@ -99,7 +99,7 @@ export async function startEngine(
   // share mode: the agent starts with no service and probes those it holds a lease for.
   const share = startShare(config, services, remote, store, agentName, log);
   const fleet = startFleet(
-    { config, services, agentName },
+    { config, services, agentName, held: share ? () => share.policy.held() : undefined },
     { ldb, source, remote, exportEnabled },
     log.child({ module: 'fleet' }),
   );

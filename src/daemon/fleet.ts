@@ -4,6 +4,7 @@
  * (--no-export or no external_database_uri at start): then no heartbeat job is ever queued.
  */
 import { hostname } from 'node:os';
+import { agentLocation } from '../config/agent-identity.js';
 import type { ResolvedService } from '../config/resolve.js';
 import { FLEET_DEFAULTS, type MonitorConfig } from '../config/types.js';
 import { oldestUnexportedAt } from '../db/local/export-backlog.js';
@@ -36,7 +37,13 @@ function heartbeatPeriod(): number {
 }
 
 export function startFleet(
-  initial: { config: MonitorConfig; services: readonly ResolvedService[]; agentName: string },
+  initial: {
+    config: MonitorConfig;
+    services: readonly ResolvedService[];
+    agentName: string;
+    /** share mode: the keys of the services this agent holds leases on (it reports only those). */
+    held?: (() => readonly string[]) | undefined;
+  },
   parts: { ldb: LocalDatabase; source: ExportSource; remote: RemoteExport; exportEnabled: boolean },
   log: Logger,
 ): Fleet | null {
@@ -47,10 +54,16 @@ export function startFleet(
   const host = hostname();
   const version = packageVersion();
   const everyMs = heartbeatPeriod();
+  /** The services this agent speaks for: all of them, or in share mode those it holds. */
+  const reported = (): readonly ResolvedService[] => {
+    if (!initial.held) return services;
+    const held = new Set(initial.held());
+    return services.filter((s) => held.has(s.key));
+  };
   const heartbeat = createHeartbeat({
     identity: () => ({
       name,
-      location: config.agent_location ?? name,
+      location: agentLocation(config),
       version,
       mode: config.fleet?.mode ?? FLEET_DEFAULTS.mode,
       pool: config.fleet?.pool ?? FLEET_DEFAULTS.pool,
@@ -64,12 +77,13 @@ export function startFleet(
         services: services.length,
         unexportedRows: parts.source.countUnexported(),
         exportLagMs: oldest === null ? 0 : Math.max(0, Date.now() - oldest),
+        held: initial.held ? initial.held().length : null,
       };
     },
-    serviceKeys: () => services.map((s) => s.key),
+    serviceKeys: () => reported().map((s) => s.key),
     states: () => {
       const status = readServiceStatus(parts.ldb.sqlite);
-      return services.flatMap((s) => {
+      return reported().flatMap((s) => {
         const st = status.get(s.key);
         return st === undefined
           ? []

@@ -21,13 +21,14 @@ const AGENT_COLUMNS = [
   'services',
   'unexported_rows',
   'export_lag_ms',
+  'held',
 ] as const;
 
 /** The agent's row; last_seen is PostgreSQL's clock, so agents with skewed clocks compare fairly. */
 export function upsertAgentSql(table: RemoteTable): string {
   const set = AGENT_COLUMNS.filter((c) => c !== 'name').map((c) => `${c} = EXCLUDED.${c}`);
   return `INSERT INTO ${qualifiedName(agentsTable(table))} (${AGENT_COLUMNS.join(', ')}, last_seen)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, to_timestamp($8::float8 / 1000), $9, $10, $11, $12, now())
+  VALUES ($1, $2, $3, $4, $5, $6, $7, to_timestamp($8::float8 / 1000), $9, $10, $11, $12, $13, now())
   ON CONFLICT (name) DO UPDATE SET ${set.join(', ')}, last_seen = now(), stopped_at = NULL`;
 }
 

@@ -4,7 +4,11 @@ import pg from 'pg';
 import { migrateRemote } from '../../src/db/remote/migrate.js';
 import type { RemoteTable } from '../../src/db/remote/table.js';
 import { readAgents, readServiceStates } from '../../src/fleet/fleet-read.js';
-import { createHeartbeat, type LocalServiceState } from '../../src/fleet/heartbeat.js';
+import {
+  createHeartbeat,
+  LAST_RESULT_REFRESH_MS,
+  type LocalServiceState,
+} from '../../src/fleet/heartbeat.js';
 import { capturingLogger, messages } from '../helpers/logs.js';
 import { freePort, getTestDatabaseUrl } from '../helpers/pg.js';
 
@@ -53,7 +57,7 @@ async function rig(url: string) {
       pid: 4242,
       startedAt: 1_799_999_000_000,
     }),
-    figures: () => ({ services: keys.length, unexportedRows: 17, exportLagMs: 1234 }),
+    figures: () => ({ services: keys.length, unexportedRows: 17, exportLagMs: 1234, held: 2 }),
     serviceKeys: () => keys,
     states: () => states,
     table: () => TABLE,
@@ -99,6 +103,7 @@ async function rig(url: string) {
     setStates: (s: LocalServiceState[]) => {
       states = s;
     },
+    states: () => states,
     setKeys: (k: string[]) => {
       keys = k;
     },
@@ -136,6 +141,7 @@ test('the heartbeat upserts the agent row and the changed states, at most every 
       ['agent-1', 'fra', '9.9.9', 'replicate', 'default', 'h1', 4242, 3, 17, 1234],
     );
     assert.equal(a.heartbeatMs, 15_000);
+    assert.equal(a.held, 2, 'share mode: the leases held');
     assert.equal(a.health, 'ok');
     assert.equal(a.startedAt, 1_799_999_000_000);
     assert.deepEqual(first.states.map((s) => [s.serviceKey, s.location, s.agent, s.state, s.live]).sort(), [
@@ -152,6 +158,18 @@ test('the heartbeat upserts the agent row and the changed states, at most every 
     assert.equal(await r.hb.run(), true);
     assert.equal(r.sentRows(), 2, 'unchanged states are not sent again');
 
+    // Only the last result moved (every probe does that): sent again once it is 5 minutes newer.
+    const base = r.states();
+    r.setStates(base.map((s) => ({ ...s, lastResultAt: s.lastResultAt + LAST_RESULT_REFRESH_MS - 1 })));
+    r.advance(15_000);
+    assert.equal(await r.hb.run(), true);
+    assert.equal(r.sentRows(), 2, 'a newer last result alone is not sent within 5 minutes');
+    r.setStates(base.map((s) => ({ ...s, lastResultAt: s.lastResultAt + LAST_RESULT_REFRESH_MS })));
+    r.advance(15_000);
+    assert.equal(await r.hb.run(), true);
+    assert.equal(r.sentRows(), 4, 'refreshed after 5 minutes');
+    r.setStates(base);
+
     // One changed state, one service removed from the config: one row sent, one deleted.
     r.setStates([
       {
@@ -165,7 +183,7 @@ test('the heartbeat upserts the agent row and the changed states, at most every 
     r.setKeys(['k1', 'k3']);
     r.advance(15_000);
     assert.equal(await r.hb.run(), true);
-    assert.equal(r.sentRows(), 3);
+    assert.equal(r.sentRows(), 5);
     const after = await r.read();
     assert.deepEqual(
       after.states.map((s) => [s.serviceKey, s.state, s.since]),
