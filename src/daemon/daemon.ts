@@ -19,6 +19,7 @@ import { startEngine } from './engine.js';
 import type { DaemonHooks } from './hooks.js';
 import { type LiveView, startHttp } from './http.js';
 import { checkBufferLimit } from './local-buffer.js';
+import { readForReload } from './reload-config.js';
 import { type ProbeEnvironment, probeableServices, probeEnvironment } from './service-env.js';
 import { stopLatch } from './stop-latch.js';
 
@@ -260,43 +261,4 @@ function logWorkers(
     log.info({ module: 'base', remote: maskUri(config.external_database_uri) }, 'Starting Exporter worker.');
   }
   if (collectEnabled) log.info({ module: 'base' }, 'Starting Collector worker.');
-}
-
-/** The config file again, for a reload (throws when it cannot be used), saying what it will not change. */
-function readForReload(
-  configPath: string,
-  current: MonitorConfig,
-  env: ProbeEnvironment,
-  reason: string,
-  log: Logger,
-): { config: MonitorConfig; services: ResolvedService[] } {
-  const next = readConfig(configPath);
-  // No services is a valid state on reload: probe nothing, keep running (and exporting).
-  const services = probeableServices(next, env, log);
-  if (services.length === 0) {
-    log.warn(
-      { module: 'config', reason },
-      `No services in ${configPath}: probing nothing until some are added.`,
-    );
-  }
-  registerUriSecrets(next.external_database_uri);
-  if (JSON.stringify(next.http ?? null) !== JSON.stringify(current.http ?? null)) {
-    log.warn(
-      { module: 'config' },
-      'http settings changed: they take effect at the next start, not on reload.',
-    );
-  }
-  if (JSON.stringify(next.fleet ?? null) !== JSON.stringify(current.fleet ?? null)) {
-    log.warn(
-      { module: 'config' },
-      'fleet settings changed: they take effect at the next start, not on reload.',
-    );
-  }
-  if (next.local_database_path !== current.local_database_path) {
-    log.warn(
-      { module: 'config' },
-      'local_database_path changed: it takes effect at the next start, not on reload.',
-    );
-  }
-  return { config: next, services };
 }
