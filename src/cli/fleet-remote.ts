@@ -1,11 +1,10 @@
 import pg from 'pg';
 import type { MonitorConfig } from '../config/types.js';
-import { maskUri, registerUriSecrets } from '../config/uri.js';
-import { checkExternalUri } from '../config/validate.js';
-import { checkRemoteTable } from '../db/remote/migrate.js';
+import { maskUri } from '../config/uri.js';
 import { describeRemoteError } from '../db/remote/sqlstate.js';
-import { agentsTable, DEFAULT_REMOTE_TABLE, qualifiedName, type RemoteTable } from '../db/remote/table.js';
-import { ConfigError, errorCode, MonitorError, toError } from '../errors.js';
+import { agentsTable, qualifiedName, type RemoteTable } from '../db/remote/table.js';
+import { errorCode, MonitorError, toError } from '../errors.js';
+import { remoteTargetOf } from './remote-target.js';
 
 /**
  * How `monitor fleet` and `monitor status --global` reach PostgreSQL: the config's URI directly
@@ -22,19 +21,7 @@ export async function withFleetReader<T>(
   command: string,
   fn: (client: pg.ClientBase, table: RemoteTable) => Promise<T>,
 ): Promise<T> {
-  const uri = config.external_database_uri;
-  if (!uri) {
-    throw new ConfigError(
-      `config ${configPath} has no external_database_uri: the fleet is seen through PostgreSQL; set one with: monitor config databases update --external-uri URI`,
-    );
-  }
-  registerUriSecrets(uri);
-  const problem = checkExternalUri(uri);
-  if (problem) throw new ConfigError(`config ${configPath}: ${problem}`);
-  const table = checkRemoteTable({
-    schema: config.export?.schema ?? DEFAULT_REMOTE_TABLE.schema,
-    table: config.export?.table ?? DEFAULT_REMOTE_TABLE.table,
-  });
+  const { uri, table } = remoteTargetOf(config, configPath, ': the fleet is seen through PostgreSQL');
   const client = new pg.Client({
     connectionString: uri,
     connectionTimeoutMillis: 10_000,

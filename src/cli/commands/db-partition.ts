@@ -3,17 +3,16 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { readConfig } from '../../config/file.js';
 import { LIMITS } from '../../config/limits.js';
 import { FLEET_DEFAULTS } from '../../config/types.js';
-import { maskUri, registerUriSecrets } from '../../config/uri.js';
-import { checkExternalUri } from '../../config/validate.js';
+import { maskUri } from '../../config/uri.js';
 import { CannotConvert, type ConversionPlan, convertTable, planConversion } from '../../db/remote/convert.js';
-import { checkRemoteTable } from '../../db/remote/migrate.js';
 import { partitionName, serverNow } from '../../db/remote/partitions.js';
 import { describeRemoteError } from '../../db/remote/sqlstate.js';
-import { DEFAULT_REMOTE_TABLE, qualifiedName, type RemoteTable } from '../../db/remote/table.js';
+import { qualifiedName, type RemoteTable } from '../../db/remote/table.js';
 import { ConfigError, MonitorError, toError } from '../../errors.js';
 import { type ConfigPathArgs, withConfigPath, withYes, type YesArgs } from '../options.js';
 import { printLine } from '../output/write.js';
 import { confirm } from '../prompt.js';
+import { remoteTargetOf } from '../remote-target.js';
 import { strictCommand } from './config-common.js';
 
 /**
@@ -45,19 +44,7 @@ function planLines(target: RemoteTable, plan: ConversionPlan): string[] {
 
 async function partitionHandler(argv: ArgumentsCamelCase<PartitionArgs>): Promise<void> {
   const config = readConfig(argv['config-path'], { validate: false });
-  const uri = config.external_database_uri;
-  if (!uri) {
-    throw new ConfigError(
-      `config ${argv['config-path']} has no external_database_uri; set one with: monitor config databases update --external-uri URI`,
-    );
-  }
-  registerUriSecrets(uri);
-  const problem = checkExternalUri(uri);
-  if (problem) throw new ConfigError(`config ${argv['config-path']}: ${problem}`);
-  const target = checkRemoteTable({
-    schema: config.export?.schema ?? DEFAULT_REMOTE_TABLE.schema,
-    table: config.export?.table ?? DEFAULT_REMOTE_TABLE.table,
-  });
+  const { uri, table: target } = remoteTargetOf(config, argv['config-path']);
   const unit = config.remote?.partition ?? FLEET_DEFAULTS.partition;
   if (unit === 'none') {
     throw new ConfigError(

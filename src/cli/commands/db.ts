@@ -1,13 +1,13 @@
 import pg from 'pg';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { readConfig } from '../../config/file.js';
-import { maskUri, registerUriSecrets } from '../../config/uri.js';
-import { checkExternalUri } from '../../config/validate.js';
-import { checkRemoteTable, migrateRemote } from '../../db/remote/migrate.js';
+import { maskUri } from '../../config/uri.js';
+import { migrateRemote } from '../../db/remote/migrate.js';
 import { describeRemoteError } from '../../db/remote/sqlstate.js';
-import { DEFAULT_REMOTE_TABLE, qualifiedName } from '../../db/remote/table.js';
-import { ConfigError, MonitorError, toError } from '../../errors.js';
+import { qualifiedName } from '../../db/remote/table.js';
+import { MonitorError, toError } from '../../errors.js';
 import { type ConfigPathArgs, withConfigPath } from '../options.js';
+import { remoteTargetOf } from '../remote-target.js';
 import { strictCommand } from './config-common.js';
 import { dbPartitionCommand } from './db-partition.js';
 import { dbRejectedCommand } from './db-rejected.js';
@@ -16,20 +16,7 @@ import { dbRejectedCommand } from './db-rejected.js';
 async function migrateHandler(argv: ArgumentsCamelCase<ConfigPathArgs>): Promise<void> {
   // Only the URI and the table matter here: a config with a bad service can still migrate.
   const config = readConfig(argv['config-path'], { validate: false });
-  const uri = config.external_database_uri;
-  if (!uri) {
-    throw new ConfigError(
-      `config ${argv['config-path']} has no external_database_uri; set one with: monitor config databases update --external-uri URI`,
-    );
-  }
-  registerUriSecrets(uri);
-  // pg would throw a bare "URI malformed" (exit 1) on bad percent-encoding: name the field instead.
-  const problem = checkExternalUri(uri);
-  if (problem) throw new ConfigError(`config ${argv['config-path']}: ${problem}`);
-  const target = checkRemoteTable({
-    schema: config.export?.schema ?? DEFAULT_REMOTE_TABLE.schema,
-    table: config.export?.table ?? DEFAULT_REMOTE_TABLE.table,
-  });
+  const { uri, table: target } = remoteTargetOf(config, argv['config-path']);
   const out = process.stdout;
   out.write(`PostgreSQL: ${maskUri(uri)}\nTable: ${qualifiedName(target)}\n`);
   const client = new pg.Client({
