@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { agentsTable, qualifiedName, type RemoteTable, serviceStateTable } from '../db/remote/table.js';
-import { LOST_AFTER_HEARTBEATS } from './heartbeat.js';
+import { type AgentFigures, type AgentIdentity, LOST_AFTER_HEARTBEATS } from './heartbeat.js';
 import type { AgentServiceRow } from './quorum.js';
 
 /**
@@ -14,23 +14,11 @@ export const BEHIND_LAG_MS = 60_000;
 
 export type AgentHealth = 'ok' | 'behind' | 'lost' | 'stopped';
 
-export interface AgentRow {
-  name: string;
-  location: string;
-  version: string;
-  mode: string;
-  pool: string;
-  host: string;
-  pid: number;
-  startedAt: number;
+/** An agent's row as read back: what its heartbeat wrote, and what the reader makes of it. */
+export interface AgentRow extends AgentIdentity, Required<AgentFigures> {
   heartbeatMs: number;
   /** How long ago its last heartbeat was, ms. */
   lastSeenAgoMs: number;
-  services: number;
-  unexportedRows: number;
-  exportLagMs: number;
-  /** share mode: leases held; null otherwise. */
-  held: number | null;
   /** A clean stop (SIGTERM) wrote this and no heartbeat came after it. */
   stopped: boolean;
   health: AgentHealth;
