@@ -244,8 +244,14 @@ test('the worker starts at the first request and ends when nobody asked for idle
     assert.deepEqual(keys((await w.ask({ type: 'status' })) as Buffer), ['a']);
     const first = thread();
     assert.ok(first !== null);
-    const ended = new Promise<void>((resolve) => first.once('exit', () => resolve()));
-    await ended;
+    // The idle timer and the thread are unref'd (never what keeps a daemon alive): something must
+    // keep this test's event loop alive while it waits for them.
+    const alive = setInterval(() => {}, 50);
+    try {
+      await new Promise<void>((resolve) => first.once('exit', () => resolve()));
+    } finally {
+      clearInterval(alive);
+    }
     assert.equal(thread(), null, 'retired after idleMs without requests');
     w.setServices([svc('a'), svc('b')]);
     assert.deepEqual(keys((await w.ask({ type: 'status' })) as Buffer), ['a', 'b']);
