@@ -143,9 +143,21 @@ export async function startEngine(
     // Everything after the drain is bounded: a PostgreSQL that hangs mid-batch must not hold the
     // exit. Leaving a remote transaction unfinished is safe: it either committed (the rows are
     // re-sent and absorbed by ON CONFLICT next time) or it is rolled back when the connection drops.
-    if (remote.enabled) await withTimeout(remote.run(), options.finalExportMs ?? 5_000);
+    if (remote.enabled) await withTimeout(finalExport(remote), options.finalExportMs ?? 5_000);
   });
 
   share?.attach(agent);
   return { remote, agent, alerting, last, share, fleet, upkeep, rollups };
+}
+
+/**
+ * Export until nothing is left (or PostgreSQL fails): the first run may join a batch selected before
+ * the drain's last results were recorded, and one batch may not hold the whole backlog. Bounded
+ * by the caller's timeout; whatever stays is exported at the next start.
+ */
+async function finalExport(remote: RemoteExport): Promise<void> {
+  for (;;) {
+    const out = await remote.run();
+    if (out.retryAfterMs !== null || out.exported + out.setAside === 0) return;
+  }
 }

@@ -31,7 +31,11 @@ test('a PostgreSQL connection that hangs mid-batch times out, is retried, and no
     assert.ok(drained, `backlog drained after the hang:\n${d.output().slice(-2000)}`);
     const local = readLocal(cfg.dbPath);
     const remote = await readRemote(uri);
-    assert.deepEqual(assertSameIds(local.ids, remote.ids), { missing: 0, extra: 0, dupes: 0 });
+    assert.deepEqual(
+      assertSameIds(local.ids, remote.ids),
+      { missing: 0, extra: 0, dupes: 0 },
+      d.output().slice(-4000),
+    );
     assert.equal(local.missed, 0);
   } finally {
     await proxy.close();
